@@ -1,0 +1,189 @@
+"""The one schema every spider yields and every other part reads: Listing, Seller, Flag.
+
+Spiders yield plain dicts with these field names; ``pipelines.normalize`` validates them into
+:class:`Listing`. Prices may arrive as raw strings ("1.250.000₫", "Liên hệ") and are parsed by
+``crawler.prices``; everything else is typed here once so that the rule engine, the store, the CLI
+and the exports never guess at a field's shape. Unknown fields are ignored, so a file of listings
+written by someone else (``crawler detect --input``) loads as long as the known fields fit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from crawler.prices import PriceError, parse_vnd
+
+KINDS: tuple[str, ...] = ("banned", "counterfeit", "missing_origin", "price_anomaly")
+Kind = Literal["banned", "counterfeit", "missing_origin", "price_anomaly"]
+Severity = Literal["low", "medium", "high", "critical"]
+ReviewStatus = Literal["new", "confirmed", "dismissed", "referred"]
+TEXT_FIELDS: tuple[str, ...] = ("title", "description", "brand", "category", "origin", "seller")
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, truncated to milliseconds (what MongoDB keeps)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, validate_assignment=False)
+
+
+class Seller(_Model):
+    """Who sells a listing, as the platform names them."""
+
+    platform_id: str | None = None
+    name: str | None = None
+    url: str | None = None
+    province: str | None = None
+    official: bool = False
+
+    @field_validator("platform_id", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class Match(_Model):
+    """One span of the *original* text that a rule matched, quoted as evidence."""
+
+    field: str
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Flag(_Model):
+    """One rule's verdict on one listing."""
+
+    rule_id: str
+    kind: Kind
+    severity: Severity = "medium"
+    score: float = Field(ge=0.0, le=1.0)
+    message: str
+    matched: list[Match] = Field(default_factory=list)
+    legal_basis: str | None = None
+    rules_version: str | None = None
+
+
+class PricePoint(_Model):
+    price: int
+    at: datetime
+
+
+class Review(_Model):
+    status: ReviewStatus = "new"
+    by: str | None = None
+    at: datetime | None = None
+    note: str | None = None
+
+
+class Evidence(_Model):
+    """Where the captured response (and screenshot) of a flagged listing is kept."""
+
+    url: str | None = None
+    http_status: int | None = None
+    html_sha256: str | None = None
+    html_ref: str | None = None
+    screenshot_ref: str | None = None
+    captured_at: datetime | None = None
+
+
+class Capture(BaseModel):
+    """The raw response a listing came from; travels with the item, never stored as such."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    url: str
+    status: int
+    body: bytes
+    screenshot: bytes | None = None
+
+
+Price = Annotated[int | None, Field(ge=0)]
+
+
+class Listing(_Model):
+    """A listing on one platform, keyed by (platform, listing_id). See DESIGN.md's data model."""
+
+    platform: str = Field(min_length=1)
+    listing_id: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    description: str | None = None
+    price: Price = None
+    original_price: Price = None
+    currency: str = "VND"
+    brand: str | None = None
+    category: str | None = None
+    origin: str | None = None
+    seller: Seller = Field(default_factory=Seller)
+    images: list[str] = Field(default_factory=list)
+    sold_count: int | None = Field(default=None, ge=0)
+    rating: float | None = Field(default=None, ge=0, le=5)
+    posted_at: datetime | None = None
+    source: str = "crawl"
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    price_history: list[PricePoint] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    risk: float = 0.0
+    review: Review = Field(default_factory=Review)
+    evidence: Evidence | None = None
+    capture: Capture | None = Field(default=None, exclude=True, repr=False)
+
+    @field_validator("listing_id", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+    @field_validator("price", "original_price", mode="before")
+    @classmethod
+    def _parse_price(cls, value: Any) -> Any:
+        if value is None or isinstance(value, bool):
+            return value
+        try:
+            return parse_vnd(value)
+        except PriceError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("brand", "category", "origin", "description", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _risk_from_flags(self) -> Listing:
+        if self.flags:
+            self.risk = max(self.risk, max(flag.score for flag in self.flags))
+        return self
+
+    @property
+    def key(self) -> str:
+        """The listing's id across the product: ``platform:listing_id``."""
+        return f"{self.platform}:{self.listing_id}"
+
+    def field_text(self, field: str) -> str:
+        """The text of one matchable field (``seller`` is the seller's name), '' when absent."""
+        if field == "seller":
+            return self.seller.name or ""
+        value = getattr(self, field, None)
+        return value if isinstance(value, str) else ""
+
+    def to_document(self) -> dict[str, Any]:
+        """The JSON-safe document the store keeps (no capture, datetimes as ISO strings)."""
+        return self.model_dump(mode="json")
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """``"tiki:123"`` → ``("tiki", "123")``; raises ValueError on a key without a platform."""
+    platform, sep, listing_id = key.partition(":")
+    if not sep or not platform or not listing_id:
+        raise ValueError(f"not a listing key (platform:listing_id): {key!r}")
+    return platform, listing_id

@@ -1,0 +1,73 @@
+"""Scrapy settings for the listing monitor, grouped by concern.
+
+Every value that differs between a laptop, a server and a test reads an environment variable
+first (``STORE_URI``, ``RULES_DIR``, ``EVIDENCE_DIR``, ``ROBOTSTXT_OBEY``, ``LOG_LEVEL``) and can be
+overridden per run with ``scrapy crawl … -s NAME=value``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# --- project -----------------------------------------------------------------------------------
+BOT_NAME = "listing-monitor"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+FEED_EXPORT_ENCODING = "utf-8"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# --- where each platform lives ---------------------------------------------------------------------
+# One place for every host a spider talks to. Point a spider at a local server that serves the same
+# paths (the demo marketplace, the test mock server) with
+#   scrapy crawl tiki -s 'PLATFORM_BASE_URLS={"tiki": "http://127.0.0.1:8080/tiki"}'
+# Keys given there replace these defaults one by one.
+PLATFORM_BASE_URLS: dict[str, str] = {
+    "tiki": "https://tiki.vn",
+    "shopee": "https://shopee.vn",
+}
+PLATFORM_BASE_URLS.update(json.loads(os.environ.get("PLATFORM_BASE_URLS", "{}")))
+
+# --- politeness ---------------------------------------------------------------------------------
+# Inspectors act under a legal mandate that may override robots.txt; the default still honours it.
+ROBOTSTXT_OBEY = _env_bool("ROBOTSTXT_OBEY", True)
+USER_AGENT = "listing-monitor/0.1 (+market surveillance; contact your QLTT unit)"
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_TIMEOUT = 30
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+HTTPCACHE_ENABLED = False
+
+# --- item flow: normalize → detect → evidence → store --------------------------------------------
+SPIDER_MIDDLEWARES = {
+    "pipelines.capture.CaptureResponseMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.detect.DetectPipeline": 300,
+    "pipelines.evidence.EvidencePipeline": 500,
+    "pipelines.store.StorePipeline": 800,
+}
+
+# --- storage, rules, evidence -------------------------------------------------------------------
+STORE_URI = os.environ.get("STORE_URI", "sqlite:///data/crawler.sqlite3")
+STORE_BATCH_SIZE = int(os.environ.get("STORE_BATCH_SIZE", "500"))
+RULES_DIR = os.environ.get("RULES_DIR", "rules")
+EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR", "data/evidence")
+EVIDENCE_ENABLED = _env_bool("EVIDENCE_ENABLED", True)
