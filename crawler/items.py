@@ -102,6 +102,8 @@ class Capture(BaseModel):
     status: int
     body: bytes
     screenshot: bytes | None = None
+    keep: bool = False
+    """Keep as evidence even when unflagged (the detect pipeline may flag it at the end of the run)."""
 
 
 Price = Annotated[int | None, Field(ge=0)]

@@ -56,7 +56,7 @@ HTTPCACHE_ENABLED = False
 
 # --- item flow: normalize → detect → evidence → store --------------------------------------------
 SPIDER_MIDDLEWARES = {
-    "pipelines.capture.CaptureResponseMiddleware": 950,
+    "crawler.capture.CaptureResponseMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,

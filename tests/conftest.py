@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# the store backends' fixtures (SQLite, nx-27017 over the wire, a real MongoDB when MONGODB_URI is set),
+# one nx-27017 server shared by the whole session
+from tests.conftest_store import mongo_uri, nx_server, store, store_uri  # noqa: F401
+
 REPO = Path(__file__).resolve().parent.parent
 RAW_SAMPLES = REPO.parent / "shared" / "eval" / "raw"
 

@@ -1,0 +1,1 @@
+"""Renderers of the demo listings into each platform's real response formats."""

@@ -1,0 +1,245 @@
+"""``crawler demo``: the whole product, end to end, on the bundled demo marketplace.
+
+1. start the demo marketplace (``python -m crawler.demo.marketplace --port 0``) on 127.0.0.1 and read
+   the address it prints;
+2. ``scrapy crawl tiki`` and ``scrapy crawl shopee`` against it (real pipelines: normalize → detect →
+   evidence → store), each in its own process with its log in ``data/logs/``;
+3. stop the marketplace by the PID it was started with;
+4. print what is in the store: listings per platform, flagged listings per kind, the riskiest ones
+   with their reasons, and the commands to try next.
+
+Running it again updates the same listings (upserts keyed by platform and listing id).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from crawler.items import KINDS, Listing
+from crawler.prices import format_vnd
+from crawler.review.render import safe_text
+
+DEMO_SPIDERS: tuple[str, ...] = ("tiki", "shopee")
+SERVER_START_TIMEOUT = 20.0
+CRAWL_TIMEOUT = 600.0
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+if TYPE_CHECKING:
+    from crawler.store import Store
+
+
+class DemoError(RuntimeError):
+    """The demo could not run; the message says which step failed and where its log is."""
+
+
+@dataclass
+class CrawlOutcome:
+    """What one ``scrapy crawl`` of the demo did, read from its log."""
+
+    spider: str
+    returncode: int
+    seconds: float
+    log_path: Path
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def scraped(self) -> int:
+        return self.counts.get("item_scraped_count", 0)
+
+
+def absolute_store_uri(uri: str, cwd: Path) -> str:
+    """A ``sqlite:///relative`` URI made absolute, so every process writes the same file."""
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri.startswith(prefix + "/") and ":memory:" not in uri:
+        return prefix + str((cwd / uri[len(prefix) :]).resolve())
+    return uri
+
+
+class DemoMarketplace:
+    """The demo marketplace as a subprocess on 127.0.0.1; stopped by the PID it was started with."""
+
+    def __init__(self, data: Path | None = None) -> None:
+        self.data = data
+        self.process: subprocess.Popen[str] | None = None
+        self.base_url: str | None = None
+
+    def __enter__(self) -> DemoMarketplace:
+        command = [sys.executable, "-m", "crawler.demo.marketplace", "--host", "127.0.0.1", "--port", "0"]
+        if self.data is not None:
+            command += ["--data", str(self.data)]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT
+        )
+        first_line: list[str] = []
+        reader = threading.Thread(target=lambda: first_line.append(self.process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(SERVER_START_TIMEOUT)
+        line = first_line[0].strip() if first_line else ""
+        match = re.match(r"LISTENING (http://127\.0\.0\.1:\d+)", line)
+        if not match:
+            self.stop()
+            stderr = self.process.stderr.read() if self.process.stderr else ""
+            raise DemoError(f"demo marketplace did not start (printed {line!r}): {stderr.strip()[-500:]}")
+        self.base_url = match.group(1)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Terminate the server by its PID; kill it if it does not stop within 5 seconds."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+_STAT_LINE = re.compile(r"'(item_scraped_count|item_dropped_count|log_count/ERROR|log_count/WARNING|"
+                        r"store/spooled|detect/rule_errors|detect/price_rejudged|evidence/kept)': (\d+)")
+
+
+def read_counts(log_path: Path) -> dict[str, int]:
+    """The counters of interest from the stats dump at the end of a Scrapy log."""
+    if not log_path.exists():
+        return {}
+    return {name: int(value) for name, value in _STAT_LINE.findall(log_path.read_text(errors="replace"))}
+
+
+def crawl(spider: str, base_url: str, *, store_uri: str, evidence_dir: Path, log_dir: Path) -> CrawlOutcome:
+    """Run ``scrapy crawl SPIDER`` against the demo marketplace in its own process."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"demo-{spider}.log"
+    log_path.unlink(missing_ok=True)
+    base_urls = {name: f"{base_url}/{name}" for name in DEMO_SPIDERS}
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", spider,
+        "-a", "keywords=*",
+        "-s", f"PLATFORM_BASE_URLS={json.dumps(base_urls)}",
+        "-s", f"STORE_URI={store_uri}",
+        "-s", f"EVIDENCE_DIR={evidence_dir}",
+        "-s", f"RULES_DIR={REPO_ROOT / 'rules'}",
+        "-s", "AUTOTHROTTLE_ENABLED=0",
+        "-s", "DOWNLOAD_DELAY=0",
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+        "-s", "LOG_LEVEL=INFO",
+        "-s", f"LOG_FILE={log_path}",
+    ]  # fmt: skip
+    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings")
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=CRAWL_TIMEOUT, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise DemoError(f"scrapy crawl {spider} took over {CRAWL_TIMEOUT:.0f}s; see {log_path}") from exc
+    outcome = CrawlOutcome(spider, result.returncode, time.monotonic() - started, log_path, read_counts(log_path))
+    if result.returncode != 0:
+        tail = (result.stderr or "").strip()[-800:]
+        raise DemoError(f"scrapy crawl {spider} failed (exit {result.returncode}); log: {log_path}\n{tail}")
+    return outcome
+
+
+def run_demo(*, store_uri: str, evidence_dir: Path, console: Console, data: Path | None = None) -> None:
+    """The whole demo: marketplace up, crawl every demo spider, marketplace down, summary."""
+    cwd = Path.cwd()
+    store_uri = absolute_store_uri(store_uri, cwd)
+    evidence_dir = (cwd / evidence_dir).resolve()
+    log_dir = evidence_dir.parent / "logs"
+    started = time.monotonic()
+    outcomes: list[CrawlOutcome] = []
+    with DemoMarketplace(data) as marketplace:
+        assert marketplace.base_url is not None
+        console.print(f"Demo marketplace listening on {marketplace.base_url} (pid {marketplace.process.pid})")
+        for spider in DEMO_SPIDERS:
+            with console.status(f"scrapy crawl {spider} …"):
+                outcome = crawl(
+                    spider, marketplace.base_url, store_uri=store_uri, evidence_dir=evidence_dir, log_dir=log_dir
+                )
+            outcomes.append(outcome)
+            console.print(
+                f"  crawled {spider}: {outcome.scraped} listings in {outcome.seconds:.1f}s, "
+                f"{outcome.counts.get('item_dropped_count', 0)} dropped, "
+                f"{outcome.counts.get('log_count/ERROR', 0)} errors, "
+                f"{outcome.counts.get('log_count/WARNING', 0)} warnings (log: {outcome.log_path})"
+            )
+    console.print(f"Demo marketplace stopped. Total {time.monotonic() - started:.1f}s.\n")
+    print_summary(store_uri, console, outcomes)
+
+
+def print_summary(store_uri: str, console: Console, outcomes: list[CrawlOutcome]) -> None:
+    """Listings, flags per kind, the riskiest listings with their reasons, the next commands."""
+    from crawler.store import open_store
+
+    with open_store(store_uri) as store:
+        total = store.count_listings()
+        per_platform = {outcome.spider: store.count_listings(outcome.spider) for outcome in outcomes}
+        per_kind = store.count_flagged_by_kind()
+        top = riskiest_per_kind(store, per_kind_limit=3)
+    crawled = sum(outcome.scraped for outcome in outcomes)
+    platforms = ", ".join(f"{name} {count}" for name, count in per_platform.items())
+    console.print(Text(f"Listings crawled this run: {crawled}; in the store: {total} ({platforms})", style="bold"))
+    kinds = Table(title="Flagged listings per kind", show_header=True)
+    kinds.add_column("Kind")
+    kinds.add_column("Listings", justify="right")
+    for kind in KINDS:
+        kinds.add_row(kind, str(per_kind.get(kind, 0)))
+    console.print(kinds)
+    missing = [kind for kind in KINDS if not per_kind.get(kind)]
+    if missing:
+        console.print(Text(f"warning: nothing flagged as {', '.join(missing)}", style="bold yellow"))
+    riskiest = Table(title="Riskiest flagged listings of each kind", show_lines=True, expand=True)
+    riskiest.add_column("ID", no_wrap=True)
+    riskiest.add_column("Risk", justify="right")
+    riskiest.add_column("Title", ratio=2)
+    riskiest.add_column("Price", justify="right", no_wrap=True)
+    riskiest.add_column("Why", ratio=3)
+    for listing in top:
+        reasons = "\n".join(safe_text(f"{flag.kind}: {flag.message}", limit=160) for flag in listing.flags)
+        riskiest.add_row(
+            Text(safe_text(listing.key)),
+            Text(f"{listing.risk:.2f}"),
+            Text(safe_text(listing.title, limit=80)),
+            Text(format_vnd(listing.price)),
+            Text(reasons),
+        )
+    console.print(riskiest)
+    example = safe_text(top[0].key) if top else "tiki:1"
+    console.print(
+        Text.assemble(
+            ("Next, try:\n", "bold"),
+            "  .venv/bin/crawler flags list --kind counterfeit\n",
+            f"  .venv/bin/crawler flags show {example}\n",
+            "  .venv/bin/crawler flags list --format csv > flagged.csv\n",
+            "  .venv/bin/crawler rules test\n",
+            "  .venv/bin/crawler detect --input tests/data/detect/listings.jsonl\n",
+            "  .venv/bin/crawler --help",
+        )
+    )
+
+
+def riskiest_per_kind(store: Store, *, per_kind_limit: int) -> list[Listing]:
+    """The riskiest few listings of every kind (each listing once), riskiest first."""
+    from crawler.store import FlagQuery
+
+    chosen: dict[str, Listing] = {}
+    for kind in KINDS:
+        for listing in store.query_flagged(FlagQuery(kind=kind, limit=per_kind_limit, sort="risk")):
+            chosen.setdefault(listing.key, listing)
+    return sorted(chosen.values(), key=lambda listing: listing.risk, reverse=True)

@@ -1,0 +1,173 @@
+"""Detection over a JSON Lines file of listings (``crawler detect --input``).
+
+Input: one listing per line in the :class:`~crawler.items.Listing` schema (unknown fields ignored).
+A line that is not JSON or not a valid listing is reported on stderr as ``input:line: what is
+wrong`` and skipped; the rest goes on. Peer prices come from the file's own listings plus
+``extra_peers`` (first pass); flags are written in a second pass, one line per valid listing:
+
+    {"listing_id": ..., "platform": ..., "flags": [{"kind", "rule_id", "score", "message",
+     "matched": [{"field", "text", "start", "end"}]}], "risk": <max score, 0 without flags>}
+
+That output format is a stable contract. Memory holds the peer prices, not the listings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+from pydantic import ValidationError
+
+from crawler.detect.engine import Detector
+from crawler.detect.loader import load_rules
+from crawler.detect.model import RuleSet
+from crawler.items import Flag, Listing
+
+__all__ = ["DetectSummary", "detect_file", "flag_record", "output_record"]
+
+
+@dataclass(slots=True)
+class DetectSummary:
+    """What a :func:`detect_file` run did."""
+
+    read: int = 0
+    """Listings read and valid."""
+    bad_lines: int = 0
+    written: int = 0
+    flagged: int = 0
+    flags_by_kind: Counter[str] = field(default_factory=Counter)
+    flags_by_rule: Counter[str] = field(default_factory=Counter)
+    rule_errors: int = 0
+    rules_version: str = ""
+    peer_groups: int = 0
+
+
+def flag_record(flag: Flag) -> dict[str, Any]:
+    """One flag in the output contract's shape."""
+    return {
+        "kind": flag.kind,
+        "rule_id": flag.rule_id,
+        "score": flag.score,
+        "message": flag.message,
+        "matched": [{"field": m.field, "text": m.text, "start": m.start, "end": m.end} for m in flag.matched],
+    }
+
+
+def output_record(listing: Listing, flags: list[Flag]) -> dict[str, Any]:
+    """One output line (as a dict) for a listing and its flags."""
+    return {
+        "listing_id": listing.listing_id,
+        "platform": listing.platform,
+        "flags": [flag_record(f) for f in flags],
+        "risk": max((f.score for f in flags), default=0),
+    }
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        loc = ".".join(str(p) for p in error.get("loc", ())) or "listing"
+        parts.append(f"{loc}: {error.get('msg')}")
+    more = f" (+{exc.error_count() - 3} more)" if exc.error_count() > 3 else ""
+    return "invalid listing: " + "; ".join(parts) + more
+
+
+def _listings(handle: IO[str], name: str, warn: bool) -> Iterator[Listing | None]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        problem = None
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problem = f"not JSON: {exc.msg} (column {exc.colno})"
+        else:
+            if not isinstance(data, dict):
+                problem = f"not a JSON object but {type(data).__name__}"
+            else:
+                try:
+                    yield Listing.model_validate(data)
+                    continue
+                except ValidationError as exc:
+                    problem = _describe(exc)
+        if warn:
+            print(f"{name}:{number}: {problem}", file=sys.stderr)
+        yield None  # a placeholder: counted as a bad line
+
+
+def detect_file(
+    input_path: Path | str,
+    output_path: Path | str | None,
+    rules_dir: Path | str,
+    extra_peers: Iterable[Listing] = (),
+    *,
+    ruleset: RuleSet | None = None,
+) -> DetectSummary:
+    """Flag every listing of a JSON Lines file; write one result line each (stdout when no output).
+
+    ``input_path`` may be ``"-"`` for stdin (spooled to a temporary file for the two passes).
+    ``ruleset`` skips loading ``rules_dir`` (rule errors are reported on stderr otherwise).
+    """
+    summary = DetectSummary()
+    if ruleset is None:
+        loaded = load_rules(rules_dir)
+        for error in loaded.errors:
+            print(f"{error} (rule skipped)", file=sys.stderr)
+        summary.rule_errors = len(loaded.errors)
+        ruleset = loaded.ruleset
+    detector = Detector(ruleset)
+    summary.rules_version = ruleset.version
+
+    spooled: Path | None = None
+    name = str(input_path)
+    if name == "-":
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".jsonl", delete=False) as tmp:
+            shutil.copyfileobj(sys.stdin, tmp)
+            spooled = Path(tmp.name)
+        source = spooled
+        name = "<stdin>"
+    else:
+        source = Path(input_path)
+    try:
+        peers = detector.new_peer_stats()
+        for listing in extra_peers:
+            peers.add(listing)
+        with source.open(encoding="utf-8", errors="replace") as handle:
+            for listing in _listings(handle, name, warn=True):
+                if listing is None:
+                    summary.bad_lines += 1
+                    continue
+                summary.read += 1
+                peers.add(listing)
+        summary.peer_groups = len(peers.keys())
+
+        with contextlib.ExitStack() as stack:
+            if output_path is None or str(output_path) == "-":
+                out: TextIO = sys.stdout
+            else:
+                out = stack.enter_context(Path(output_path).open("w", encoding="utf-8"))
+            handle = stack.enter_context(source.open(encoding="utf-8", errors="replace"))
+            for listing in _listings(handle, name, warn=False):
+                if listing is None:
+                    continue
+                flags = detector.detect(listing, peers)
+                out.write(json.dumps(output_record(listing, flags), ensure_ascii=False) + "\n")
+                summary.written += 1
+                if flags:
+                    summary.flagged += 1
+                for flag in flags:
+                    summary.flags_by_kind[flag.kind] += 1
+                    summary.flags_by_rule[flag.rule_id] += 1
+            out.flush()
+    finally:
+        if spooled is not None:
+            spooled.unlink(missing_ok=True)
+    return summary

@@ -1,0 +1,197 @@
+"""Brand and product look-up in listing text: exact aliases, fuzzy misspellings, product keys.
+
+Exact aliases (normalised, so "G u c c i" and "ch4nel" already read "gucci" and "chanel") are one
+phrase set over all brands. Misspellings the catalog does not list are found with rapidfuzz:
+each word (and 2-/3-word group) of the title is compared with the catalog's longer aliases by
+``process.extractOne`` with a score cutoff; results are cached per word because titles repeat
+words a lot. Short aliases (under 6 letters: "lv", "dior", "nike") only ever match exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from crawler.detect.conditions import Hit, ListingText, PhraseSet, canonical
+from crawler.detect.model import Brand, Catalog, Product
+
+__all__ = ["FUZZY_CUTOFF", "BrandHit", "CatalogIndex", "ProductHit"]
+
+FUZZY_CUTOFF = 88.0
+"""rapidfuzz ``fuzz.ratio`` score (0–100) a word needs to count as a misspelt brand alias."""
+FUZZY_MIN_ALIAS = 6
+_WORD = re.compile(r"[^\W_]+")
+_CACHE_LIMIT = 200_000
+
+
+@dataclass(slots=True)
+class BrandHit:
+    """A brand found in a listing: where, how sure (1.0 exact), and whether spelt evasively."""
+
+    brand: Brand
+    hits: list[Hit]
+    similarity: float
+    evasive: bool
+
+
+@dataclass(slots=True)
+class ProductHit:
+    """A catalog product found in a listing's title."""
+
+    product: Product
+    hit: Hit
+
+
+class CatalogIndex:
+    """Compiled look-ups over a :class:`~crawler.detect.model.Catalog`."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._alias_brand: dict[str, Brand] = {}
+        for brand in catalog.brands.values():
+            for alias in brand.aliases:
+                self._alias_brand.setdefault(canonical(alias), brand)
+        self.aliases = PhraseSet(self._alias_brand)
+        self._fuzzy: dict[int, list[str]] = {1: [], 2: [], 3: []}
+        for alias in self._alias_brand:
+            n_words = alias.count(" ") + 1
+            if n_words in self._fuzzy and len(alias.replace(" ", "")) >= FUZZY_MIN_ALIAS:
+                self._fuzzy[n_words].append(alias)
+        self._fuzzy_cache: dict[str, str | None] = {}
+        self._product_alias: dict[str, Product] = {}
+        for product in catalog.products.values():
+            for alias in product.aliases.phrases:
+                self._product_alias.setdefault(canonical(alias), product)
+        self.product_aliases = PhraseSet(self._product_alias)
+        self._patterned = [p for p in catalog.products.values() if p.patterns]
+        self.accessories = PhraseSet(catalog.accessory_words)
+
+    # ------------------------------------------------------------------ brands
+
+    def _brand_of(self, matched: str) -> Brand | None:
+        phrase = self.aliases.which(matched)
+        return self._alias_brand.get(phrase) if phrase is not None else None
+
+    def _fuzzy_lookup(self, query: str, n_words: int) -> str | None:
+        key = f"{n_words}|{query}"
+        if key in self._fuzzy_cache:
+            return self._fuzzy_cache[key]
+        choices = self._fuzzy[n_words]
+        found = None
+        if choices:
+            best = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            found = best[0] if best else None
+        if len(self._fuzzy_cache) >= _CACHE_LIMIT:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[key] = found
+        return found
+
+    def _fuzzy_hits(self, text: ListingText, name: str) -> list[tuple[Brand, Hit, float]]:
+        normalized = text.norm(name).text
+        words = list(_WORD.finditer(normalized))
+        found: list[tuple[Brand, Hit, float]] = []
+        for n_words in (1, 2, 3):
+            if not self._fuzzy[n_words]:
+                continue
+            for i in range(len(words) - n_words + 1):
+                group = words[i:i + n_words]
+                query = " ".join(w.group(0) for w in group)
+                if len(query.replace(" ", "")) < FUZZY_MIN_ALIAS - 1 or query.isdigit():
+                    continue
+                if any(w.group(0).isdigit() for w in group):
+                    continue
+                if query in self._alias_brand:
+                    continue
+                alias = self._fuzzy_lookup(query, n_words)
+                if alias is None:
+                    continue
+                brand = self._alias_brand[alias]
+                similarity = fuzz.ratio(query, alias) / 100.0
+                found.append((brand, Hit(name, group[0].start(), group[-1].end()), similarity))
+        return found
+
+    def brands_in(self, text: ListingText, fields: tuple[str, ...] = ("title", "brand")) -> list[BrandHit]:
+        """Brands named in the fields: exact (normalised) aliases first, then fuzzy misspellings."""
+        by_brand: dict[str, BrandHit] = {}
+        for hit in self.aliases.find(text, fields):
+            brand = self._brand_of(text.hit_text(hit))
+            if brand is None:
+                continue
+            entry = by_brand.get(brand.name)
+            if entry is None:
+                by_brand[brand.name] = BrandHit(brand, [hit], 1.0, False)
+            else:
+                entry.hits.append(hit)
+        for name in fields:
+            if name not in ("title", "brand"):
+                continue
+            for brand, hit, similarity in self._fuzzy_hits(text, name):
+                entry = by_brand.get(brand.name)
+                if entry is None:
+                    by_brand[brand.name] = BrandHit(brand, [hit], similarity, False)
+                elif entry.similarity < 1.0:
+                    entry.hits.append(hit)
+                    entry.similarity = max(entry.similarity, similarity)
+        result: list[BrandHit] = []
+        for entry in by_brand.values():
+            brand = entry.brand
+            if brand.not_with is not None and brand.not_with.find(text, ("title",)):
+                continue
+            if entry.similarity >= 1.0:
+                entry.evasive = not self._plainly_named(text, brand, {h.field for h in entry.hits})
+            result.append(entry)
+        return result
+
+    def _plainly_named(self, text: ListingText, brand: Brand, fields: set[str]) -> bool:
+        """True when the brand is spelt plainly (found in the merely folded text)."""
+        for name in fields:
+            for match in self.aliases.regex.finditer(text.folded(name)):
+                if self._brand_of(match.group(0)) is brand:
+                    return True
+        return False
+
+    # ------------------------------------------------------------------ official sellers, floors
+
+    @staticmethod
+    def is_official(text: ListingText, brand: Brand) -> bool:
+        """The platform marks the seller official, or the seller is one of the brand's stores."""
+        if text.listing.seller.official:
+            return True
+        return bool(brand.official_sellers) and bool(brand.official_sellers.find(text, ("seller",)))
+
+    def floor_for(self, text: ListingText, brand: Brand, product: ProductHit | None) -> int | None:
+        """The highest price floor that applies (brand floors in scope, the product's floor)."""
+        floors = [
+            minimum for scope, minimum in brand.floors
+            if scope is None or scope.find(text, ("title",))
+        ]
+        if product is not None and product.product.floor and product.product.brand == brand.name:
+            floors.append(product.product.floor)
+        return max(floors) if floors else None
+
+    # ------------------------------------------------------------------ products
+
+    def product_in(self, text: ListingText) -> ProductHit | None:
+        """The catalog product named in the title (the longest match); None for accessories."""
+        best: ProductHit | None = None
+        for hit in self.product_aliases.finditer(text, "title"):
+            phrase = self.product_aliases.which(text.hit_text(hit))
+            product = self._product_alias.get(phrase) if phrase is not None else None
+            if product is not None and (best is None or hit.end - hit.start > best.hit.end - best.hit.start):
+                best = ProductHit(product, hit)
+        title = text.norm("title").text
+        for product in self._patterned:
+            for pattern in product.patterns:
+                match = pattern.search(title)
+                if match and (best is None or match.end() - match.start() > best.hit.end - best.hit.start):
+                    best = ProductHit(product, Hit("title", match.start(), match.end()))
+        if best is None:
+            return None
+        if self.accessories.find(text, ("title",)):
+            return None
+        exclude = best.product.exclude
+        if exclude is not None and exclude.find(text, ("title",)):
+            return None
+        return best

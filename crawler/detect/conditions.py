@@ -1,0 +1,383 @@
+"""Match conditions on normalised listing text: phrase sets, regexes and their any/all/not trees.
+
+Everything here works on :func:`crawler.text.normalize`'d field text and reports hits as
+normalised spans; :class:`ListingText` turns them back into spans of the original text.
+
+Speed: each field of a listing is normalised once (:class:`ListingText` caches it) together with
+the set of its words; a phrase set runs its regex only when one of its phrases' first words is
+among them, so most rules cost one set intersection per listing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from crawler.items import Listing, Match
+from crawler.text import NormalizedText, fold, normalize
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "Condition",
+    "EmptyFields",
+    "Hit",
+    "ListingText",
+    "MatchContext",
+    "Not",
+    "PhraseCondition",
+    "PhraseSet",
+    "PresentFields",
+    "RegexCondition",
+    "canonical",
+]
+
+_WORDS = re.compile(r"[^\W_]+")
+_SEPARATORS = re.compile(r"[\s\-_.,/]+")
+_SEP_PATTERN = r"[\s\-_.]+"
+"""Between the words of a phrase the text may have spaces, hyphens, underscores or dots
+("tinh-dầu vape", "thuốc.lá"), not commas ("nước, hoa" is not "nước hoa")."""
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_HAS_MARKS = re.compile("[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")
+
+WordSig = tuple[str, tuple[str, ...], bool, bool]
+"""A word's spelling for tone comparison: (letters without tone, tones, marked, rewritten)."""
+
+
+def _signature(word: str, rewritten: bool = False) -> WordSig:
+    """Tone-placement-independent spelling: "tuý" and "túy", "hoà" and "hòa" compare equal."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    tones = tuple(c for c in decomposed if c in _TONES)
+    rest = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+    marked = bool(tones) or not rest.isascii()
+    return rest, tones, marked, rewritten
+
+
+def _word_signatures(nt: NormalizedText, start: int, end: int) -> list[WordSig]:
+    """Signatures of the words of normalised ``[start, end)``, spelt as in the original text.
+
+    A word that normalisation rewrote (teencode "k" → "khong", leet "gucc1") is marked rewritten:
+    its original spelling says nothing about tones.
+    """
+    original = nt.original
+    out: list[WordSig] = []
+    for word in _WORDS.finditer(nt.text, start, end):
+        pieces: list[str] = []
+        rewritten = False
+        for i in range(word.start(), word.end()):
+            o = nt.offsets[i]
+            j = o + 1
+            while j < len(original) and unicodedata.combining(original[j]):
+                j += 1
+            piece = unicodedata.normalize("NFC", original[o:j]).lower()
+            if fold(piece) != nt.text[i]:
+                rewritten = True
+            pieces.append(piece)
+        out.append(_signature("".join(pieces), rewritten))
+    return out
+
+
+def tones_agree(phrase: list[WordSig], text: list[WordSig]) -> bool:
+    """Whether text written *with* diacritics really says a Vietnamese phrase.
+
+    Folding makes "tay trắng" read like "tẩy trắng" and "bò da" like "bồ đà". A phrase without
+    any diacritics ("vape", brand names) matches whatever the tones; so does text written without
+    diacritics (the evasion normalisation undoes). Otherwise every word must agree in tones.
+    """
+    if len(phrase) != len(text) or not any(sig[2] for sig in phrase):
+        return True
+    if not any(sig[2] and not sig[3] for sig in text):
+        return True
+    for (p_rest, p_tones, _, _), (t_rest, t_tones, _, t_rewritten) in zip(phrase, text, strict=True):
+        if t_rewritten:
+            continue
+        if (p_rest, p_tones) != (t_rest, t_tones):
+            return False
+    return True
+
+
+def canonical(phrase: str) -> str:
+    """Normalised phrase with separators collapsed to one space: how phrases are compared."""
+    return _SEPARATORS.sub(" ", normalize(phrase).text).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A match in one field, as a span of the field's *normalised* text."""
+
+    field: str
+    start: int
+    end: int
+
+    def overlaps(self, other: Hit) -> bool:
+        """True when both hits are in the same field and their spans intersect."""
+        return self.field == other.field and self.start < other.end and other.start < self.end
+
+
+class ListingText:
+    """A listing's field texts, normalised lazily and once each."""
+
+    __slots__ = ("_folded", "_norm", "_words", "listing")
+
+    def __init__(self, listing: Listing) -> None:
+        self.listing = listing
+        self._norm: dict[str, NormalizedText] = {}
+        self._words: dict[str, frozenset[str]] = {}
+        self._folded: dict[str, str] = {}
+
+    def raw(self, name: str) -> str:
+        """The original text of a field ('' when absent; ``seller`` is the seller's name)."""
+        return self.listing.field_text(name)
+
+    def norm(self, name: str) -> NormalizedText:
+        """The normalised text of a field."""
+        cached = self._norm.get(name)
+        if cached is None:
+            cached = normalize(self.raw(name))
+            self._norm[name] = cached
+        return cached
+
+    def words(self, name: str) -> frozenset[str]:
+        """The set of words (letter/digit runs) of a field's normalised text."""
+        cached = self._words.get(name)
+        if cached is None:
+            cached = frozenset(_WORDS.findall(self.norm(name).text))
+            self._words[name] = cached
+        return cached
+
+    def has_marks(self, name: str) -> bool:
+        """Whether a field has any diacritics at all (else it is written without them)."""
+        return _HAS_MARKS.search(self.raw(name)) is not None
+
+    def folded(self, name: str) -> str:
+        """The plainly folded text (no evasion undoing) of a field."""
+        cached = self._folded.get(name)
+        if cached is None:
+            cached = fold(self.raw(name))
+            self._folded[name] = cached
+        return cached
+
+    def to_match(self, hit: Hit) -> Match:
+        """The evidence for a hit: the original text span it came from."""
+        nt = self.norm(hit.field)
+        start, end = nt.original_span(hit.start, hit.end)
+        return Match(field=hit.field, text=nt.original[start:end], start=start, end=end)
+
+    def hit_text(self, hit: Hit) -> str:
+        """The normalised text of a hit."""
+        return self.norm(hit.field).text[hit.start:hit.end]
+
+
+class PhraseSet:
+    """A set of phrases matched as whole words on normalised text.
+
+    Phrases are normalised like listing text ("Súng hơi" → "sung hoi"); the words of a phrase may be
+    separated in the text by spaces or punctuation ("tinh-dầu vape").
+
+    Each phrase has an anchor word; the regex only runs on a field whose word set holds an anchor
+    (every word of a matching phrase is a whole word of the text, so this never loses a match).
+    """
+
+    __slots__ = ("anchors", "by_canonical", "phrases", "regex", "signatures")
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        self.by_canonical: dict[str, str] = {}
+        self.signatures: dict[str, list[list[WordSig]]] = {}
+        self.anchors: frozenset[str] = frozenset()
+        anchors: set[str] = set()
+        patterns: list[str] = []
+        for phrase in phrases:
+            canon = canonical(phrase)
+            if not canon:
+                continue
+            normalized = normalize(phrase)
+            signature = _word_signatures(normalized, 0, len(normalized.text))
+            if any(sig[2] for sig in signature):
+                self.signatures.setdefault(canon, []).append(signature)
+            if canon in self.by_canonical:
+                continue
+            self.by_canonical[canon] = phrase
+            words = _WORDS.findall(canon)
+            if words:
+                # the longest (last of equals) word: rarer than a phrase's first word ("may", "hang")
+                anchors.add(max(reversed(words), key=len))
+            patterns.append(_SEP_PATTERN.join(re.escape(tok) for tok in canon.split(" ")))
+        self.phrases = tuple(self.by_canonical.values())
+        self.anchors = frozenset(anchors)
+        patterns.sort(key=len, reverse=True)
+        body = "|".join(patterns) if patterns else r"(?!x)x"
+        self.regex = re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])")
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases)
+
+    def __len__(self) -> int:
+        return len(self.phrases)
+
+    def finditer(self, text: ListingText, name: str) -> list[Hit]:
+        """All hits in one field."""
+        if not self.phrases or self.anchors.isdisjoint(text.words(name)):
+            return []
+        hits = [Hit(name, m.start(), m.end()) for m in self.regex.finditer(text.norm(name).text)]
+        if hits and self.signatures and text.has_marks(name):
+            hits = [hit for hit in hits if self._tones_ok(text, hit)]
+        return hits
+
+    def _tones_ok(self, text: ListingText, hit: Hit) -> bool:
+        variants = self.signatures.get(_SEPARATORS.sub(" ", text.hit_text(hit)).strip())
+        if not variants:
+            return True
+        spelt = _word_signatures(text.norm(hit.field), hit.start, hit.end)
+        return any(tones_agree(variant, spelt) for variant in variants)
+
+    def find(self, text: ListingText, fields: Sequence[str]) -> list[Hit]:
+        """All hits in the given fields."""
+        hits: list[Hit] = []
+        for name in fields:
+            hits.extend(self.finditer(text, name))
+        return hits
+
+    def search_plain(self, plain: str) -> bool:
+        """True when a phrase occurs in some already-normalised or folded text."""
+        return bool(self.phrases) and self.regex.search(plain) is not None
+
+    def which(self, matched: str) -> str | None:
+        """The phrase (as written in the rule) that a matched normalised text stands for."""
+        return self.by_canonical.get(_SEPARATORS.sub(" ", matched).strip())
+
+
+@dataclass(slots=True)
+class MatchContext:
+    """What a condition needs: the listing's texts, default fields and the masked (excepted) spans."""
+
+    text: ListingText
+    fields: tuple[str, ...]
+    masked: list[Hit] = field(default_factory=list)
+
+    def unmasked(self, hits: list[Hit]) -> list[Hit]:
+        """Hits that do not overlap an exception phrase."""
+        if not self.masked or not hits:
+            return hits
+        return [h for h in hits if not any(h.overlaps(m) for m in self.masked)]
+
+
+class Condition:
+    """A match condition; :meth:`evaluate` gives the hits when true, None when false."""
+
+    line: int = 0
+
+    def evaluate(self, ctx: MatchContext) -> list[Hit] | None:  # pragma: no cover - abstract
+        """Hits supporting the condition ([] when true without a span), None when false."""
+        raise NotImplementedError
+
+
+class PhraseCondition(Condition):
+    """True when one of the phrases occurs (outside exception phrases) in the fields.
+
+    With ``within_first`` the phrase must start within the field's first N words: sellers name
+    the product type first ("Tai nghe bluetooth …"), while "cáp chuyển … sang tai nghe" is not one.
+    """
+
+    def __init__(self, phrases: PhraseSet, fields: tuple[str, ...] | None, line: int = 0,
+                 within_first: int | None = None) -> None:
+        self.phrases = phrases
+        self.fields = fields
+        self.line = line
+        self.within_first = within_first
+
+    def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
+        hits = ctx.unmasked(self.phrases.find(ctx.text, self.fields or ctx.fields))
+        if hits and self.within_first is not None:
+            limit = self.within_first
+            hits = [h for h in hits if len(_WORDS.findall(ctx.text.norm(h.field).text, 0, h.start)) < limit]
+        return hits or None
+
+
+class RegexCondition(Condition):
+    """True when one of the regexes matches (outside exception phrases) the normalised fields."""
+
+    def __init__(self, patterns: list[re.Pattern[str]], fields: tuple[str, ...] | None, line: int = 0):
+        self.patterns = patterns
+        self.fields = fields
+        self.line = line
+
+    def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
+        hits: list[Hit] = []
+        for name in self.fields or ctx.fields:
+            normalized = ctx.text.norm(name).text
+            if not normalized:
+                continue
+            for pattern in self.patterns:
+                hits.extend(Hit(name, m.start(), m.end()) for m in pattern.finditer(normalized) if m.end() > m.start())
+        hits = ctx.unmasked(hits)
+        return hits or None
+
+
+class AnyOf(Condition):
+    """True when at least one child is true; hits of all true children."""
+
+    def __init__(self, children: list[Condition], line: int = 0) -> None:
+        self.children = children
+        self.line = line
+
+    def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
+        result: list[Hit] | None = None
+        for child in self.children:
+            hits = child.evaluate(ctx)
+            if hits is not None:
+                result = (result or []) + hits
+        return result
+
+
+class AllOf(Condition):
+    """True when every child is true; hits of all children."""
+
+    def __init__(self, children: list[Condition], line: int = 0) -> None:
+        self.children = children
+        self.line = line
+
+    def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
+        result: list[Hit] = []
+        for child in self.children:
+            hits = child.evaluate(ctx)
+            if hits is None:
+                return None
+            result.extend(hits)
+        return result
+
+
+class Not(Condition):
+    """True when the child is false (no hits of its own)."""
+
+    def __init__(self, child: Condition, line: int = 0) -> None:
+        self.child = child
+        self.line = line
+
+    def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
+        return [] if self.child.evaluate(ctx) is None else None
+
+
+class EmptyFields(Condition):
+    """True when every listed field is empty (e.g. no ``origin`` stated)."""
+
+    def __init__(self, fields: tuple[str, ...], line: int = 0) -> None:
+        self.fields = fields
+        self.line = line
+
+    def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
+        listing = ctx.text.listing
+        return [] if all(not listing.field_text(name).strip() for name in self.fields) else None
+
+
+class PresentFields(Condition):
+    """True when at least one listed field has text."""
+
+    def __init__(self, fields: tuple[str, ...], line: int = 0) -> None:
+        self.fields = fields
+        self.line = line
+
+    def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
+        listing = ctx.text.listing
+        return [] if any(listing.field_text(name).strip() for name in self.fields) else None

@@ -1,0 +1,285 @@
+"""The detector: a listing (and its peers' prices) in, flags out, for all four kinds.
+
+- ``banned`` / ``missing_origin`` / plain ``counterfeit`` rules: a match condition over normalised
+  fields; exception phrases are found first and mask what they cover ("súng bắn keo" hides the
+  "súng" in it), so a rule fires only on text outside its exceptions.
+- scored ``counterfeit`` rules: signals (brand hit, counterfeit phrase, price under the brand's
+  floor, evasive spelling of the brand, seller not official) weighted and summed; a seller the
+  platform marks official, or one of the brand's official stores, vetoes the flag.
+- ``price_anomaly``: price against the median/MAD of the same catalog product's other listings.
+
+Every flag quotes the original text (``Match.text``) with offsets into the original field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crawler.detect.catalog import BrandHit, CatalogIndex, ProductHit
+from crawler.detect.conditions import Hit, ListingText, MatchContext
+from crawler.detect.model import Rule, RuleSet
+from crawler.detect.peers import PeerStats, PeerSummary
+from crawler.items import Flag, Listing, Match
+from crawler.prices import format_vnd
+
+__all__ = ["SIGNAL_LABELS", "Detector", "SignalExplanation"]
+
+SIGNAL_LABELS: dict[str, str] = {
+    "brand": "nhãn hiệu",
+    "phrase": "cụm từ hàng giả",
+    "price_floor": "giá dưới mức sàn",
+    "evasion": "viết lách né bộ lọc",
+    "unofficial_seller": "người bán không chính hãng",
+}
+_MAX_MATCHES = 10
+_MAD_SCALE = 0.6745
+"""Robust z = 0.6745 · (price − median) / MAD (the MAD of a normal distribution is 0.6745 σ)."""
+Z_GATE_BELOW = 0.6
+Z_GATE_ABOVE = 2.0
+"""The robust z only counts for prices under 60% / over 2× the median: in a tight group (MAD of
+a few percent) an ordinary promotion is many MADs out, and must not be flagged."""
+
+
+@dataclass(slots=True)
+class SignalExplanation:
+    """One signal of one rule on one listing: present or not, its weight and share of the score."""
+
+    rule_id: str
+    kind: str
+    signal: str
+    present: bool
+    weight: float
+    share: float
+    detail: str
+    matched: list[Match] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Scored:
+    brand: BrandHit
+    score: float
+    parts: dict[str, float]
+    details: dict[str, str]
+    hits: list[Hit]
+    vetoed: bool
+
+
+class Detector:
+    """Runs a :class:`RuleSet` on listings. Build once, reuse for every listing (it is stateless)."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self.index = CatalogIndex(ruleset.catalog)
+        self._condition_rules = [
+            r for kind in ("banned", "counterfeit", "missing_origin") for r in ruleset.rules_of(kind)
+            if r.match is not None
+        ]
+        self._scored_rules = [r for r in ruleset.rules_of("counterfeit") if r.scoring is not None]
+        self._price_rules = [r for r in ruleset.rules_of("price_anomaly") if r.price is not None]
+
+    @property
+    def version(self) -> str:
+        """The rule set's version (goes into every flag's ``rules_version``)."""
+        return self.ruleset.version
+
+    def new_peer_stats(self) -> PeerStats:
+        """An empty :class:`PeerStats` sharing this detector's catalog index."""
+        return PeerStats(self.ruleset, self.index)
+
+    # ------------------------------------------------------------------ public API
+
+    def detect(self, listing: Listing, peers: PeerStats | None = None) -> list[Flag]:
+        """All flags (every kind) for one listing; price anomalies only when ``peers`` is given."""
+        text = ListingText(listing)
+        flags: list[Flag] = []
+        for rule in self._condition_rules:
+            flag = self._condition_flag(rule, text)
+            if flag is not None:
+                flags.append(flag)
+        product = self.index.product_in(text) if (self._scored_rules or peers is not None) else None
+        for rule in self._scored_rules:
+            scored = self._score(rule, text, product)
+            if scored is not None and not scored.vetoed and scored.score >= rule.scoring.threshold:
+                flags.append(self._counterfeit_flag(rule, text, scored))
+        if peers is not None:
+            flags.extend(self._price_flags(text, peers, product))
+        return flags
+
+    def price_flags(self, listing: Listing, peers: PeerStats) -> list[Flag]:
+        """Only the price_anomaly flags for one listing."""
+        text = ListingText(listing)
+        return self._price_flags(text, peers, self.index.product_in(text))
+
+    def explain(self, listing: Listing, peers: PeerStats | None = None) -> list[SignalExplanation]:
+        """Why each rule did or did not fire: counterfeit signals with their shares, other kinds'
+        matches, price comparisons."""
+        text = ListingText(listing)
+        out: list[SignalExplanation] = []
+        product = self.index.product_in(text)
+        for rule in self._condition_rules:
+            hits = self._condition_hits(rule, text)
+            if hits is not None:
+                out.append(SignalExplanation(
+                    rule.id, rule.kind, "match", True, 1.0, 1.0,
+                    "; ".join(m.text for m in self._matches(text, hits)) or "điều kiện thỏa",
+                    self._matches(text, hits)))
+        for rule in self._scored_rules:
+            scored = self._score(rule, text, product)
+            if scored is None:
+                out.append(SignalExplanation(rule.id, rule.kind, "brand", False, rule.scoring.weights.get("brand", 0),
+                                             0.0, "không thấy nhãn hiệu nào của danh mục"))
+                continue
+            total = sum(scored.parts.values()) or 1.0
+            for signal in ("brand", "phrase", "price_floor", "evasion", "unofficial_seller"):
+                weight = rule.scoring.weights.get(signal, 0.0)
+                part = scored.parts.get(signal, 0.0)
+                out.append(SignalExplanation(
+                    rule.id, rule.kind, signal, part > 0, weight, part / total,
+                    scored.details.get(signal, "—"),
+                    self._matches(text, scored.brand.hits) if signal == "brand" else []))
+            verdict = "người bán chính hãng: bỏ qua" if scored.vetoed else (
+                f"điểm {scored.score:.2f} / ngưỡng {rule.scoring.threshold:.2f}")
+            out.append(SignalExplanation(rule.id, rule.kind, "total", not scored.vetoed and
+                                         scored.score >= rule.scoring.threshold, 1.0, 1.0, verdict))
+        if peers is not None:
+            for flag in self._price_flags(text, peers, product):
+                out.append(SignalExplanation(flag.rule_id, flag.kind, "price", True, 1.0, 1.0, flag.message,
+                                             list(flag.matched)))
+        return out
+
+    # ------------------------------------------------------------------ condition rules
+
+    def _in_scope(self, rule: Rule, text: ListingText) -> bool:
+        return rule.categories is None or bool(rule.categories.finditer(text, "category"))
+
+    def _condition_hits(self, rule: Rule, text: ListingText) -> list[Hit] | None:
+        if rule.match is None or not self._in_scope(rule, text):
+            return None
+        masked = rule.exceptions.find(text, rule.fields) if rule.exceptions is not None else []
+        return rule.match.evaluate(MatchContext(text, rule.fields, masked))
+
+    def _condition_flag(self, rule: Rule, text: ListingText) -> Flag | None:
+        hits = self._condition_hits(rule, text)
+        if hits is None:
+            return None
+        return self._flag(rule, rule.base_score(), rule.message, self._matches(text, hits))
+
+    # ------------------------------------------------------------------ counterfeit scoring
+
+    def _score(self, rule: Rule, text: ListingText, product: ProductHit | None) -> _Scored | None:
+        scoring = rule.scoring
+        if scoring is None or not self._in_scope(rule, text):
+            return None
+        if rule.exceptions is not None and rule.exceptions.find(text, rule.fields):
+            return None
+        best: _Scored | None = None
+        for brand_hit in self.index.brands_in(text):
+            weights = scoring.weights
+            parts: dict[str, float] = {"brand": weights.get("brand", 0.0) * brand_hit.similarity}
+            how = "chính xác" if brand_hit.similarity >= 1.0 else f"gần đúng {brand_hit.similarity:.0%}"
+            details = {"brand": f"{brand_hit.brand.name} ({how})"}
+            hits = list(brand_hit.hits)
+            phrase_hits = [
+                hit for phrases, tiers in scoring.phrases
+                if tiers is None or brand_hit.brand.tier in tiers
+                for hit in phrases.find(text, rule.fields)
+            ]
+            if phrase_hits:
+                parts["phrase"] = weights.get("phrase", 0.0)
+                details["phrase"] = ", ".join(dict.fromkeys(text.to_match(h).text for h in phrase_hits))
+                hits.extend(phrase_hits)
+            price = text.listing.price
+            floor = self.index.floor_for(text, brand_hit.brand, product)
+            if price is not None and floor is not None and price < floor:
+                parts["price_floor"] = weights.get("price_floor", 0.0)
+                details["price_floor"] = f"{format_vnd(price)} < sàn {format_vnd(floor)}"
+            if brand_hit.evasive:
+                parts["evasion"] = weights.get("evasion", 0.0)
+                details["evasion"] = ", ".join(text.to_match(h).text for h in brand_hit.hits)
+            official = self.index.is_official(text, brand_hit.brand)
+            if not official:
+                parts["unofficial_seller"] = weights.get("unofficial_seller", 0.0)
+                details["unofficial_seller"] = text.listing.seller.name or "(không rõ người bán)"
+            parts = {k: v for k, v in parts.items() if v > 0}
+            scored = _Scored(brand_hit, min(1.0, sum(parts.values())), parts, details, hits, official)
+            if best is None or (not scored.vetoed and (best.vetoed or scored.score > best.score)):
+                best = scored
+        return best
+
+    def _counterfeit_flag(self, rule: Rule, text: ListingText, scored: _Scored) -> Flag:
+        total = sum(scored.parts.values()) or 1.0
+        shares = ", ".join(
+            f"{SIGNAL_LABELS[name]} {part / total:.0%}" for name, part in
+            sorted(scored.parts.items(), key=lambda kv: -kv[1])
+        )
+        extra = f"; {scored.details['price_floor']}" if "price_floor" in scored.parts else ""
+        message = f"{rule.message}: {scored.brand.brand.name} (tín hiệu: {shares}{extra})"
+        score = rule.score if rule.score is not None else round(scored.score, 3)
+        return self._flag(rule, score, message, self._matches(text, scored.hits))
+
+    # ------------------------------------------------------------------ price anomalies
+
+    def _price_flags(self, text: ListingText, peers: PeerStats, product: ProductHit | None) -> list[Flag]:
+        listing = text.listing
+        if listing.price is None or product is None or not self._price_rules:
+            return []
+        summary = peers.summary(product.product.key, exclude=listing)
+        flags: list[Flag] = []
+        for rule in self._price_rules:
+            flag = self._price_flag(rule, text, product, summary)
+            if flag is not None:
+                flags.append(flag)
+        return flags
+
+    def _price_flag(self, rule: Rule, text: ListingText, product: ProductHit, summary: PeerSummary) -> Flag | None:
+        config = rule.price
+        price = text.listing.price
+        if config is None or price is None or summary.median is None or summary.median <= 0:
+            return None
+        if summary.count < config.min_peers or not self._in_scope(rule, text):
+            return None
+        if rule.exceptions is not None and rule.exceptions.find(text, rule.fields):
+            return None
+        ratio = price / summary.median
+        z = _MAD_SCALE * (price - summary.median) / summary.mad if summary.mad else None
+        if config.direction == "below":
+            by_ratio = ratio < config.ratio
+            by_z = config.robust_z is not None and z is not None and z < config.robust_z and ratio < Z_GATE_BELOW
+            if not (by_ratio or by_z):
+                return None
+            strength = 1 - ratio / config.ratio if by_ratio else 0.0
+        else:
+            by_ratio = ratio > config.ratio
+            by_z = config.robust_z is not None and z is not None and z > config.robust_z and ratio > Z_GATE_ABOVE
+            if not (by_ratio or by_z):
+                return None
+            strength = min(1.0, (ratio / config.ratio - 1) / 3) if by_ratio else 0.0
+        score = rule.score if rule.score is not None else round(min(0.95, 0.5 + 0.45 * strength), 3)
+        z_text = f", z = {z:.1f}" if z is not None else ""
+        message = (
+            f"{rule.message}: giá {format_vnd(price)} = {ratio:.0%} trung vị {format_vnd(round(summary.median))} "
+            f"của {summary.count} tin cùng sản phẩm \u201c{product.product.name or product.product.key}\u201d{z_text}"
+        )
+        return self._flag(rule, score, message, [text.to_match(product.hit)])
+
+    # ------------------------------------------------------------------ helpers
+
+    def _matches(self, text: ListingText, hits: list[Hit]) -> list[Match]:
+        seen: set[tuple[str, int, int]] = set()
+        out: list[Match] = []
+        for hit in sorted(hits, key=lambda h: (h.field, h.start)):
+            match = text.to_match(hit)
+            key = (match.field, match.start, match.end)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(match)
+            if len(out) >= _MAX_MATCHES:
+                break
+        return out
+
+    def _flag(self, rule: Rule, score: float, message: str, matched: list[Match]) -> Flag:
+        return Flag(
+            rule_id=rule.id, kind=rule.kind, severity=rule.severity, score=max(0.0, min(1.0, score)),
+            message=message, matched=matched, legal_basis=rule.legal_basis, rules_version=self.ruleset.version,
+        )

@@ -1,0 +1,278 @@
+"""Listing documents as the store keeps them, and the upsert merge rule shared by every backend.
+
+A backend works in one "land": SQLite keeps JSON text, MongoDB keeps BSON (datetimes as dates).
+Both normalise every datetime to timezone-aware UTC truncated to milliseconds (what BSON keeps),
+so a listing reads back the same from either backend. :func:`merge` is the upsert rule (what a
+re-crawled listing keeps, when its price history grows, when it is unchanged), independent of the
+land; a digest of what the crawler sent (:func:`content_json`) tells an unchanged listing cheaply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import types
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from crawler.items import Listing
+from crawler.store.base import StoreError
+
+INT64_MAX = 2**63 - 1
+INTERNAL_KEYS: frozenset[str] = frozenset({"_id", "_rev", "_digest"})
+MERGED_FIELDS: frozenset[str] = frozenset({"first_seen", "last_seen", "price_history", "review", "evidence", "risk"})
+DIGEST_VERSION = 1
+_INT_FIELDS: tuple[str, ...] = ("price", "original_price", "sold_count")
+_ZERO = timedelta(0)
+
+Path = tuple[str, ...]
+
+
+def _paths_for(annotation: Any, path: Path) -> list[Path]:
+    if annotation is datetime:
+        return [path]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return datetime_paths(annotation, path)
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Annotated:
+        return _paths_for(args[0], path)
+    if origin in (Union, types.UnionType):
+        found: list[Path] = []
+        for arg in args:
+            found.extend(p for p in _paths_for(arg, path) if p not in found)
+        return found
+    if origin in (list, tuple, set, frozenset):
+        return [p for arg in args if arg is not Ellipsis for p in _paths_for(arg, (*path, "*"))]
+    return []
+
+
+def datetime_paths(model: type[BaseModel], prefix: Path = ()) -> list[Path]:
+    """Every path to a datetime in ``model``'s dump (``"*"`` steps into list items)."""
+    paths: list[Path] = []
+    for name, info in model.model_fields.items():
+        if info.exclude:
+            continue
+        paths.extend(_paths_for(info.annotation, (*prefix, name)))
+    return paths
+
+
+LISTING_DATETIME_PATHS: tuple[Path, ...] = tuple(datetime_paths(Listing))
+_TOP_DATETIMES: tuple[str, ...] = tuple(path[0] for path in LISTING_DATETIME_PATHS if len(path) == 1)
+_NESTED_DATETIMES: tuple[Path, ...] = tuple(path for path in LISTING_DATETIME_PATHS if len(path) > 1)
+_MERGED_EXCLUDE: dict[str, bool] = dict.fromkeys(MERGED_FIELDS, True)
+
+
+def to_utc_ms(value: datetime | str) -> datetime:
+    """A datetime (or ISO string) as aware UTC truncated to milliseconds; naive means UTC."""
+    dt = datetime.fromisoformat(value) if isinstance(value, str) else value
+    dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    return dt.replace(microsecond=dt.microsecond // 1000 * 1000)
+
+
+def iso_ms(value: datetime | str) -> str:
+    """The SQLite land's datetime: ``2024-05-01T03:04:05.123Z`` (fixed width, so it sorts as text)."""
+    return to_utc_ms(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _apply(node: Any, path: Path, convert: Callable[[Any], Any]) -> None:
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                if rest:
+                    _apply(item, rest, convert)
+                elif item is not None:
+                    node[index] = convert(item)
+        return
+    if not isinstance(node, dict):
+        return
+    value = node.get(head)
+    if value is None:
+        return
+    if rest:
+        _apply(value, rest, convert)
+    else:
+        node[head] = convert(value)
+
+
+def convert_datetimes(doc: dict[str, Any], convert: Callable[[Any], Any]) -> dict[str, Any]:
+    """Apply ``convert`` to every datetime of a listing document, in place; returns the doc."""
+    for path in LISTING_DATETIME_PATHS:
+        _apply(doc, path, convert)
+    return doc
+
+
+def check_listing(listing: Listing) -> None:
+    """Raise ValueError naming the field when a number cannot be stored by every backend (int64)."""
+    for name in _INT_FIELDS:
+        value = getattr(listing, name)
+        if isinstance(value, int) and value > INT64_MAX:
+            raise ValueError(f"{name} {value} is beyond the 64-bit integer range")
+    for point in listing.price_history:
+        if point.price > INT64_MAX:
+            raise ValueError(f"price_history price {point.price} is beyond the 64-bit integer range")
+
+
+def _is_normal(value: datetime | None) -> bool:
+    return value is None or (value.tzinfo is not None and value.utcoffset() == _ZERO and value.microsecond % 1000 == 0)
+
+
+def _values_at(node: Any, path: Path) -> Iterator[Any]:
+    if node is None or not path:
+        if path == () and node is not None:
+            yield node
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        for item in node:
+            yield from _values_at(item, rest)
+    else:
+        yield from _values_at(getattr(node, head, None), rest)
+
+
+def normalize_listing(listing: Listing) -> Listing:
+    """The listing with every datetime aware UTC truncated to milliseconds (itself when already so)."""
+    top: dict[str, datetime] = {}
+    for name in _TOP_DATETIMES:
+        value = getattr(listing, name)
+        if not _is_normal(value):
+            top[name] = to_utc_ms(value)
+    for path in _NESTED_DATETIMES:
+        if not all(_is_normal(value) for value in _values_at(listing, path)):
+            # rare (a review or evidence time in another zone): rebuild the whole listing once
+            return Listing.model_validate(convert_datetimes(listing.model_dump(mode="python"), to_utc_ms))
+    return listing.model_copy(update=top) if top else listing
+
+
+def content_json(listing: Listing) -> tuple[str, str]:
+    """(the listing as JSON without the fields the store merges, digest of everything it sent).
+
+    Two listings with the same digest upsert to the same document, so a stored document whose
+    digest matches is unchanged but for ``last_seen``. ``listing`` must be normalised.
+    """
+    body = listing.model_dump_json(exclude=_MERGED_EXCLUDE)
+    evidence = listing.evidence.model_dump_json() if listing.evidence is not None else ""
+    history = [(point.price, point.at.isoformat()) for point in listing.price_history]
+    sent = f"{DIGEST_VERSION}\n{body}\n{listing.review.model_dump_json()}\n{evidence}\n{history}"
+    return body, hashlib.blake2b(sent.encode(), digest_size=16).hexdigest()
+
+
+def risk_of(scores: Iterable[float]) -> float:
+    """A listing's risk: the highest flag score, 0 with no flags."""
+    return max((float(score) for score in scores), default=0.0)
+
+
+@dataclass(slots=True)
+class Prior:
+    """What the merge needs from a stored listing; review and evidence are opaque (backend land)."""
+
+    first_seen: Any
+    review: Any
+    price_history: list[dict[str, Any]]
+    evidence: Any
+    digest: str | None
+
+
+@dataclass(slots=True)
+class Merged:
+    """The store-kept fields of an upserted listing; ``review``/``evidence`` None: the listing's own."""
+
+    status: str
+    first_seen: Any
+    price_history: list[dict[str, Any]]
+    review: Any = None
+    evidence: Any = None
+
+
+def merge(
+    prior: Prior | None,
+    *,
+    price: int | None,
+    history: list[dict[str, Any]],
+    has_evidence: bool,
+    digest: str,
+    seen: Any,
+) -> Merged:
+    """The upsert rule, shared by every backend (values in the backend's land).
+
+    Insert: first_seen = ``seen``, price history = the listing's own ``history`` plus the price.
+    Update: first_seen, review and price history are kept; the price is appended only when it
+    differs from the last point; the stored evidence is kept when the listing has none. Content,
+    flags and risk come from the listing; ``last_seen`` is always ``seen`` (set by the caller).
+    The status is ``"unchanged"`` when the stored digest equals ``digest`` and nothing was appended.
+    """
+    if prior is None:
+        points = list(history)
+        merged = Merged("inserted", seen, points)
+    else:
+        points = list(prior.price_history)
+        merged = Merged(
+            "updated",
+            prior.first_seen if prior.first_seen is not None else seen,
+            points,
+            review=prior.review,
+            evidence=None if has_evidence else prior.evidence,
+        )
+    appended = price is not None and (not points or points[-1].get("price") != price)
+    if appended:
+        points.append({"price": price, "at": seen})
+    if prior is not None and not appended and prior.digest == digest:
+        merged.status = "unchanged"
+    return merged
+
+
+def to_listing(doc: dict[str, Any]) -> Listing:
+    """A stored document back as a :class:`Listing` (internal keys dropped)."""
+    return Listing.model_validate({key: value for key, value in doc.items() if key not in INTERNAL_KEYS})
+
+
+def crawl_run_document(run: Any) -> dict[str, Any]:
+    """Check and normalise a crawl run: ``spider`` required; started/finished_at aware UTC datetimes.
+
+    ``stats`` and ``errors`` are made JSON-safe (datetimes become ISO text, other objects their
+    ``str``) so that every backend returns the same values.
+    """
+    if not isinstance(run, dict):
+        raise StoreError(f"a crawl run must be a dict, got {type(run).__name__}")
+    spider = run.get("spider")
+    if not isinstance(spider, str) or not spider:
+        raise StoreError(f"a crawl run needs a spider name, got {spider!r}")
+    doc: dict[str, Any] = {"spider": spider}
+    for name in ("started_at", "finished_at"):
+        value = run.get(name)
+        try:
+            doc[name] = None if value is None else to_utc_ms(value)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"crawl run {spider}: {name} is not a datetime: {value!r}") from exc
+    stats = run.get("stats") or {}
+    if not isinstance(stats, dict):
+        raise StoreError(f"crawl run {spider}: stats must be a dict, got {type(stats).__name__}")
+    errors = run.get("errors") or []
+    if not isinstance(errors, list | tuple):
+        raise StoreError(f"crawl run {spider}: errors must be a list, got {type(errors).__name__}")
+    doc["stats"] = {str(key): _json_safe(value) for key, value in stats.items()}
+    doc["errors"] = [_json_safe(error) for error in errors]
+    rules_version = run.get("rules_version")
+    doc["rules_version"] = None if rules_version is None else str(rules_version)
+    for key, value in run.items():
+        if key not in doc and isinstance(key, str) and not key.startswith(("$", "_")):
+            doc[key] = _json_safe(value)
+    return doc
+
+
+def _json_safe(value: Any) -> Any:
+    if value is None or isinstance(value, bool | str | float):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= INT64_MAX else str(value)
+    if isinstance(value, datetime):
+        return iso_ms(value)
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_safe(item) for item in value]
+    return str(value)

@@ -1,0 +1,338 @@
+"""Vietnamese text normalisation for matching, with a map back to the original text.
+
+Sellers who know they sell something forbidden write around keyword filters: "s.ú.n.g h.ơ.i",
+"G u c c i", "L.V", "lou1s vu1tton", "ch4nel", Cyrillic letters inside Latin words ("Gucсi"),
+fullwidth forms ("ＧＵＣＣＩ"), zero-width characters, teencode ("hàg", "k" for *không*).
+:func:`normalize` undoes these so that one keyword ("sung hoi", "gucci") catches all spellings, and
+keeps for every normalised character the index of the original character it came from, so evidence
+can quote exactly what the seller wrote (:meth:`NormalizedText.original_span`).
+
+:func:`fold` is the plain version (lower case, no diacritics, whitespace collapsed) without the
+evasion undoing and without offsets.
+
+Both run on every listing, so the work is done by ``str.translate`` tables and precompiled regexes;
+the per-character Python path is only taken for rare characters (combining marks, zero-width
+characters, compatibility forms that expand to several characters).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+__all__ = ["NormalizedText", "fold", "normalize"]
+
+
+# --------------------------------------------------------------------------- character tables
+
+def _fold_char(ch: str) -> str:
+    """One character → lower case, compatibility-decomposed, without combining marks."""
+    if ch in "đĐ":
+        return "d"
+    if ch.isspace():
+        return " "
+    cat = unicodedata.category(ch)
+    if cat in ("Mn", "Me", "Cf") or (cat == "Cc" and ch not in "\t\n\r"):
+        return ""
+    decomposed = unicodedata.normalize("NFKD", ch)
+    out = "".join(c for c in decomposed if not unicodedata.combining(c))
+    out = unicodedata.normalize("NFKC", out).lower()
+    return out.replace("đ", "d")
+
+
+def _build_tables() -> tuple[dict[int, str], str]:
+    """A 1:1 translate table for the common range and the set of characters needing the slow path."""
+    table: dict[int, str] = {}
+    slow: list[str] = []
+    ranges = [(0x0000, 0x0250), (0x1E00, 0x1F00), (0x2000, 0x2070), (0xFF00, 0xFF5F), (0x3000, 0x3001)]
+    for lo, hi in ranges:
+        for code in range(lo, hi):
+            ch = chr(code)
+            out = _fold_char(ch)
+            if len(out) == 1:
+                if out != ch:
+                    table[code] = out
+            else:
+                slow.append(ch)
+    return table, "".join(slow)
+
+
+_TABLE, _SLOW_CHARS = _build_tables()
+# Anything outside the table's ranges that may change under folding goes through the slow path:
+# combining marks, format characters (zero-width), compatibility characters, other scripts' letters.
+_SLOW = re.compile(
+    "[" + re.escape(_SLOW_CHARS) + "\u0250-\u1dff\u1f00-\u1fff\u2070-\ufeff\uff5f-\U0010ffff]"
+)
+
+# Cyrillic and Greek letters that look like Latin ones (both cases: the upper-case shapes matter).
+_CONFUSABLES = {
+    # Cyrillic upper
+    "А": "a", "В": "b", "Е": "e", "Ё": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p",
+    "С": "c", "Т": "t", "Х": "x", "У": "y", "Ѕ": "s", "І": "i", "Ї": "i", "Ј": "j", "Ԛ": "q",
+    "Ԝ": "w", "Һ": "h",
+    # Cyrillic lower
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "х": "x", "у": "y", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "һ": "h",
+    "ԁ": "d", "ԛ": "q", "ԝ": "w", "ɡ": "g",
+    # Greek upper
+    "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n",
+    "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
+    # Greek lower
+    "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "χ": "x", "γ": "y",
+}
+_CONFUSABLE_TABLE = str.maketrans(_CONFUSABLES)
+_HAS_CONFUSABLE = re.compile("[" + "".join(_CONFUSABLES) + "]")
+_WORD_WITH_CONFUSABLE = re.compile(r"[^\W_]*[" + "".join(_CONFUSABLES) + r"][^\W_]*")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+
+# --------------------------------------------------------------------------- regexes of the passes
+
+_SPACES = re.compile(r" {2,}|^ +| +$")
+_SEP = r"(?:[^\w\s]|_){1,3}|(?:[^\w\s]|_){0,2} (?:[^\w\s]|_){0,2}"
+# Runs of single letters split by the same separator: "s.u.n.g", "g u c c i", "l.v", "g🔥u🔥c🔥c🔥i".
+_SPACED_LETTERS = re.compile(
+    rf"(?<![^\W_])[^\W\d_](?P<sep>{_SEP})[^\W\d_](?![^\W_])(?:(?P=sep)[^\W\d_](?![^\W_]))*"
+)
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "@": "a"}
+# A word of letters and digits (and "@"); judged by _unleet.
+_ALNUM_WORD = re.compile(
+    r"(?<![^\W_])(?=[a-z0-9@]*[a-z])(?=[a-z0-9@]*[01345@])[a-z0-9@]+(?![^\W_])(?![:.,/]\d)"
+)
+_TEENCODE = {
+    "k": "khong",
+    "ko": "khong",
+    "khg": "khong",
+    "hag": "hang",
+    "hg": "hang",
+    "dc": "duoc",
+    "xtay": "xach tay",
+}
+_TEEN = re.compile(
+    r"(?<![^\W_])(?<!\d )(?:" + "|".join(_TEENCODE) + r")(?![^\W_])"
+)
+
+
+# --------------------------------------------------------------------------- result type
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """Normalised text plus, for each of its characters, the index of the original character.
+
+    ``original`` is the text it came from (kept so that spans can be widened over combining marks
+    that the normalisation removed).
+    """
+
+    text: str
+    offsets: list[int]
+    original: str = field(default="", repr=False)
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The ``[start, end)`` span of the original text that normalised ``[start, end)`` came from."""
+        if not self.offsets or start >= end:
+            pos = self.offsets[start] if start < len(self.offsets) else len(self.original)
+            return pos, pos
+        o_start = self.offsets[start]
+        o_end = self.offsets[end - 1] + 1
+        # Widen over what normalisation dropped after the last character (combining marks,
+        # zero-width characters, variation selectors).
+        original = self.original
+        while o_end < len(original) and _fold_char(original[o_end]) == "":
+            o_end += 1
+        return o_start, o_end
+
+    def original_text(self, start: int, end: int) -> str:
+        """The original text behind normalised ``[start, end)``."""
+        o_start, o_end = self.original_span(start, end)
+        return self.original[o_start:o_end]
+
+
+# --------------------------------------------------------------------------- helpers
+
+@lru_cache(maxsize=4096)
+def _slow_char(ch: str) -> str:
+    return _fold_char(ch)
+
+
+def _fix_confusables(text: str) -> str:
+    """Map Cyrillic/Greek look-alikes to Latin inside words that also hold Latin letters
+    (or consist of look-alikes only). Same length as the input: offsets stay valid."""
+    if not _HAS_CONFUSABLE.search(text):
+        return text
+
+    def repl(match: re.Match[str]) -> str:
+        word = match.group(0)
+        mapped = word.translate(_CONFUSABLE_TABLE)
+        if _LATIN.search(word) or mapped.isascii():
+            return mapped
+        return word
+
+    return _WORD_WITH_CONFUSABLE.sub(repl, text)
+
+
+def _char_fold(text: str) -> tuple[str, list[int]]:
+    """Per-character folding (lower case, no diacritics) with offsets."""
+    translated = text.translate(_TABLE)
+    if not _SLOW.search(translated):
+        return translated, list(range(len(text)))
+    chars: list[str] = []
+    offsets: list[int] = []
+    slow_match = _SLOW.match
+    for i, ch in enumerate(translated):
+        out = _slow_char(ch) if slow_match(ch) else ch
+        if len(out) == 1:
+            chars.append(out)
+            offsets.append(i)
+        else:
+            for c in out:
+                chars.append(c)
+                offsets.append(i)
+    return "".join(chars), offsets
+
+
+def _rewrite(
+    text: str,
+    offsets: list[int],
+    matches: Iterable[re.Match[str]],
+    repl: Callable[[re.Match[str]], tuple[str, list[int]] | None],
+) -> tuple[str, list[int]]:
+    """Replace matched spans; ``repl`` gives (new text, offsets) or None to keep the match."""
+    out: list[str] = []
+    out_offsets: list[int] = []
+    pos = 0
+    changed = False
+    for match in matches:
+        replacement = repl(match)
+        if replacement is None:
+            continue
+        changed = True
+        start, end = match.span()
+        out.append(text[pos:start])
+        out_offsets.extend(offsets[pos:start])
+        out.append(replacement[0])
+        out_offsets.extend(replacement[1])
+        pos = end
+    if not changed:
+        return text, offsets
+    out.append(text[pos:])
+    out_offsets.extend(offsets[pos:])
+    return "".join(out), out_offsets
+
+
+def _spread(new: str, offsets: list[int], start: int, end: int) -> list[int]:
+    """Offsets for a replacement string: character j maps to original char start+j (clamped)."""
+    last = end - 1
+    return [offsets[min(start + j, last)] for j in range(len(new))]
+
+
+def _collapse_spaces(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    if "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+        return text, offsets
+    size = len(text)
+
+    def repl(match: re.Match[str]) -> tuple[str, list[int]]:
+        if match.start() == 0 or match.end() == size:
+            return "", []
+        return " ", [offsets[match.start()]]
+
+    return _rewrite(text, offsets, _SPACES.finditer(text), repl)
+
+
+def _join_letters(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    def repl(match: re.Match[str]) -> tuple[str, list[int]] | None:
+        start, end = match.span()
+        letters = [i for i in range(start, end) if text[i].isalpha() and not text[i].isdigit()]
+        # letters split by spaces alone need three of them ("g u c c i"; not "size m l")
+        if match.group("sep").strip() == "" and len(letters) < 3:
+            return None
+        return "".join(text[i] for i in letters), [offsets[i] for i in letters]
+
+    return _rewrite(text, offsets, _SPACED_LETTERS.finditer(text), repl)
+
+
+def _unleet_word(word: str) -> str | None:
+    """'gucc1' → 'gucci', 'ch4nel' → 'chanel'; None when the word is left alone."""
+    letters = sum(c.isalpha() for c in word)
+    if letters < 3 or letters == len(word):
+        return None
+    chars = list(word)
+    changed = False
+    n = len(word)
+    for i, c in enumerate(word):
+        if c not in _LEET:
+            continue
+        prev_digit = i > 0 and (word[i - 1].isdigit() or word[i - 1] == "@")
+        next_digit = i + 1 < n and (word[i + 1].isdigit() or word[i + 1] == "@")
+        if prev_digit or next_digit:
+            return None  # "rtx4090", "win10": real model numbers
+        interior = 0 < i < n - 1
+        if interior:
+            chars[i] = _LEET[c]
+            changed = True
+        elif i == n - 1 and c in "10" and letters >= 4:
+            chars[i] = _LEET[c]  # "gucc1"; "top1", "usb3", "iphone5" stay
+            changed = True
+        elif i == 0 and c in "0@" and letters >= 4:
+            chars[i] = _LEET[c]
+            changed = True
+        else:
+            return None
+    return "".join(chars) if changed else None
+
+
+def _unleet(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    def repl(match: re.Match[str]) -> tuple[str, list[int]] | None:
+        word = match.group(0)
+        if word.isalpha():
+            return None
+        new = _unleet_word(word)
+        if new is None:
+            return None
+        return new, offsets[match.start():match.end()]
+
+    return _rewrite(text, offsets, _ALNUM_WORD.finditer(text), repl)
+
+
+def _teencode(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    def repl(match: re.Match[str]) -> tuple[str, list[int]]:
+        new = _TEENCODE[match.group(0)]
+        return new, _spread(new, offsets, match.start(), match.end())
+
+    return _rewrite(text, offsets, _TEEN.finditer(text), repl)
+
+
+# --------------------------------------------------------------------------- public API
+
+def fold(text: str) -> str:
+    """Lower case, diacritics removed (đ → d), whitespace collapsed and stripped."""
+    if not text:
+        return ""
+    folded = text.translate(_TABLE)
+    if _SLOW.search(folded):
+        folded = "".join(_slow_char(ch) if _SLOW.match(ch) else ch for ch in folded)
+    return " ".join(folded.split())
+
+
+def normalize(text: str) -> NormalizedText:
+    """Fold ``text`` and undo spelling evasions; offsets map each character back to ``text``.
+
+    Steps: look-alike letters (Cyrillic/Greek in Latin words) → Latin; lower case, diacritics and
+    compatibility forms (fullwidth) folded, zero-width characters dropped; whitespace collapsed;
+    single letters split by dots/spaces/symbols/emoji joined ("s.ú.n.g" → "sung", "L.V" → "lv");
+    digits used as letters inside words undone ("gucc1", "ch4nel", "l0uis"), model numbers kept
+    ("iphone 15", "ps5", "s24", "1:1", "850g"); a few teencode words expanded ("hàg" → "hang",
+    a standalone "k"/"ko" → "khong").
+    """
+    if not text:
+        return NormalizedText("", [], text or "")
+    source = _fix_confusables(text)
+    folded, offsets = _char_fold(source)
+    folded, offsets = _collapse_spaces(folded, offsets)
+    if _SPACED_LETTERS.search(folded):
+        folded, offsets = _join_letters(folded, offsets)
+    folded, offsets = _unleet(folded, offsets)
+    folded, offsets = _teencode(folded, offsets)
+    return NormalizedText(folded, offsets, text)

@@ -1,0 +1,153 @@
+"""``MarketplaceSpider``: what every platform spider shares.
+
+- the platform's host from ``PLATFORM_BASE_URLS[name]`` (so ``-s 'PLATFORM_BASE_URLS={"tiki":
+  "http://127.0.0.1:PORT/tiki"}'`` points a spider at the demo marketplace or a test server);
+- spider arguments ``keywords`` (comma-separated), ``keywords_file`` (one a line, ``#`` comments) and
+  ``max_pages`` (a positive integer; pages per keyword), each checked with a clear error;
+- :meth:`parse_json`, which logs ``URL: malformed JSON (…)`` and counts
+  ``spider/<name>/malformed_responses`` instead of raising;
+- :meth:`emit`, which logs each unreadable field as ``URL field=NAME: …`` (the field stays None),
+  checks the item has what a Listing needs, and hands it on as a plain dict.
+
+Spiders only navigate and extract: they never run rules or touch the store.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response
+
+from spiders.formats.common import FieldErrors
+
+LISTING_FIELDS = (
+    "platform", "listing_id", "url", "title", "description", "price", "original_price", "currency",
+    "brand", "category", "origin", "seller", "images", "sold_count", "rating", "posted_at",
+)
+SELLER_FIELDS = ("platform_id", "name", "url", "province", "official")
+
+
+class SpiderArgumentError(ValueError):
+    """A spider argument (``-a name=value``) that cannot be used; the message says which and why."""
+
+
+def parse_keywords(keywords: str | None, keywords_file: str | None) -> list[str]:
+    """The search keywords from ``-a keywords=a,b`` and/or ``-a keywords_file=PATH``, in order, unique."""
+    found: list[str] = []
+    if keywords:
+        found += [word.strip() for word in str(keywords).split(",")]
+    if keywords_file:
+        path = Path(keywords_file)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise SpiderArgumentError(f"keywords_file={keywords_file}: cannot read ({exc.strerror or exc})") from exc
+        except UnicodeDecodeError as exc:
+            raise SpiderArgumentError(f"keywords_file={keywords_file}: not UTF-8 text ({exc.reason})") from exc
+        found += [line.split("#", 1)[0].strip() for line in lines]
+    unique: list[str] = []
+    for word in found:
+        if word and word not in unique:
+            unique.append(word)
+    return unique
+
+
+def parse_max_pages(value: Any) -> int | None:
+    """``-a max_pages=N`` → N (≥ 1); ``None`` when not given. Raises :class:`SpiderArgumentError`."""
+    if value is None or value == "":
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise SpiderArgumentError(f"max_pages must be a positive integer, got {value!r}") from None
+    if number < 1:
+        raise SpiderArgumentError(f"max_pages must be a positive integer, got {value!r}")
+    return number
+
+
+class MarketplaceSpider(scrapy.Spider):
+    """Base of the platform spiders (not a spider itself: it has no ``name``)."""
+
+    default_base_url: ClassVar[str] = ""
+    default_keywords: ClassVar[tuple[str, ...]] = ("*",)
+
+    def __init__(
+        self,
+        keywords: str | None = None,
+        keywords_file: str | None = None,
+        max_pages: str | int | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.keywords = parse_keywords(keywords, keywords_file)
+        if not self.keywords:
+            if keywords_file:
+                raise SpiderArgumentError(f"keywords_file={keywords_file}: no keywords in it")
+            self.keywords = list(self.default_keywords)
+        self.max_pages = parse_max_pages(max_pages)
+        self._base_url: str | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The platform's base URL (no trailing slash) from ``PLATFORM_BASE_URLS[self.name]``."""
+        if self._base_url is None:
+            urls = self.settings.getdict("PLATFORM_BASE_URLS")
+            url = urls.get(self.name)
+            if not url:
+                self.logger.warning(
+                    "PLATFORM_BASE_URLS has no %r entry; using %s", self.name, self.default_base_url
+                )
+                url = self.default_base_url
+            self._base_url = str(url).rstrip("/")
+        return self._base_url
+
+    def more_pages(self, page: int) -> bool:
+        """Whether page ``page + 1`` (1-based) is still within ``max_pages``."""
+        return self.max_pages is None or page < self.max_pages
+
+    def _stat(self, key: str, count: int = 1) -> None:
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"spider/{self.name}/{key}", count)
+
+    def parse_json(self, response: Response) -> dict[str, Any] | None:
+        """The response's JSON object, or None after logging ``URL: malformed JSON (…)``."""
+        try:
+            payload = json.loads(response.body.decode(getattr(response, "encoding", None) or "utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            self.logger.error("%s: malformed JSON (%s)", response.url, exc)
+            self._stat("malformed_responses")
+            return None
+        if not isinstance(payload, dict):
+            self.logger.error("%s: malformed JSON (top level is %s, not an object)", response.url,
+                              type(payload).__name__)
+            self._stat("malformed_responses")
+            return None
+        return payload
+
+    def report(self, url: str, errors: FieldErrors) -> None:
+        """Log every unreadable field of one listing as ``URL field=NAME: message``."""
+        for name, message in errors:
+            self.logger.warning("%s field=%s: %s", url, name, message)
+            self._stat("field_errors")
+        errors.clear()
+
+    def emit(self, item: dict[str, Any], url: str, errors: FieldErrors) -> dict[str, Any] | None:
+        """The item as a plain Listing-shaped dict, or None (logged) when it cannot be a listing."""
+        self.report(url, errors)
+        missing = [key for key in ("platform", "listing_id", "url", "title") if not item.get(key)]
+        if missing:
+            self.logger.error("%s: listing dropped, no %s", url, ", ".join(missing))
+            self._stat("dropped")
+            return None
+        seller = {key: (item.get("seller") or {}).get(key) for key in SELLER_FIELDS}
+        seller["official"] = bool(seller["official"])
+        out = {key: item.get(key) for key in LISTING_FIELDS}
+        out["seller"] = seller
+        out["images"] = list(item.get("images") or [])
+        out["currency"] = out["currency"] or "VND"
+        self._stat("listings")
+        return out

@@ -1,0 +1,1 @@
+"""Pure extraction functions, one module per platform format (tested on saved responses)."""

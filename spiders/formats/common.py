@@ -1,0 +1,132 @@
+"""Helpers every format extractor uses: per-field error capture, HTML → text, counts, merging.
+
+Extraction never raises on one bad field: :func:`field` runs one field's reader and, on a bad value,
+records ``(field, message)`` in the caller's ``errors`` list and gives ``None``, so the listing is kept
+with that field empty and the spider logs ``URL field=NAME: message``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
+
+from crawler.prices import PriceError
+
+T = TypeVar("T")
+FieldErrors = list[tuple[str, str]]
+"""``(field, message)`` for every field whose value could not be read."""
+
+FIELD_EXCEPTIONS = (PriceError, ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
+
+
+def field(errors: FieldErrors | None, name: str, reader: Callable[..., T], *args: Any) -> T | None:
+    """``reader(*args)``, or ``None`` with ``(name, message)`` appended to ``errors`` when it fails."""
+    try:
+        return reader(*args)
+    except FIELD_EXCEPTIONS as exc:
+        if errors is not None:
+            errors.append((name, f"{type(exc).__name__}: {exc}"))
+        return None
+
+
+class MissingField(ValueError):
+    """A field without which there is no listing (id, title)."""
+
+
+def required_text(value: Any, name: str) -> str:
+    """``value`` as stripped text; raises :class:`MissingField` when absent or blank."""
+    if isinstance(value, bool) or value is None:
+        raise MissingField(f"{name} is missing")
+    text = str(value).strip()
+    if not text:
+        raise MissingField(f"{name} is blank")
+    return text
+
+
+def text_or_none(value: Any) -> str | None:
+    """Stripped text, ``None`` for missing/blank values; non-text values raise TypeError."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {type(value).__name__} {value!r}")
+    value = value.strip()
+    return value or None
+
+
+def count(value: Any) -> int | None:
+    """A non-negative whole count (sold, reviews); ``None`` for missing."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise TypeError(f"not a count: {value!r}")
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"negative count {value!r}")
+    return number
+
+
+_SOLD = re.compile(r"(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>k|tr|triệu)?\+?", re.IGNORECASE)
+
+
+def sold_from_text(text: Any) -> int | None:
+    """Shopee's sold text → a lower bound: "Đã bán 30k+" → 30000, "Đã bán 1,2k" → 1200, "548" → 548."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    if not isinstance(text, str):
+        raise TypeError(f"not a sold-count text: {text!r}")
+    match = _SOLD.search(text)
+    if not match:
+        raise ValueError(f"no count in {text!r}")
+    number = float(match["num"].replace(",", "."))
+    unit = (match["unit"] or "").lower()
+    factor = 1_000 if unit == "k" else 1_000_000 if unit in ("tr", "triệu") else 1
+    return round(number * factor)
+
+
+def rating(value: Any, reviews: Any) -> float | None:
+    """A 0–5 star rating; ``None`` when nobody has rated (platforms send 0 then)."""
+    if value is None or not reviews:
+        return None
+    number = float(value)
+    if not 0 <= number <= 5:
+        raise ValueError(f"rating out of 0–5: {value!r}")
+    return number
+
+
+def epoch_to_iso(value: Any) -> str | None:
+    """Unix seconds (Shopee's ``ctime``) → ``YYYY-MM-DDTHH:MM:SSZ``; 0/None → None."""
+    if not value:
+        return None
+    return datetime.fromtimestamp(int(value), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_BLOCK_END = re.compile(r"<\s*(?:br\s*/?|/\s*(?:p|div|li|ul|ol|h[1-6]|tr|table|blockquote|section))\s*>",
+                        re.IGNORECASE)
+
+
+def html_to_text(html: Any) -> str | None:
+    """A description's HTML → plain text, one line per block; scripts/styles dropped, entities decoded."""
+    if html is None:
+        return None
+    if not isinstance(html, str):
+        raise TypeError(f"expected HTML text, got {type(html).__name__}")
+    text = remove_tags_with_content(html, which_ones=("script", "style"))
+    text = _BLOCK_END.sub("\n", text)
+    text = replace_entities(remove_tags(text))
+    lines = (" ".join(line.split()) for line in text.replace("\r", "\n").split("\n"))
+    return "\n".join(line for line in lines if line) or None
+
+
+def merge(first: dict[str, Any], better: dict[str, Any]) -> dict[str, Any]:
+    """``first`` with every non-empty value of ``better`` laid over it (dicts merged one level deep)."""
+    out = dict(first)
+    for key, value in better.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **{k: v for k, v in value.items() if v is not None}}
+        elif value is not None and value != []:
+            out[key] = value
+    return out

@@ -1,0 +1,172 @@
+"""Extract Listing fields from Tiki's API responses (pure functions, no Scrapy).
+
+- :func:`extract_tiki_search_item` — one ``data[]`` item of ``/api/v2/products?q=`` (the listing API;
+  real sample: ``eval/raw/tiki/tiki_products_preview_*.csv``);
+- :func:`extract_tiki_detail` — ``/api/v2/products/{id}`` (real sample: ``eval/raw/tiki/success_002.json``).
+
+The listing URL is the ``url_path`` Tiki gives joined to the configured base URL (``https://tiki.vn``
+in production, the demo/mock server in tests), so an item always links to where it was crawled from.
+Seller links (``current_seller.link``) are kept as Tiki gives them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin
+
+from crawler.prices import parse_vnd
+from spiders.formats.common import (
+    FieldErrors,
+    count,
+    field,
+    html_to_text,
+    rating,
+    required_text,
+    text_or_none,
+)
+
+PLATFORM = "tiki"
+
+
+def _listing_url(data: dict[str, Any], base_url: str) -> str:
+    path = text_or_none(data.get("url_path"))
+    if path:
+        return urljoin(base_url.rstrip("/") + "/", path.lstrip("/"))
+    short = text_or_none(data.get("short_url"))
+    if short:
+        return short
+    return f"{base_url.rstrip('/')}/product-p{data['id']}.html"
+
+
+def _original_price(data: dict[str, Any]) -> int | None:
+    for key in ("original_price", "list_price"):
+        value = parse_vnd(data.get(key)) if data.get(key) not in (None, "") else None
+        if value:
+            return value
+    return None
+
+
+def _sold(data: dict[str, Any]) -> int | None:
+    sold = data.get("quantity_sold")
+    if isinstance(sold, dict):
+        return count(sold.get("value"))
+    return count(data.get("all_time_quantity_sold"))
+
+
+def _official(data: dict[str, Any]) -> bool:
+    amplitude = (data.get("visible_impression_info") or {}).get("amplitude") or {}
+    if amplitude.get("seller_type") == "OFFICIAL_STORE":
+        return True
+    for impression in data.get("impression_info") or []:
+        if ((impression or {}).get("metadata") or {}).get("is_official_store"):
+            return True
+    return False
+
+
+def _category_from_group(data: dict[str, Any]) -> str | None:
+    group = text_or_none(data.get("productset_group_name"))
+    if not group:
+        return None
+    return " > ".join(part.strip() for part in group.split("/") if part.strip()) or None
+
+
+def _base(data: dict[str, Any], base_url: str, errors: FieldErrors | None) -> dict[str, Any]:
+    return {
+        "platform": PLATFORM,
+        "listing_id": required_text(data.get("id"), "id"),
+        "title": required_text(data.get("name"), "name"),
+        "url": field(errors, "url", _listing_url, data, base_url),
+        "price": field(errors, "price", parse_vnd, data.get("price")),
+        "original_price": field(errors, "original_price", _original_price, data),
+        "currency": "VND",
+        "rating": field(errors, "rating", rating, data.get("rating_average"), data.get("review_count")),
+        "sold_count": field(errors, "sold_count", _sold, data),
+    }
+
+
+def extract_tiki_search_item(
+    data: dict[str, Any], base_url: str, errors: FieldErrors | None = None
+) -> dict[str, Any]:
+    """One search-API item → Listing fields (no description/origin: those come with the detail).
+
+    Raises :class:`spiders.formats.common.MissingField` when the item has no id or name.
+    """
+    item = _base(data, base_url, errors)
+    seller_id = data.get("seller_id")
+    item.update({
+        "brand": field(errors, "brand", text_or_none, data.get("brand_name")),
+        "category": field(errors, "category", _category_from_group, data),
+        "images": [data["thumbnail_url"]] if isinstance(data.get("thumbnail_url"), str) else [],
+        "seller": {
+            "platform_id": str(seller_id) if seller_id not in (None, "") else None,
+            "official": bool(field(errors, "seller.official", _official, data)),
+        },
+        "spid": data.get("seller_product_id"),
+    })
+    return item
+
+
+def _origin(data: dict[str, Any]) -> str | None:
+    for group in data.get("specifications") or []:
+        for attribute in (group or {}).get("attributes") or []:
+            name = str(attribute.get("name") or "")
+            if attribute.get("code") == "origin" or name.startswith("Xuất xứ (Made in)"):
+                return text_or_none(attribute.get("value"))
+    return None
+
+
+def _spec_brand(data: dict[str, Any]) -> str | None:
+    for group in data.get("specifications") or []:
+        for attribute in (group or {}).get("attributes") or []:
+            if attribute.get("code") == "brand":
+                return text_or_none(attribute.get("value"))
+    return None
+
+
+def _brand(data: dict[str, Any]) -> str | None:
+    brand = data.get("brand")
+    if isinstance(brand, dict):
+        return text_or_none(brand.get("name")) or _spec_brand(data)
+    return _spec_brand(data)
+
+
+def _category(data: dict[str, Any]) -> str | None:
+    names = [
+        str(crumb.get("name")).strip()
+        for crumb in data.get("breadcrumbs") or []
+        if isinstance(crumb, dict) and crumb.get("category_id") and str(crumb.get("name") or "").strip()
+    ]
+    return " > ".join(names) or None
+
+
+def _images(data: dict[str, Any]) -> list[str]:
+    urls = [image.get("base_url") for image in data.get("images") or [] if isinstance(image, dict)]
+    return [url for url in urls if isinstance(url, str) and url]
+
+
+def _seller(data: dict[str, Any]) -> dict[str, Any]:
+    seller = data.get("current_seller")
+    if not isinstance(seller, dict):
+        return {}
+    return {
+        "platform_id": str(seller["id"]) if seller.get("id") is not None else None,
+        "name": text_or_none(seller.get("name")),
+        "url": text_or_none(seller.get("link")),
+    }
+
+
+def extract_tiki_detail(data: dict[str, Any], base_url: str, errors: FieldErrors | None = None) -> dict[str, Any]:
+    """A product-detail object → Listing fields.
+
+    Raises :class:`spiders.formats.common.MissingField` when the object has no id or name.
+    """
+    item = _base(data, base_url, errors)
+    item.update({
+        "description": field(errors, "description", html_to_text, data.get("description")),
+        "brand": field(errors, "brand", _brand, data),
+        "category": field(errors, "category", _category, data),
+        "origin": field(errors, "origin", _origin, data),
+        "seller": field(errors, "seller", _seller, data) or {},
+        "images": field(errors, "images", _images, data) or [],
+    })
+    return item

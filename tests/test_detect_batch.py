@@ -1,0 +1,62 @@
+"""detect_file: JSON Lines in, one result line per valid listing out, bad lines warned and skipped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crawler.detect.batch import detect_file
+from crawler.items import Listing
+
+REPO = Path(__file__).resolve().parent.parent
+RULES = REPO / "rules"
+INPUT = REPO / "tests" / "data" / "detect" / "listings.jsonl"
+
+
+def read_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_detect_file_writes_one_line_per_valid_listing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "flags.jsonl"
+    summary = detect_file(INPUT, out, RULES)
+    err = capsys.readouterr().err
+    assert f"{INPUT}:5: not JSON" in err
+    assert f"{INPUT}:9: invalid listing: title: Field required" in err
+    assert f"{INPUT}:11: not a JSON object" in err
+    lines = read_lines(out)
+    assert [line["listing_id"] for line in lines] == ["1", "2", "3", "4", "5", "6", "8", "9"]
+    assert summary.read == summary.written == 8 and summary.bad_lines == 3
+    for line in lines:
+        assert set(line) == {"listing_id", "platform", "flags", "risk"}
+        assert line["platform"] == "demo"
+        assert line["risk"] == max((f["score"] for f in line["flags"]), default=0)
+        for flag in line["flags"]:
+            assert set(flag) == {"kind", "rule_id", "score", "message", "matched"}
+    by_id = {line["listing_id"]: line for line in lines}
+    cheap = {f["rule_id"]: f for f in by_id["6"]["flags"]}
+    assert "price_anomaly.far_below_peers" in cheap
+    assert "5 tin" in cheap["price_anomaly.far_below_peers"]["message"]  # peers 1–5, itself excluded
+    weapon = by_id["8"]["flags"][0]
+    assert weapon["rule_id"] == "banned.weapons"
+    assert weapon["matched"] == [{"field": "title", "text": "s.ú.n.g h.ơ.i", "start": 4, "end": 17}]
+    assert by_id["9"]["flags"] == [] and by_id["9"]["risk"] == 0
+    assert all(not line["flags"] for i, line in by_id.items() if i in {"1", "2", "3", "4", "5"})
+    assert summary.flags_by_kind["banned"] == 1 and summary.flagged == 2
+
+
+def test_detect_file_to_stdout_with_extra_peers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    small = tmp_path / "one.jsonl"
+    record = {"platform": "p", "listing_id": "x", "url": "u", "title": "Samsung Galaxy S24 Ultra", "price": 2_000_000}
+    small.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    extra = [Listing(platform="p", listing_id=str(i), url="u", title="Galaxy S24 Ultra 256GB", price=25_000_000 + i)
+             for i in range(6)]
+    summary = detect_file(small, None, RULES)
+    alone = json.loads(capsys.readouterr().out)
+    assert "price_anomaly" not in {f["kind"] for f in alone["flags"]}
+    summary = detect_file(small, None, RULES, extra_peers=extra)
+    with_peers = json.loads(capsys.readouterr().out)
+    assert "price_anomaly.far_below_peers" in {f["rule_id"] for f in with_peers["flags"]}
+    assert summary.written == 1 and summary.bad_lines == 0

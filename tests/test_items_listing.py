@@ -1,0 +1,64 @@
+"""The Listing schema: validation, price parsing, keys, JSON documents."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from crawler.items import Flag, Listing, split_key
+
+
+def _listing(**fields: object) -> Listing:
+    base = {"platform": "tiki", "listing_id": 42, "url": "https://tiki.vn/p42", "title": "Sữa bột"}
+    return Listing.model_validate(base | fields)
+
+
+def test_ids_become_text_and_prices_are_parsed() -> None:
+    listing = _listing(price="1.250.000₫", original_price="1tr5", seller={"platform_id": 7})
+    assert listing.listing_id == "42"
+    assert listing.price == 1_250_000
+    assert listing.original_price == 1_500_000
+    assert listing.seller.platform_id == "7"
+    assert listing.key == "tiki:42"
+
+
+def test_unknown_fields_are_ignored_and_blank_text_is_none() -> None:
+    listing = _listing(expected_kinds=["banned"], brand="  ", origin="")
+    assert listing.brand is None and listing.origin is None
+    assert not hasattr(listing, "expected_kinds")
+
+
+@pytest.mark.parametrize("field", ["platform", "listing_id", "url", "title"])
+def test_required_fields(field: str) -> None:
+    data = {"platform": "tiki", "listing_id": "1", "url": "u", "title": "t"}
+    data[field] = ""
+    with pytest.raises(ValidationError) as info:
+        Listing.model_validate(data)
+    assert info.value.errors()[0]["loc"] == (field,)
+
+
+def test_bad_price_is_a_located_validation_error() -> None:
+    with pytest.raises(ValidationError) as info:
+        _listing(price="giá tốt")
+    error = info.value.errors()[0]
+    assert error["loc"] == ("price",)
+    assert "giá tốt" in error["msg"]
+
+
+def test_risk_is_the_highest_flag_score_and_capture_is_never_stored() -> None:
+    flags = [
+        Flag(rule_id="a", kind="banned", score=0.9, message="m"),
+        Flag(rule_id="b", kind="counterfeit", score=0.4, message="m"),
+    ]
+    listing = _listing(flags=flags, capture={"url": "u", "status": 200, "body": b"<html>"})
+    assert listing.risk == 0.9
+    document = listing.to_document()
+    assert "capture" not in document
+    assert document["flags"][0]["kind"] == "banned"
+    assert Listing.model_validate(document).flags == listing.flags
+
+
+def test_split_key() -> None:
+    assert split_key("shopee:123:456") == ("shopee", "123:456")
+    with pytest.raises(ValueError, match="platform:listing_id"):
+        split_key("123")

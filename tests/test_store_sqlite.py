@@ -1,0 +1,142 @@
+"""SQLite backend specifics: URIs and paths, WAL, the flags side table, unchanged fast path, speed."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from crawler.items import Flag, Listing
+from crawler.store import FlagQuery, StoreError, open_store
+from crawler.store.factory import sqlite_path
+from crawler.store.sqlite import SQLiteStore
+
+T0 = datetime(2025, 3, 1, tzinfo=UTC)
+
+
+def listing(listing_id: str, **fields: object) -> Listing:
+    """A valid tiki listing."""
+    return Listing.model_validate(
+        {"platform": "tiki", "listing_id": listing_id, "url": f"https://tiki.vn/p/{listing_id}",
+         "title": f"Sản phẩm {listing_id}", "price": 150_000, **fields}
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("uri", "path"),
+    [
+        ("sqlite:///data/crawler.sqlite3", "data/crawler.sqlite3"),
+        ("sqlite:////var/lib/lm/x.sqlite3", "/var/lib/lm/x.sqlite3"),
+        ("sqlite://:memory:", ":memory:"),
+        ("sqlite:///:memory:", ":memory:"),
+    ],
+)
+def test_sqlite_uri_paths(uri: str, path: str) -> None:
+    assert sqlite_path(uri) == path
+
+
+@pytest.mark.parametrize("uri", ["sqlite://", "sqlite:///", "sqlite://relative.db", "sqlite:/x.db"])
+def test_bad_sqlite_uris(uri: str) -> None:
+    with pytest.raises(StoreError, match="store URI"):
+        open_store(uri)
+
+
+def test_default_uri_creates_directories_and_uses_wal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("STORE_URI", raising=False)
+    with open_store() as store:
+        assert isinstance(store, SQLiteStore)
+        store.upsert_listings([listing("1")], seen_at=T0)
+    db = tmp_path / "data" / "crawler.sqlite3"
+    assert db.is_file()
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        indexes = {row[1] for row in raw.execute("SELECT type, name FROM sqlite_master WHERE type = 'index'")}
+    assert {"listings_risk", "listings_last_seen", "listings_review_status", "flags_kind"} <= indexes
+
+
+def test_env_store_uri_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "nested" / "env.sqlite3"
+    monkeypatch.setenv("STORE_URI", f"sqlite:///{target}")
+    with open_store() as store:
+        assert store.count_listings() == 0
+    assert target.is_file()
+
+
+def test_memory_store() -> None:
+    with open_store("sqlite://:memory:") as store:
+        store.upsert_listings([listing("1")], seen_at=T0)
+        assert store.count_listings() == 1
+
+
+def test_unopenable_file_is_a_store_error(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "garbage.sqlite3"
+    not_a_db.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match=r"garbage\.sqlite3"):
+        open_store(f"sqlite:///{not_a_db}")
+
+
+def test_flags_side_table_follows_the_document(tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite3"
+    flags = [Flag(rule_id="banned.gun", kind="banned", score=0.9, message="súng"),
+             Flag(rule_id="origin.none", kind="missing_origin", score=0.2, message="không rõ")]  # fmt: skip
+    with open_store(f"sqlite:///{db}") as store:
+        store.upsert_listings([listing("1", flags=flags), listing("2")], seen_at=T0)
+        rows = lambda: sorted(sqlite3.connect(db).execute("SELECT listing_id, kind, rule_id, score FROM flags"))  # noqa: E731
+        assert rows() == sorted(("1", f.kind, f.rule_id, f.score) for f in flags)
+        store.upsert_listings([listing("1", flags=flags[:1])], seen_at=T0 + timedelta(1))
+        assert rows() == [("1", "banned", "banned.gun", 0.9)]
+        store.replace_flags("tiki", "2", flags[1:])
+        assert rows() == [("1", "banned", "banned.gun", 0.9), ("2", "missing_origin", "origin.none", 0.2)]
+        # after replace_flags the next crawl of the same content restores the crawled flags
+        result = store.upsert_listings([listing("2")], seen_at=T0 + timedelta(2))
+        assert result.updated == 1
+        assert rows() == [("1", "banned", "banned.gun", 0.9)]
+
+
+def test_unchanged_listing_only_touches_last_seen(tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite3"
+    with open_store(f"sqlite:///{db}") as store:
+        store.upsert_listings([listing("1")], seen_at=T0)
+        before = sqlite3.connect(db).execute("SELECT doc, digest FROM listings").fetchone()
+        store.upsert_listings([listing("1")], seen_at=T0 + timedelta(hours=1))
+        doc, digest = sqlite3.connect(db).execute("SELECT doc, digest FROM listings").fetchone()
+    assert digest == before[1]
+    assert doc.replace("2025-03-01T01:00:00.000Z", "2025-03-01T00:00:00.000Z") == before[0]
+
+
+def test_a_failed_batch_is_rolled_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite3'}") as store:
+        assert isinstance(store, SQLiteStore)
+        store.upsert_listings([listing("1")], seen_at=T0)
+
+        def boom(*_: object) -> None:
+            raise sqlite3.OperationalError("disk I/O error (simulated)")
+
+        monkeypatch.setattr(store, "_write_flags", boom)
+        with pytest.raises(StoreError, match="simulated"):
+            store.upsert_listings([listing("1", title="đổi"), listing("2")], seen_at=T0 + timedelta(1))
+        monkeypatch.undo()
+        got = store.get_listing("tiki", "1")
+        assert store.count_listings() == 1 and got is not None and got.title == "Sản phẩm 1"
+
+
+def test_upsert_throughput_smoke(tmp_path: Path) -> None:
+    """Not the benchmark (bench/ owns that): a guard that batches stay in the thousands per second."""
+    batch = [listing(str(i), flags=[Flag(rule_id="r", kind="banned", score=0.5, message="m")] if i % 4 else [])
+             for i in range(3000)]  # fmt: skip
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite3'}") as store:
+        started = time.perf_counter()
+        for start in range(0, len(batch), 1000):
+            store.upsert_listings(batch[start : start + 1000], seen_at=T0)
+        insert_rate = len(batch) / (time.perf_counter() - started)
+        started = time.perf_counter()
+        result = store.upsert_listings(batch, seen_at=T0 + timedelta(1))
+        unchanged_rate = len(batch) / (time.perf_counter() - started)
+        assert result.unchanged == len(batch)
+        assert len(store.query_flagged(FlagQuery(limit=5000))) == sum(bool(x.flags) for x in batch)
+    print(f"sqlite upserts/s: insert {insert_rate:,.0f}, unchanged {unchanged_rate:,.0f}")
+    assert insert_rate > 3000 and unchanged_rate > 3000
