@@ -33,7 +33,15 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Keys given there replace these defaults one by one.
 PLATFORM_BASE_URLS: dict[str, str] = {
     "tiki": "https://tiki.vn",
+    "tiki_api": "https://api.tiki.vn",
     "shopee": "https://shopee.vn",
+    "lazada": "https://www.lazada.vn",
+    "sendo": "https://www.sendo.vn",
+    "sendo_search": "https://searchlist-api.sendo.vn",
+    "sendo_detail": "https://detail-api.sendo.vn",
+    "chotot": "https://www.chotot.com",
+    "chotot_api": "https://gateway.chotot.com",
+    "facebook": "https://www.facebook.com",
 }
 PLATFORM_BASE_URLS.update(json.loads(os.environ.get("PLATFORM_BASE_URLS", "{}")))
 

@@ -1,0 +1,49 @@
+"""``crawler detect``: the rules on a JSON Lines file of listings, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from crawler.commands.common import StoreOption, default_rules, err, open_store_or_exit
+from crawler.items import Listing
+from crawler.review.render import safe_text
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``crawler detect`` to the root command."""
+    app.command()(detect)
+
+
+def detect(
+    input_path: Annotated[
+        Path, typer.Option("--input", "-i", help="JSON Lines of listings (Listing schema).", exists=True)
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write one result per line (default stdout).")
+    ] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Rule packs directory (default rules/).")] = None,
+    with_store: Annotated[
+        bool, typer.Option("--with-store", help="Also use the store's listings as price peers.")
+    ] = False,
+    store: StoreOption = None,
+) -> None:
+    """Run the rules offline on a file of listings and write the flags, one line per listing.
+
+    Each output line: {"listing_id", "platform", "flags": [{"kind", "rule_id", "score", "message",
+    "matched"}], "risk"}. Price peers come from the file itself (plus the store with --with-store).
+    Bad lines are reported as FILE:LINE on stderr and skipped.
+
+    Example: crawler detect --input listings.jsonl --output flags.jsonl
+    """
+    from crawler.detect.batch import detect_file
+
+    peers: list[Listing] = []
+    if with_store:
+        with open_store_or_exit(store) as opened:
+            peers = list(opened.iter_listings())
+    summary = detect_file(input_path, output, rules or default_rules(), extra_peers=peers)
+    err().print(Text(safe_text(str(summary))))
