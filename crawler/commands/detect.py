@@ -10,7 +10,6 @@ from rich.text import Text
 
 from crawler.commands.common import StoreOption, default_rules, err, open_store_or_exit
 from crawler.items import Listing
-from crawler.review.render import safe_text
 
 
 def register(app: typer.Typer) -> None:
@@ -46,4 +45,11 @@ def detect(
         with open_store_or_exit(store) as opened:
             peers = list(opened.iter_listings())
     summary = detect_file(input_path, output, rules or default_rules(), extra_peers=peers)
-    err().print(Text(safe_text(str(summary))))
+    kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.flags_by_kind.items())) or "none"
+    err().print(
+        Text(
+            f"{summary.read} listings read, {summary.bad_lines} bad lines skipped, {summary.written} written, "
+            f"{summary.flagged} flagged (flags: {kinds}); rules version {summary.rules_version}, "
+            f"{summary.rule_errors} rule file errors, {summary.peer_groups} price peer groups"
+        )
+    )
