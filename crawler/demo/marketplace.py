@@ -46,6 +46,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from crawler.demo.formats import shopee as shopee_format
 from crawler.demo.formats import tiki as tiki_format
+from crawler.demo.routes import extra_routes
 from crawler.demo.textfold import fold
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "listings.jsonl"
@@ -205,6 +206,8 @@ class Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query, keep_blank_values=True)
         path = url.path
         try:
+            if any(route(self, path, query) for route in extra_routes()):
+                return
             if path == "/robots.txt":
                 self._send(200, b"User-agent: *\nAllow: /\n", "text/plain; charset=utf-8")
             elif path == "/tiki/api/v2/products":
