@@ -1,0 +1,136 @@
+"""DetectPipeline + StorePipeline together: flags stored, prices re-judged at the end of a first
+crawl, and a store outage spools listings to a file instead of losing them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_crawler
+
+from crawler.items import Listing
+from crawler.store import open_store
+from pipelines.detect import DetectPipeline
+from pipelines.store import StorePipeline
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _iphone(listing_id: str, price: int) -> Listing:
+    return Listing(
+        platform="tiki",
+        listing_id=listing_id,
+        url=f"https://tiki.vn/p{listing_id}",
+        title="Điện thoại iPhone 15 Pro Max 256GB chính hãng VN/A",
+        price=price,
+        brand="Apple",
+        category="Điện thoại",
+        origin="Trung Quốc",
+    )
+
+
+def _crawler(tmp_path: Path, store_uri: str) -> Crawler:
+    crawler = get_crawler(
+        settings_dict={
+            "RULES_DIR": str(REPO / "rules"),
+            "STORE_URI": store_uri,
+            "STORE_BATCH_SIZE": 2,
+            "EVIDENCE_DIR": str(tmp_path / "evidence"),
+        }
+    )
+    crawler.stats.open_spider()
+    return crawler
+
+
+def _run(crawler: Crawler, listings: list[Listing]) -> None:
+    detect = DetectPipeline.from_crawler(crawler)
+    store = StorePipeline.from_crawler(crawler)
+    detect.open_spider()
+    store.open_spider()
+    for listing in listings:
+        store.process_item(detect.process_item(listing))
+    # Scrapy closes pipelines in reverse order: the store flushes first, then detect re-judges.
+    store.close_spider()
+    detect.close_spider()
+
+
+def test_first_crawl_outlier_is_rejudged_at_the_end(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    crawler = _crawler(tmp_path, uri)
+    # The outlier comes first, when no peer has been seen yet: it cannot be judged then.
+    listings = [_iphone("0", 3_900_000)] + [_iphone(str(i), 28_000_000 + i * 500_000) for i in range(1, 9)]
+    _run(crawler, listings)
+    with open_store(uri) as store:
+        outlier = store.get_listing("tiki", "0")
+        normal = store.get_listing("tiki", "4")
+        runs = store.recent_crawl_runs()
+    assert outlier is not None and normal is not None
+    # judged at once: an iPhone under the catalog's price floor (counterfeit); at the end: the price
+    kinds = [flag.kind for flag in outlier.flags]
+    assert sorted(kinds) == ["counterfeit", "price_anomaly"]
+    price_flag = outlier.flags[kinds.index("price_anomaly")]
+    assert "3.900.000₫" in price_flag.message
+    assert outlier.risk == max(flag.score for flag in outlier.flags)
+    assert normal.flags == []
+    assert crawler.stats.get_value("detect/price_rejudged") == 1
+    assert crawler.stats.get_value("store/upserted") == 9
+    assert runs and runs[0]["rules_version"] == crawler.stats.get_value("detect/rules_version")
+
+
+def test_recrawl_is_judged_at_once_from_store_peers(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    _run(_crawler(tmp_path, uri), [_iphone(str(i), 28_000_000 + i * 500_000) for i in range(1, 9)])
+    crawler = _crawler(tmp_path, uri)
+    detect = DetectPipeline.from_crawler(crawler)
+    detect.open_spider()
+    assert crawler.stats.get_value("detect/peers_seeded") == 8
+    flags = detect.process_item(_iphone("99", 350_000_000)).flags
+    assert [flag.rule_id for flag in flags if flag.kind == "price_anomaly"]
+
+
+def test_broken_rule_file_is_located_and_the_rest_still_flags(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "banned.yaml").write_text((REPO / "rules" / "banned.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (rules / "broken.yaml").write_text("kind: banned\nrules:\n  - id: x\n    severty: high\n  [\n", encoding="utf-8")
+    crawler = get_crawler(settings_dict={"RULES_DIR": str(rules), "STORE_URI": f"sqlite:///{tmp_path / 's.db'}"})
+    crawler.stats.open_spider()
+    caplog.set_level(logging.ERROR)
+    detect = DetectPipeline.from_crawler(crawler)
+    assert crawler.stats.get_value("detect/rule_errors") >= 1
+    assert any("broken.yaml:" in record.getMessage() for record in caplog.records)
+    vape = Listing(platform="shopee", listing_id="1", url="u", title="Pod vape thuốc lá điện tử chính hãng")
+    assert [flag.kind for flag in detect.process_item(vape).flags] == ["banned"]
+
+
+def test_store_outage_spools_listings_and_import_recovers_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from typer.testing import CliRunner
+
+    from crawler.cli import app
+
+    unreachable = "mongodb://127.0.0.1:9/listing_monitor?serverSelectionTimeoutMS=300"
+    crawler = _crawler(tmp_path, unreachable)
+    caplog.set_level(logging.ERROR)
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    for i in range(3):
+        store.process_item(_iphone(str(i), 29_000_000))
+    store.close_spider()
+    spooled = list((tmp_path / "spool").glob("*.jsonl"))
+    assert len(spooled) == 1
+    lines = spooled[0].read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["listing_id"] for line in lines] == ["0", "1", "2"]
+    assert crawler.stats.get_value("store/spooled") == 3
+    assert any("crawler store import" in record.getMessage() for record in caplog.records)
+    target = f"sqlite:///{tmp_path / 'recovered.sqlite3'}"
+    result = CliRunner().invoke(app, ["store", "import", str(spooled[0]), "--store", target])
+    assert result.exit_code == 0, result.output
+    with open_store(target) as recovered:
+        assert recovered.count_listings() == 3
