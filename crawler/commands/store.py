@@ -1,4 +1,4 @@
-"""``crawler store …``: store administration (import spooled listings)."""
+"""``crawler store …``: store administration (import spooled listings, migrate between backends)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 from rich.text import Text
 
-from crawler.commands.common import StoreOption, err, open_store_or_exit, out
+from crawler.commands.common import StoreOption, err, fail, open_store_or_exit, out
 from crawler.items import Listing
 from crawler.review.render import safe_text
 
@@ -46,3 +46,38 @@ def store_import(
         f"{len(batch)} listings loaded ({result.inserted} new, {result.updated} updated, "
         f"{result.unchanged} unchanged), {bad} bad lines skipped"
     )
+
+
+MIGRATE_BATCH = 1000
+
+
+@store_app.command("migrate")
+def store_migrate(
+    source: Annotated[str, typer.Option("--from", help="Store to copy from (sqlite:///… or mongodb://…).")],
+    target: Annotated[str, typer.Option("--to", help="Store to copy into (sqlite:///… or mongodb://…).")],
+    batch: Annotated[int, typer.Option(min=1, max=100_000, help="Documents per write.")] = MIGRATE_BATCH,
+) -> None:
+    """Copy everything (listings with their history, the review audit log, crawl runs) between stores,
+    then verify: the same counts on both sides and an intact audit hash chain on the target.
+
+    Safe to re-run (imports are idempotent). A team that outgrows SQLite moves to MongoDB this way.
+
+    Example:
+      crawler store migrate --from sqlite:///data/crawler.sqlite3 --to mongodb://db.local:27017/monitor
+    """
+    from crawler.review.store_copy import MigrationError, migrate
+    from crawler.store import redact_uri
+
+    if source == target:
+        raise fail("--from and --to are the same store", 2)
+    console = out()
+    console.print(f"migrating {redact_uri(source)} → {redact_uri(target)}")
+    with open_store_or_exit(source) as src, open_store_or_exit(target) as dst:
+        try:
+            result = migrate(src, dst, batch=batch, progress=lambda line: console.print(Text(line)))
+        except MigrationError as exc:
+            raise fail(str(exc)) from exc
+    for line in result.summary():
+        console.print(Text(line, style="green" if result.ok else "red"))
+    if not result.ok:
+        raise fail("migration did not verify; the source store is untouched")
