@@ -41,6 +41,8 @@ class Seller(_Model):
     url: str | None = None
     province: str | None = None
     official: bool = False
+    phones: list[str] = Field(default_factory=list)
+    """Phone numbers the seller published (E.164, ``+84…``), kept for seller-network analysis."""
 
     @field_validator("platform_id", mode="before")
     @classmethod

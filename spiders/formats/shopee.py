@@ -5,7 +5,11 @@
 - :func:`extract_shopee_item_card` — ``centralize_item_card.item_cards[]``, the 2025–26 format
   (real sample: ``eval/raw/shopee/shopee_data.json``);
 - :func:`extract_shopee_item_get` — the ``data`` object of ``/api/v4/item/get?itemid=&shopid=``.
-- :func:`search_entries` — which of the two search formats a response is, and its entries.
+- :func:`extract_shopee_pdp` — the ``data`` object of ``/api/v4/pdp/get_pc?item_id=&shop_id=`` (the
+  product page's detail call since 2023; no real sample in eval/raw, so it is read tolerantly and
+  mapped onto the ``item/get`` reader);
+- :func:`search_entries` — which of the two search formats a response is, and its entries;
+- :func:`product_ids` — ``(shopid, itemid)`` from a product URL (``/product/S/I`` or ``…-i.S.I``).
 
 Prices are ×100000 integers (:func:`crawler.prices.from_shopee`); a price sent as text ("Liên hệ")
 goes through :func:`crawler.prices.parse_vnd`. Images are hashes on ``down-vn.img.susercontent.com``.
@@ -14,7 +18,9 @@ URLs are built on the configured base: ``<base>/product/<shopid>/<itemid>`` and 
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawler.prices import from_shopee, parse_vnd
 from spiders.formats.common import (
@@ -192,3 +198,65 @@ def search_entries(payload: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
                 entries.append(basic if isinstance(basic, dict) else entry)
         return "legacy", entries
     raise ValueError(f"neither items[] nor centralize_item_card in keys {sorted(payload)[:8]}")
+
+
+def _first(*values: Any) -> Any:
+    """The first given value; 0/False/empty count as not given (Shopee sends 0 for "no price")."""
+    for value in values:
+        if value not in (None, "", [], {}) and value is not False and value != 0:
+            return value
+    return None
+
+
+def _single(price: Any) -> Any:
+    """``product_price.price`` is ``{single_value, range_min, range_max}``; -1 means "not single"."""
+    if not isinstance(price, dict):
+        return None
+    single = price.get("single_value")
+    return single if single not in (None, -1) else price.get("range_min")
+
+
+def extract_shopee_pdp(
+    data: dict[str, Any], base_url: str, errors: FieldErrors | None = None
+) -> dict[str, Any]:
+    """The ``data`` object of ``pdp/get_pc`` → Listing fields, incl. the shop's name from ``shop_detailed``.
+
+    ``data.item`` carries ``item_id``/``shop_id``/``title`` (older pages: ``itemid``/``shopid``/``name``);
+    prices may sit in ``data.product_price``, attributes in ``data.product_attributes.attrs``, rating
+    and sold count in ``data.product_review``. Raises ``MissingField`` without id/shop/name.
+    """
+    item, shop, prices, review, attributes, pictures = (
+        data.get(key) if isinstance(data.get(key), dict) else {}
+        for key in ("item", "shop_detailed", "product_price", "product_review", "product_attributes",
+                    "product_images")
+    )
+    before = _single(prices.get("price_before_discount"))
+    flat = dict(item)
+    flat.update({
+        "itemid": _first(item.get("item_id"), item.get("itemid")),
+        "shopid": _first(item.get("shop_id"), item.get("shopid"), shop.get("shopid")),
+        "name": _first(item.get("title"), item.get("name")),
+        "price": _first(item.get("price"), _single(prices.get("price"))),
+        "price_before_discount": _first(item.get("price_before_discount"), before),
+        "images": _first(item.get("images"), pictures.get("images")),
+        "attributes": _first(item.get("attributes"), attributes.get("attrs")),
+        "historical_sold": _first(item.get("historical_sold"), review.get("historical_sold")),
+        "item_rating": _first(item.get("item_rating"), review if "rating_star" in review else None),
+        "shop_location": _first(item.get("shop_location"), shop.get("shop_location")),
+        "is_official_shop": bool(_first(item.get("is_official_shop"), shop.get("is_official_shop"))),
+    })
+    listing = extract_shopee_item_get(flat, base_url, errors)
+    listing["seller"]["name"] = field(errors, "seller.name", text_or_none, shop.get("name"))
+    return listing
+
+
+_PRODUCT_PATHS = (re.compile(r"/product/(\d+)/(\d+)/?$"), re.compile(r"-i\.(\d+)\.(\d+)/?$"))
+
+
+def product_ids(url: str) -> tuple[str, str]:
+    """``(shopid, itemid)`` of a Shopee product URL; ValueError naming the URL otherwise."""
+    path = urlsplit(url).path
+    for pattern in _PRODUCT_PATHS:
+        if match := pattern.search(path):
+            return match[1], match[2]
+    raise ValueError(f"not a Shopee product URL (…/product/SHOPID/ITEMID or …-i.SHOPID.ITEMID): {url!r}")
