@@ -61,6 +61,9 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 HTTPCACHE_ENABLED = False
+# after RetryMiddleware (550) in response order: the host's delay widens before the retry is queued
+DOWNLOADER_MIDDLEWARES = {"crawler.backoff.BackoffMiddleware": 560}
+BACKOFF_MIN_DELAY = 1.0
 
 # --- item flow: normalize → detect → evidence → store --------------------------------------------
 SPIDER_MIDDLEWARES = {

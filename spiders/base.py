@@ -2,12 +2,22 @@
 
 - the platform's host from ``PLATFORM_BASE_URLS[name]`` (so ``-s 'PLATFORM_BASE_URLS={"tiki":
   "http://127.0.0.1:PORT/tiki"}'`` points a spider at the demo marketplace or a test server);
-- spider arguments ``keywords`` (comma-separated), ``keywords_file`` (one a line, ``#`` comments) and
-  ``max_pages`` (a positive integer; pages per keyword), each checked with a clear error;
+- spider arguments ``keywords`` (comma-separated), ``keywords_file`` (one a line, ``#`` comments),
+  ``max_pages`` (a positive integer; pages per keyword), ``category`` (the platform's category id or
+  slug), ``seller`` (a shop's id or slug: crawl that shop's listings), ``url`` (one listing's URL on
+  the real site or the mock server: crawl just that listing, for tip-offs) and ``source`` (what the
+  items' ``source`` says: ``crawl`` by default, ``tip-off`` for ``crawler check``), each checked with a
+  clear error;
+- :meth:`platform_url` for the platform's other hosts (``sendo_search``, ``chotot_api``, …);
+- :meth:`start`, which dispatches: ``url`` → :meth:`url_requests`, ``seller`` → :meth:`seller_requests`,
+  otherwise one :meth:`search_request` per keyword (subclasses implement what their platform has);
 - :meth:`parse_json`, which logs ``URL: malformed JSON (…)`` and counts
   ``spider/<name>/malformed_responses`` instead of raising;
 - :meth:`emit`, which logs each unreadable field as ``URL field=NAME: …`` (the field stays None),
   checks the item has what a Listing needs, and hands it on as a plain dict.
+
+Politeness (AutoThrottle, retries, and ``crawler.backoff.BackoffMiddleware`` on 429/503) is set in
+``crawler/settings.py`` for every spider.
 
 Spiders only navigate and extract: they never run rules or touch the store.
 """
@@ -15,19 +25,25 @@ Spiders only navigate and extract: they never run rules or touch the store.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
 
 from spiders.formats.common import FieldErrors
 
+logger = logging.getLogger(__name__)
+
 LISTING_FIELDS = (
     "platform", "listing_id", "url", "title", "description", "price", "original_price", "currency",
     "brand", "category", "origin", "seller", "images", "sold_count", "rating", "posted_at",
 )
-SELLER_FIELDS = ("platform_id", "name", "url", "province", "official")
+SELLER_FIELDS = ("platform_id", "name", "url", "province", "official", "phones")
+SOURCES = ("crawl", "tip-off")
 
 
 class SpiderArgumentError(ValueError):
@@ -68,6 +84,37 @@ def parse_max_pages(value: Any) -> int | None:
     return number
 
 
+def parse_source(value: Any) -> str:
+    """``-a source=tip-off`` → ``"tip-off"``; one of :data:`SOURCES`, ``crawl`` when not given."""
+    if value is None or value == "":
+        return "crawl"
+    text = str(value).strip()
+    if text not in SOURCES:
+        raise SpiderArgumentError(f"source must be one of {', '.join(SOURCES)}, got {value!r}")
+    return text
+
+
+def parse_url(value: Any) -> str | None:
+    """``-a url=…`` → the URL (http/https with a host), ``None`` when not given."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SpiderArgumentError(f"url must be an http(s) URL with a host, got {value!r}")
+    return text
+
+
+def parse_name(value: Any, argument: str) -> str | None:
+    """``-a category=…`` / ``-a seller=…``: a stripped id or slug without ``/?#&`` or spaces."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip().strip("/")
+    if not text or any(ch in text for ch in "/?#& \t\n"):
+        raise SpiderArgumentError(f"{argument} must be an id or slug (no /, ?, #, & or spaces), got {value!r}")
+    return text
+
+
 class MarketplaceSpider(scrapy.Spider):
     """Base of the platform spiders (not a spider itself: it has no ``name``)."""
 
@@ -80,10 +127,20 @@ class MarketplaceSpider(scrapy.Spider):
         keywords_file: str | None = None,
         max_pages: str | int | None = None,
         *args: Any,
+        category: str | None = None,
+        seller: str | None = None,
+        url: str | None = None,
+        source: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.category = parse_name(category, "category")
+        self.seller = parse_name(seller, "seller")
+        self.url = parse_url(url)
+        self.source = parse_source(source)
         self.keywords = parse_keywords(keywords, keywords_file)
+        self.keywords_given = bool(self.keywords)
+        """Whether keywords were asked for (a category or seller crawl without keywords lists it all)."""
         if not self.keywords:
             if keywords_file:
                 raise SpiderArgumentError(f"keywords_file={keywords_file}: no keywords in it")
@@ -104,6 +161,47 @@ class MarketplaceSpider(scrapy.Spider):
                 url = self.default_base_url
             self._base_url = str(url).rstrip("/")
         return self._base_url
+
+    def platform_url(self, key: str, default: str) -> str:
+        """Another host of the platform (``PLATFORM_BASE_URLS[key]``, no trailing slash)."""
+        url = self.settings.getdict("PLATFORM_BASE_URLS").get(key)
+        if not url:
+            self.logger.warning("PLATFORM_BASE_URLS has no %r entry; using %s", key, default)
+            url = default
+        return str(url).rstrip("/")
+
+    async def start(self) -> AsyncIterator[Any]:
+        """The first requests: the one listing of ``url``, a shop's listings, or a search per keyword."""
+        if self.url:
+            requests: Iterable[Any] = self.url_requests(self.url)
+        elif self.seller:
+            requests = self.seller_requests(self.seller)
+        else:
+            requests = (self.search_request(keyword, 1) for keyword in self.keywords)
+        for request in requests:
+            yield request
+
+    def search_request(self, keyword: str, page: int) -> scrapy.Request:
+        """The request for one search page (1-based) of one keyword (with ``self.category`` if set)."""
+        raise NotImplementedError(f"{type(self).__name__} does not search")
+
+    def search_keyword(self, keyword: str) -> str:
+        """The keyword to send: empty for the default ``*`` of a category crawl without keywords."""
+        return "" if keyword == "*" and not self.keywords_given and self.category else keyword
+
+    def seller_requests(self, seller: str) -> Iterable[scrapy.Request]:
+        """The first request(s) of a shop's listings (``-a seller=``)."""
+        raise SpiderArgumentError(f"{self.name}: -a seller= is not supported")
+
+    def url_requests(self, url: str) -> Iterable[scrapy.Request]:
+        """The request(s) that crawl the one listing at ``url`` (``-a url=``)."""
+        raise SpiderArgumentError(f"{self.name}: -a url= is not supported")
+
+    def bad_url(self, url: str, expected: str) -> list[scrapy.Request]:
+        """Log a ``-a url=`` this spider cannot read (``URL: not a … URL``); no requests."""
+        self.logger.error("%s: not a %s listing URL (expected %s)", url, self.name, expected)
+        self._stat("bad_url")
+        return []
 
     def more_pages(self, page: int) -> bool:
         """Whether page ``page + 1`` (1-based) is still within ``max_pages``."""
@@ -145,9 +243,11 @@ class MarketplaceSpider(scrapy.Spider):
             return None
         seller = {key: (item.get("seller") or {}).get(key) for key in SELLER_FIELDS}
         seller["official"] = bool(seller["official"])
+        seller["phones"] = list(seller["phones"] or [])
         out = {key: item.get(key) for key in LISTING_FIELDS}
         out["seller"] = seller
         out["images"] = list(item.get("images") or [])
         out["currency"] = out["currency"] or "VND"
+        out["source"] = self.source
         self._stat("listings")
         return out

@@ -37,7 +37,7 @@ def test_tiki_search_item_fields() -> None:
     assert (item["price"], item["original_price"]) == (185_000, 219_000)
     assert item["brand"] == "Nivea"
     assert item["category"] == "Làm Đẹp - Sức Khỏe > Chăm sóc da mặt > Kem chống nắng"
-    assert item["seller"] == {"platform_id": "1", "official": True}
+    assert item["seller"] == {"platform_id": "1", "name": None, "official": True}
     assert (item["rating"], item["sold_count"], item["spid"]) == (4.6, 57, 310000003)
 
 
@@ -156,3 +156,64 @@ def test_html_to_text_drops_scripts_and_decodes_entities() -> None:
     html = "<div>Mô tả&nbsp;ngắn<br>dòng 2</div><script>evil()</script><style>p{}</style><p>&lt;b&gt; &amp; </p>"
     assert html_to_text(html) == "Mô tả ngắn\ndòng 2\n<b> &"
     assert html_to_text("") is None and html_to_text(None) is None
+
+
+# --- Lazada, Sendo, Chợ Tốt, Tiki page fallback ------------------------------------------------------
+def test_lazada_store_page_items() -> None:
+    from spiders.formats.lazada import extract_lazada_list_item, has_more, list_items
+
+    payload = json.loads((DATA / "lazada_store.json").read_text(encoding="utf-8"))
+    entries = list_items(payload)
+    errors: list[tuple[str, str]] = []
+    first = extract_lazada_list_item(entries[0], "http://mock/lazada", errors)
+    assert first["url"] == "http://mock/lazada/products/nem-foam-zinus-green-tea-20cm-i2100000001-s9100000001.html"
+    assert (first["listing_id"], first["price"], first["original_price"], first["brand"]) == (
+        "2100000001", 3_290_000, 4_700_000, "Zinus")
+    assert first["seller"] == {"platform_id": "200160000001", "name": "Zinus Official Store",
+                               "province": "Hồ Chí Minh", "official": True}
+    second = extract_lazada_list_item(entries[1], "http://mock/lazada", errors)
+    assert second["price"] is None and [name for name, _ in errors] == ["price"]
+    with pytest.raises(MissingField):
+        extract_lazada_list_item(entries[3], "http://mock/lazada", errors)
+    assert has_more(payload, 1, len(entries)) and has_more(payload, 2, 40) and not has_more(payload, 3, 40)
+
+
+def test_sendo_search_item_and_detail() -> None:
+    from spiders.formats.sendo import extract_sendo_detail, extract_sendo_search_item, search_products
+
+    products = search_products(json.loads((DATA / "sendo_search.json").read_text(encoding="utf-8")))
+    item = extract_sendo_search_item(products[0], "https://www.sendo.vn")
+    assert (item["url"], item["price"], item["original_price"], item["rating"], item["sold_count"]) == (
+        "https://www.sendo.vn/kinh-cuong-luc-iphone-15-37800001.html", 70_000, 90_000, 5.0, 3)
+    assert item["seller"]["province"] == "Đà Nẵng" and "brand" not in item  # the search API has no brand
+    detail = extract_sendo_detail(json.loads((DATA / "sendo_detail.json").read_text(encoding="utf-8"))["data"],
+                                  "https://www.sendo.vn")
+    assert (detail["brand"], detail["origin"], detail["price"]) == ("OEM", "Trung Quốc", 70_000)
+    assert detail["description"] == "Kính cường lực 9H, viền mỏng.\nXuất xứ: Trung Quốc."
+    assert detail["category"].startswith("Điện thoại - Máy tính bảng > Phụ kiện")
+
+
+def test_chotot_listing_and_detail() -> None:
+    from spiders.formats.chotot import extract_chotot_ad, extract_chotot_detail, listing_ads
+
+    ads = listing_ads(json.loads((DATA / "chotot_listing.json").read_text(encoding="utf-8")))
+    ad = extract_chotot_ad(ads[0], "https://www.chotot.com")
+    assert (ad["url"], ad["price"], ad["brand"], ad["origin"], ad["posted_at"]) == (
+        "https://www.chotot.com/131000001.htm", 26_500_000, "Honda", None, "2024-05-10T02:15:00Z")
+    assert ad["description"].startswith("Xe đi ít") and ad["seller"]["province"] == "Hà Nội"
+    detail = extract_chotot_detail(json.loads((DATA / "chotot_detail.json").read_text(encoding="utf-8")),
+                                   "https://www.chotot.com")
+    assert (detail["listing_id"], detail["brand"], detail["origin"]) == ("131000004", "Apple", "Mỹ")
+    numeric = {"list_id": 1, "subject": "Xe", "params": [{"id": "motorbikeorigin", "value": "5", "label": ""}]}
+    assert extract_chotot_ad(numeric, "https://www.chotot.com")["origin"] is None  # a code, not a name
+
+
+def test_tiki_next_data_from_a_beautified_page() -> None:
+    from spiders.formats.tiki import next_data, next_data_product
+
+    page = (DATA / "tiki_product_page.html").read_text(encoding="utf-8")
+    product = next_data_product(next_data(page))
+    item = extract_tiki_detail(product, "https://tiki.vn")
+    assert (item["listing_id"], item["origin"], item["brand"]) == ("310000001", "Đức", "Nivea")
+    with pytest.raises(ValueError, match="no __NEXT_DATA__"):
+        next_data("<html>captcha</html>")

@@ -1,7 +1,8 @@
 """The demo marketplace: our demo listings served in Tiki's and Shopee's real API formats on 127.0.0.1.
 
     python -m crawler.demo.marketplace [--host 127.0.0.1] [--port 0] [--data FILE]
-                                       [--shopee-format alternate|legacy|cards] [--verbose]
+                                       [--shopee-format alternate|legacy|cards] [--raw-samples DIR]
+                                       [--verbose]
 
 Once it listens it prints exactly one line, ``LISTENING http://127.0.0.1:<port>``, and stops cleanly on
 SIGTERM or SIGINT. Paths (each platform under its own prefix, so a spider's base URL is
@@ -18,6 +19,13 @@ SIGTERM or SIGINT. Paths (each platform under its own prefix, so a spider's base
   ``/shopee/shop/<shopid>``: small HTML pages, so the links the API gives lead somewhere
 - ``/robots.txt`` allows everything; any other path is a 404 JSON body.
 
+More platforms come from the route plug-ins in ``crawler/demo/routes/`` (Lazada under ``/lazada``,
+Sendo under ``/sendo``, ``/sendo_search`` and ``/sendo_detail``, Chợ Tốt under ``/chotot`` and
+``/chotot_api``, Tiki's seller stores under ``/tiki_api`` and Tiki product pages with
+``__NEXT_DATA__``), each serving our own listings from ``data/<platform>.jsonl``. With
+``--raw-samples DIR`` (``../shared/eval/raw``) they also serve the real platform samples at the same
+paths; see each route module's docstring for which request gets which file.
+
 Keyword search matches every word of the folded keyword in the folded title; an empty keyword or
 ``*`` returns everything. Tokens in the keyword switch on deliberate faults for tests (the rest of
 the keyword is searched as usual):
@@ -26,7 +34,11 @@ the keyword is searched as usual):
 - ``__error500__``          HTTP 500 the first time each distinct search URL is asked, then the page;
 - ``__bad_price__``         prices are the text "giá sốc!!" in the page and in each item's next detail;
 - ``__lienhe__``            prices are "Liên hệ" in the page and in each item's next detail;
-- ``__malformed_detail__``  each returned item's next detail response is truncated JSON.
+- ``__malformed_detail__``  each returned item's next detail response is truncated JSON;
+- ``__detail_down__``       each returned item's next 4 detail requests answer HTTP 503 (so the
+                            retries fail too and Tiki falls back to the page's ``__NEXT_DATA__``);
+- ``__429__``               HTTP 429 with ``Retry-After: 1`` the first time each distinct search URL is
+                            asked (route plug-ins and Tiki), then the page.
 """
 
 from __future__ import annotations
@@ -51,8 +63,10 @@ from crawler.demo.textfold import fold
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "listings.jsonl"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-FAULT_TOKENS = ("__malformed__", "__error500__", "__bad_price__", "__lienhe__", "__malformed_detail__")
+FAULT_TOKENS = ("__malformed__", "__error500__", "__bad_price__", "__lienhe__", "__malformed_detail__",
+                "__detail_down__", "__429__")
 DETAIL_FAULTS = {"__bad_price__", "__lienhe__", "__malformed_detail__"}
+DOWN_TIMES = 4
 PRICE_OVERRIDES = {"__bad_price__": "giá sốc!!", "__lienhe__": "Liên hệ"}
 SHOPEE_FORMATS = ("alternate", "legacy", "cards")
 REQUIRED = ("platform", "listing_id", "url", "title", "seller", "images")
@@ -62,7 +76,10 @@ class DataError(ValueError):
     """The data file cannot be served; the message names file:line."""
 
 
-def load_listings(path: Path) -> list[dict[str, Any]]:
+DATA_DIR = DEFAULT_DATA.parent
+
+
+def load_listings(path: Path, platforms: tuple[str, ...] = ("tiki", "shopee")) -> list[dict[str, Any]]:
     """Read the demo listings (JSON Lines); bad lines are reported as file:line on stderr and skipped."""
     records: list[dict[str, Any]] = []
     try:
@@ -78,13 +95,22 @@ def load_listings(path: Path) -> list[dict[str, Any]]:
             print(f"{path}:{number}: not JSON ({exc.msg}); skipped", file=sys.stderr)
             continue
         missing = [key for key in REQUIRED if not isinstance(record, dict) or key not in record]
-        if missing or record.get("platform") not in ("tiki", "shopee"):
-            print(f"{path}:{number}: not a tiki/shopee listing (missing {missing}); skipped", file=sys.stderr)
+        if missing or record.get("platform") not in platforms:
+            print(f"{path}:{number}: not a {'/'.join(platforms)} listing (missing {missing}); skipped",
+                  file=sys.stderr)
             continue
         record.pop("expected_kinds", None)  # the label never leaves the server
         record["_folded"] = fold(record["title"])
         records.append(record)
     return records
+
+
+def keyword_match(records: list[dict[str, Any]], keyword: str) -> tuple[list[dict[str, Any]], set[str]]:
+    """Records whose folded title holds every word of ``keyword``, and the fault tokens in it."""
+    words = fold(keyword or "").split()
+    faults = {w for w in words if w in FAULT_TOKENS}
+    words = [w for w in words if w not in FAULT_TOKENS and w != "*"]
+    return [r for r in records if all(w in r["_folded"] for w in words)], faults
 
 
 @dataclass
@@ -93,12 +119,33 @@ class Marketplace:
 
     listings: list[dict[str, Any]]
     shopee_format: str = "alternate"
+    raw_samples: Path | None = None
+    """The real samples directory (``--raw-samples``), served by the route plug-ins; None: not served."""
+    extra: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _detail_faults: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     _failed_once: set[str] = field(default_factory=set)
+    _down: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_id = {(r["platform"], str(r["listing_id"])): r for r in self.listings}
+        self._cache: dict[str, Any] = {}
+
+    def platform(self, name: str) -> list[dict[str, Any]]:
+        """Our listings of a plug-in platform (``data/<name>.jsonl``), loaded once."""
+        with self._lock:
+            if name not in self.extra:
+                self.extra[name] = load_listings(DATA_DIR / f"{name}.jsonl", (name,))
+                for record in self.extra[name]:
+                    self.by_id[(name, str(record["listing_id"]))] = record
+            return self.extra[name]
+
+    def cached(self, key: str, load: Any) -> Any:
+        """``load()`` once per key (the raw samples are parsed on first use)."""
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = load()
+            return self._cache[key]
 
     def search(self, platform: str, keyword: str) -> tuple[list[dict[str, Any]], set[str]]:
         """Listings of ``platform`` whose folded title holds every keyword word; and the fault tokens."""
@@ -110,12 +157,24 @@ class Marketplace:
 
     def arm(self, platform: str, records: list[dict[str, Any]], faults: set[str]) -> None:
         """Make the next detail request of each record fail the way ``faults`` say."""
+        if "__detail_down__" in faults:
+            with self._lock:
+                for record in records:
+                    self._down[(platform, str(record["listing_id"]))] = DOWN_TIMES
         detail_faults = faults & DETAIL_FAULTS
         if not detail_faults:
             return
         with self._lock:
             for record in records:
                 self._detail_faults.setdefault((platform, str(record["listing_id"])), set()).update(detail_faults)
+
+    def is_down(self, platform: str, listing_id: str) -> bool:
+        """Whether this detail request should fail with 503 (``__detail_down__``; counts down)."""
+        with self._lock:
+            left = self._down.get((platform, listing_id), 0)
+            if left:
+                self._down[(platform, listing_id)] = left - 1
+            return left > 0
 
     def take_faults(self, platform: str, listing_id: str) -> set[str]:
         """The faults armed for one detail request (consumed)."""
@@ -198,6 +257,22 @@ class Handler(BaseHTTPRequestHandler):
     def _not_found(self, what: str) -> None:
         self._json({"error": {"code": 404, "message": f"not found: {what}"}}, 404)
 
+    def fault_response(self, faults: set[str]) -> bool:
+        """Answer the search-level faults (``__error500__``, ``__429__``) if armed; True when answered."""
+        if "__429__" in faults and self.market.first_failure("429 " + self.path):
+            body = json.dumps({"error": {"code": 429, "message": "too many requests (demo fault)"}}).encode()
+            self.send_response(429)
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return True
+        if "__error500__" in faults and self.market.first_failure(self.path):
+            self._json({"error": {"code": 500, "message": "internal error (demo fault)"}}, 500)
+            return True
+        return False
+
     def do_HEAD(self) -> None:
         self.do_GET()
 
@@ -236,8 +311,7 @@ class Handler(BaseHTTPRequestHandler):
         page = _int_param(query, "page", 1, 1, 10_000)
         limit = _int_param(query, "limit", 40, 1, 100)
         found, faults = self.market.search("tiki", query.get("q", [""])[0])
-        if "__error500__" in faults and self.market.first_failure(self.path):
-            self._json({"error": {"code": 500, "message": "internal error (demo fault)"}}, 500)
+        if self.fault_response(faults):
             return
         chunk = found[(page - 1) * limit: page * limit]
         override = _price_override(faults)
@@ -254,6 +328,9 @@ class Handler(BaseHTTPRequestHandler):
         record = self.market.by_id.get(("tiki", product_id))
         if record is None:
             self._not_found(f"product {product_id}")
+            return
+        if self.market.is_down("tiki", product_id):
+            self._json({"error": {"code": 503, "message": "service unavailable (demo fault)"}}, 503)
             return
         faults = self.market.take_faults("tiki", product_id)
         payload = tiki_format.detail(record, self.base + "/tiki", price_override=_price_override(faults))
@@ -346,11 +423,13 @@ class MarketplaceServer(ThreadingHTTPServer):
 
 
 def make_server(host: str = "127.0.0.1", port: int = 0, data: Path = DEFAULT_DATA,
-                shopee_format: str = "alternate") -> MarketplaceServer:
+                shopee_format: str = "alternate", raw_samples: Path | None = None) -> MarketplaceServer:
     """A bound (not yet serving) marketplace server; port 0 picks a free port."""
     if host not in LOOPBACK:
         raise DataError(f"--host must be a loopback address ({', '.join(sorted(LOOPBACK))}), got {host!r}")
-    return MarketplaceServer((host, port), Marketplace(load_listings(data), shopee_format))
+    if raw_samples is not None and not raw_samples.is_dir():
+        raise DataError(f"--raw-samples {raw_samples}: not a directory")
+    return MarketplaceServer((host, port), Marketplace(load_listings(data), shopee_format, raw_samples))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -360,11 +439,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="JSON Lines listings to serve")
     parser.add_argument("--shopee-format", choices=SHOPEE_FORMATS, default="alternate")
+    parser.add_argument("--raw-samples", type=Path, default=None,
+                        help="also serve the real samples of this directory (../shared/eval/raw)")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     Handler.verbose = args.verbose
     try:
-        server = make_server(args.host, args.port, args.data, args.shopee_format)
+        server = make_server(args.host, args.port, args.data, args.shopee_format, args.raw_samples)
     except (DataError, OSError) as exc:
         print(f"marketplace: {exc}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
 
-from crawler.prices import PriceError
+from crawler.prices import PriceError, parse_vnd
 
 T = TypeVar("T")
 FieldErrors = list[tuple[str, str]]
@@ -130,3 +130,31 @@ def merge(first: dict[str, Any], better: dict[str, Any]) -> dict[str, Any]:
         elif value is not None and value != []:
             out[key] = value
     return out
+
+
+def extract_flat_row(row: dict[str, Any], errors: FieldErrors | None = None) -> dict[str, Any]:
+    """A product row already flattened by another scraper (``platform, product_id, product_name, price,
+    original_price, product_url, image_url, rating, review_count, category``) → Listing fields.
+
+    For exports of sites we have no spider for (eBay, cellphones, FPT Shop, …; real sample
+    ``eval/raw/multi/sampledata.jsonl``). Raises :class:`MissingField` without id, name or URL.
+    """
+    image = row.get("image_url")
+    original = row.get("original_price")
+    return {
+        "platform": required_text(row.get("platform"), "platform").lower(),
+        "listing_id": required_text(row.get("product_id"), "product_id"),
+        "title": required_text(row.get("product_name"), "product_name"),
+        "url": required_text(row.get("product_url"), "product_url"),
+        "price": field(errors, "price", parse_vnd, row.get("price")),
+        "original_price": field(errors, "original_price", parse_vnd, original) if original else None,
+        "currency": "VND",
+        "category": field(errors, "category", text_or_none, row.get("category")),
+        "rating": field(errors, "rating", rating, _number(row.get("rating")), _number(row.get("review_count"))),
+        "images": [image] if isinstance(image, str) and image.startswith("http") else [],
+        "seller": {},
+    }
+
+
+def _number(value: Any) -> float | None:
+    return None if value in (None, "") else float(value)

@@ -2,7 +2,15 @@
 
 - :func:`extract_tiki_search_item` — one ``data[]`` item of ``/api/v2/products?q=`` (the listing API;
   real sample: ``eval/raw/tiki/tiki_products_preview_*.csv``);
-- :func:`extract_tiki_detail` — ``/api/v2/products/{id}`` (real sample: ``eval/raw/tiki/success_002.json``).
+- :func:`extract_tiki_detail` — ``/api/v2/products/{id}`` (real sample: ``eval/raw/tiki/success_002.json``);
+- seller store listings ``api.tiki.vn/v2/seller/stores/{slug}/products?limit=50&page=N`` give the same
+  items as the search API plus ``sp_seller_id``/``sp_seller_name`` (real sample: ``eval/raw/tiki/tiki.json``),
+  read by :func:`extract_tiki_search_item` too;
+- :func:`next_data` / :func:`next_data_product` / :func:`next_data_listing_items` — the ``__NEXT_DATA__``
+  JSON of Tiki's HTML pages: a product page holds the detail object (real sample ``tiki.html``, 2021,
+  at ``props.initialState.desktop.product.data``), a category page the listing items
+  (``full_page.html``, 2025, at ``props.initialState.catalog.data``). It is the fallback when the
+  detail API fails.
 
 The listing URL is the ``url_path`` Tiki gives joined to the configured base URL (``https://tiki.vn``
 in production, the demo/mock server in tests), so an item always links to where it was crawled from.
@@ -11,6 +19,8 @@ Seller links (``current_seller.link``) are kept as Tiki gives them.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 from urllib.parse import urljoin
 
@@ -92,14 +102,16 @@ def extract_tiki_search_item(
     Raises :class:`spiders.formats.common.MissingField` when the item has no id or name.
     """
     item = _base(data, base_url, errors)
-    seller_id = data.get("seller_id")
+    seller_id = data.get("seller_id") or data.get("sp_seller_id")
     item.update({
         "brand": field(errors, "brand", text_or_none, data.get("brand_name")),
         "category": field(errors, "category", _category_from_group, data),
         "images": [data["thumbnail_url"]] if isinstance(data.get("thumbnail_url"), str) else [],
         "seller": {
             "platform_id": str(seller_id) if seller_id not in (None, "") else None,
-            "official": bool(field(errors, "seller.official", _official, data)),
+            "name": field(errors, "seller.name", text_or_none, data.get("sp_seller_name")),
+            "official": bool(field(errors, "seller.official", _official, data))
+            or "official store" in str(data.get("sp_seller_name") or "").lower(),
         },
         "spid": data.get("seller_product_id"),
     })
@@ -170,3 +182,74 @@ def extract_tiki_detail(data: dict[str, Any], base_url: str, errors: FieldErrors
         "images": field(errors, "images", _images, data) or [],
     })
     return item
+
+
+_NEXT_TAG = re.compile(r'<script[^>]*id=["\']__NEXT_DATA__["\'][^>]*>(.*?)</script>', re.S | re.I)
+_NEXT_ASSIGN = re.compile(r"__NEXT_DATA__\s*=\s*")
+_SPACED_UNICODE = re.compile(r"\\\s+u([0-9a-fA-F]{4})")
+_BAD_ESCAPE = re.compile(r'\\(?!["\\/bfnrtu])')
+
+
+def _clean_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key).strip(): _clean_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean_keys(item) for item in value]
+    return value
+
+
+def next_data(html: str) -> dict[str, Any]:
+    """The ``__NEXT_DATA__`` object of a Next.js page (``<script id=__NEXT_DATA__>`` or ``__NEXT_DATA__ = {…}``).
+
+    Tolerant of pages that went through an HTML beautifier (whitespace inside keys and escapes, raw
+    newlines in strings). Raises ValueError when the page has none or it cannot be read.
+    """
+    match = _NEXT_TAG.search(html)
+    decoder = json.JSONDecoder(strict=False)
+    if match:
+        text = match[1]
+    else:
+        assign = _NEXT_ASSIGN.search(html)
+        if not assign:
+            raise ValueError("no __NEXT_DATA__ in the page")
+        text = html[assign.end():]
+    text = _BAD_ESCAPE.sub(r"\\\\", _SPACED_UNICODE.sub(r"\\u\1", text.strip()))
+    try:
+        data, _end = decoder.raw_decode(text)
+    except ValueError as exc:
+        raise ValueError(f"__NEXT_DATA__ is not JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError("__NEXT_DATA__ is not an object")
+    return _clean_keys(data)
+
+
+def _walk(value: Any, depth: int = 0) -> Any:
+    if depth > 12:
+        return
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _walk(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item, depth + 1)
+
+
+def _is_product(node: dict[str, Any]) -> bool:
+    return bool(node.get("id") and node.get("name") and "price" in node
+                and ("current_seller" in node or "specifications" in node or "breadcrumbs" in node))
+
+
+def next_data_product(data: dict[str, Any]) -> dict[str, Any]:
+    """The product-detail object in a product page's ``__NEXT_DATA__``; ValueError when there is none."""
+    for node in _walk(data):
+        if _is_product(node):
+            return node
+    raise ValueError("no product object in __NEXT_DATA__")
+
+
+def next_data_listing_items(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The listing items of a category/search page's ``__NEXT_DATA__`` (``catalog.data``); may be empty."""
+    catalog = ((data.get("props") or {}).get("initialState") or {}).get("catalog") or {}
+    items = catalog.get("data") if isinstance(catalog, dict) else None
+    return [item for item in items or [] if isinstance(item, dict)]

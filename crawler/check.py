@@ -1,0 +1,117 @@
+"""Tip-offs: crawl the one listing a URL points at, through the real pipelines, and read its verdict.
+
+    result = check_url("https://tiki.vn/…-p123.html?spid=456", store_uri="sqlite:///data/crawler.sqlite3")
+
+:func:`spider_for_url` picks the spider from the URL's host (tiki.vn → ``tiki``, shopee.vn → ``shopee``,
+lazada.vn → ``lazada``, sendo.vn → ``sendo``, chotot.com → ``chotot``; a demo/mock URL
+``http://127.0.0.1:PORT/<platform>/…`` → that platform, with every platform host pointed at that
+server; anything else → ``shopsite``, the spider for shop websites). :func:`check_url` runs
+``scrapy crawl <spider> -a url=URL -a source=tip-off`` in a subprocess (an argument list, never a shell
+line) with the project's pipelines, so the listing is normalised, judged by the rules, its evidence
+kept and it is stored with ``source: "tip-off"``; then it reads the stored listing(s) back.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler.items import Listing
+from crawler.store import StoreError, open_store
+
+REPO = Path(__file__).resolve().parent.parent
+HOSTS = {"tiki.vn": "tiki", "shopee.vn": "shopee", "lazada.vn": "lazada", "sendo.vn": "sendo", "chotot.com": "chotot"}
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+PLATFORM_KEYS = ("tiki", "tiki_api", "shopee", "lazada", "sendo", "sendo_search", "sendo_detail", "chotot",
+                 "chotot_api", "facebook")
+FALLBACK_SPIDER = "shopsite"
+TIMEOUT = 300
+
+
+class CheckError(ValueError):
+    """The URL cannot be checked, or the crawl failed; the message says why."""
+
+
+@dataclass
+class CheckResult:
+    """What a tip-off check found: the spider used, the stored listing(s), the crawl's log tail."""
+
+    url: str
+    spider: str
+    listings: list[Listing] = field(default_factory=list)
+    log_tail: str = ""
+
+
+def spider_for_url(url: str) -> tuple[str, dict[str, str] | None]:
+    """The spider for ``url`` and, for a local mock URL, the ``PLATFORM_BASE_URLS`` that serve it.
+
+    Raises :class:`CheckError` for anything but an http(s) URL with a host.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CheckError(f"not an http(s) URL with a host: {url!r}")
+    host = parts.hostname.lower()
+    if host in LOCAL_HOSTS:
+        first = parts.path.strip("/").split("/", 1)[0]
+        platform = first.split("_", 1)[0]
+        if platform in set(HOSTS.values()):
+            base = f"{parts.scheme}://{parts.netloc}"
+            return platform, {key: f"{base}/{key}" for key in PLATFORM_KEYS}
+        return FALLBACK_SPIDER, None
+    for domain, spider in HOSTS.items():
+        if host == domain or host.endswith("." + domain):
+            return spider, None
+    return FALLBACK_SPIDER, None
+
+
+def crawl_command(url: str, spider: str, bases: dict[str, str] | None, store_uri: str, feed: Path,
+                  settings: dict[str, str] | None = None) -> list[str]:
+    """The ``scrapy crawl`` argument list for one tip-off (the URL is one argument, never parsed by a shell)."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"url={url}", "-a", "source=tip-off",
+               "-s", f"STORE_URI={store_uri}", "-s", "FEED_EXPORT_FIELDS=platform,listing_id",
+               "-o", f"{feed}:jsonlines"]
+    if bases:
+        command += ["-s", f"PLATFORM_BASE_URLS={json.dumps(bases)}"]
+    for name, value in (settings or {}).items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
+              timeout: float = TIMEOUT) -> CheckResult:
+    """Crawl the listing at ``url`` as a tip-off and return what the store now holds for it.
+
+    Raises :class:`CheckError` when the URL is unusable, the crawl fails, or the store cannot be read.
+    An empty ``listings`` means the spider found no listing at the URL (the log tail says why).
+    """
+    spider, bases = spider_for_url(url)
+    with tempfile.TemporaryDirectory(prefix="check-") as tmp:
+        feed = Path(tmp) / "keys.jsonl"
+        command = crawl_command(url, spider, bases, store_uri, feed, settings)
+        try:
+            done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise CheckError(f"{url}: crawl did not finish within {timeout:.0f}s") from exc
+        tail = "\n".join(done.stderr.splitlines()[-40:])
+        if done.returncode != 0:
+            raise CheckError(f"{url}: scrapy crawl {spider} failed (exit {done.returncode})\n{tail}")
+        keys = []
+        if feed.exists():
+            for line in feed.read_text(encoding="utf-8").splitlines():
+                record = json.loads(line)
+                keys.append((str(record["platform"]), str(record["listing_id"])))
+    result = CheckResult(url=url, spider=spider, log_tail=tail)
+    try:
+        with open_store(store_uri) as store:
+            for platform, listing_id in dict.fromkeys(keys):
+                listing = store.get_listing(platform, listing_id)
+                if listing is not None:
+                    result.listings.append(listing)
+    except StoreError as exc:
+        raise CheckError(f"{url}: cannot read the store: {exc}") from exc
+    return result

@@ -1,0 +1,61 @@
+"""``crawler check URL``: a tip-off — crawl one listing now, store it, print the rules' verdict."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from crawler.commands.common import StoreOption, err, fail, out, store_uri
+from crawler.items import Listing
+from crawler.prices import format_vnd
+from crawler.review.render import safe_text
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``crawler check`` to the root command."""
+    app.command("check")(check)
+
+
+def verdict_lines(listing: Listing) -> list[str]:
+    """The verdict of one stored listing as plain lines (listing text made safe for a terminal)."""
+    lines = [
+        f"{listing.key}  {safe_text(listing.title)}",
+        f"  url: {safe_text(listing.url)}",
+        f"  price: {format_vnd(listing.price)}  seller: {safe_text(listing.seller.name or '—')}"
+        f"  source: {listing.source}",
+        f"  risk: {listing.risk:.2f}  flags: {len(listing.flags)}",
+    ]
+    for flag in listing.flags:
+        lines.append(f"  - {flag.kind} [{flag.rule_id}, {flag.severity}, {flag.score:.2f}]: {safe_text(flag.message)}")
+        for match in flag.matched[:3]:
+            lines.append(f"      {match.field}: \"{safe_text(match.text)}\"")
+    evidence = listing.evidence
+    if evidence is not None and evidence.html_sha256:
+        lines.append(f"  evidence: sha256 {evidence.html_sha256} ({evidence.html_ref})")
+        if evidence.screenshot_ref:
+            lines.append(f"  screenshot: {evidence.screenshot_ref}")
+    elif listing.flags:
+        lines.append("  evidence: none kept")
+    return lines
+
+
+def check(
+    url: Annotated[str, typer.Argument(help="The listing's URL (Tiki, Shopee, Lazada, Sendo, Chợ Tốt, a shop site).")],
+    store: StoreOption = None,
+) -> None:
+    """Crawl the listing at URL as a tip-off (source: tip-off), store it, and print its flags and risk."""
+    from crawler.check import CheckError, check_url
+
+    try:
+        result = check_url(url, store_uri(store))
+    except CheckError as exc:
+        raise fail(str(exc)) from exc
+    if not result.listings:
+        err().print(Text(result.log_tail[-2000:]))
+        raise fail(f"no listing found at {url} (spider {result.spider}); see the log above")
+    console = out()
+    for listing in result.listings:
+        for line in verdict_lines(listing):
+            console.print(Text(line))

@@ -1,0 +1,87 @@
+"""``crawler check URL``: the spider chosen by host, a tip-off crawled through the pipelines, its verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crawler.check import CheckError, check_url, crawl_command, spider_for_url
+from crawler.cli import app
+from tests.mockserver import MockServer
+from tests.test_spiders_e2e import expected
+
+
+@pytest.mark.parametrize(("url", "spider"), [
+    ("https://tiki.vn/kem-p123.html?spid=4", "tiki"),
+    ("https://shopee.vn/product/1/2", "shopee"),
+    ("https://www.lazada.vn/products/x-i1-s2.html", "lazada"),
+    ("https://www.sendo.vn/x-37825800.html", "sendo"),
+    ("https://xe.chotot.com/mua-ban-xe-may/131061275.htm", "chotot"),
+    ("https://www.chotot.com/131061275.htm", "chotot"),
+    ("https://shop-my-pham.vn/san-pham/kem-a", "shopsite"),
+    ("https://nottiki.vn/x-p1.html", "shopsite"),
+    ("http://127.0.0.1:8080/shop/x", "shopsite"),
+])
+def test_spider_from_the_host(url: str, spider: str) -> None:
+    assert spider_for_url(url) == (spider, None)
+
+
+def test_mock_urls_point_every_host_at_the_mock() -> None:
+    spider, bases = spider_for_url("http://127.0.0.1:8080/sendo/x-37800005.html")
+    assert spider == "sendo" and bases is not None
+    assert bases["sendo_detail"] == "http://127.0.0.1:8080/sendo_detail"
+    assert spider_for_url("http://localhost:9/chotot/1.htm")[0] == "chotot"
+    with pytest.raises(CheckError, match="not an http"):
+        spider_for_url("file:///etc/passwd")
+
+
+def test_the_url_is_one_argument_never_a_shell_line(tmp_path: Path) -> None:
+    url = "https://tiki.vn/a-p1.html?x=$(rm -rf ~);echo"
+    command = crawl_command(url, "tiki", None, "sqlite:///x", tmp_path / "f.jsonl")
+    assert f"url={url}" in command and "-a" in command and "source=tip-off" in command
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with MockServer() as base_url:
+        yield base_url
+
+
+SETTINGS = {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "ROBOTSTXT_OBEY": "0"}
+
+
+@pytest.mark.slow
+def test_tiki_tip_off_is_stored_with_its_verdict(server: str, tmp_path: Path) -> None:
+    wanted = [w for w in expected(server, "tiki").values() if w.origin is None]
+    target = wanted[0]
+    store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    result = check_url(target.url, store, {**SETTINGS, "EVIDENCE_DIR": str(tmp_path / "ev")})
+    (listing,) = result.listings
+    assert (listing.key, listing.source, listing.price, listing.url) == (
+        f"tiki:{target.listing_id}", "tip-off", target.price, target.url)
+    assert "missing_origin" in {flag.kind for flag in listing.flags} and listing.risk > 0
+    assert listing.evidence is not None and len(listing.evidence.html_sha256 or "") == 64
+
+
+@pytest.mark.slow
+def test_cli_check_prints_flags_risk_and_evidence(server: str, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVIDENCE_DIR", str(tmp_path / "ev"))
+    monkeypatch.setenv("ROBOTSTXT_OBEY", "0")
+    store = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    url = f"{server}/chotot/131000005.htm"  # "Đồng hồ Rolex Submariner rep 1:1"
+    result = CliRunner(env={"COLUMNS": "240"}).invoke(app, ["check", url, "--store", store])
+    assert result.exit_code == 0, result.output
+    assert "chotot:131000005" in result.output and "source: tip-off" in result.output
+    assert "counterfeit [" in result.output and "risk: " in result.output
+    assert "evidence: sha256 " in result.output
+
+
+@pytest.mark.slow
+def test_cli_check_says_when_there_is_no_listing(server: str, tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 'none.sqlite3'}"
+    result = CliRunner().invoke(app, ["check", f"{server}/chotot/999.htm", "--store", store])
+    assert result.exit_code == 1 and "no listing found" in result.output
