@@ -39,7 +39,7 @@ class SocialSpider(MarketplaceSpider):
     name = "social"
     platform_key = "facebook"
     default_base_url = "https://www.facebook.com"
-    custom_settings: ClassVar[dict[str, Any]] = {**MarketplaceSpider.custom_settings, **BROWSER_SETTINGS}
+    custom_settings: ClassVar[dict[str, Any]] = dict(BROWSER_SETTINGS)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:

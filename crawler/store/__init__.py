@@ -7,14 +7,28 @@
 
 from __future__ import annotations
 
-from crawler.store.base import FlagQuery, InvalidQuery, Store, StoreError, UpsertResult
+from crawler.store.base import (
+    UNKNOWN,
+    FlagQuery,
+    InvalidQuery,
+    ReportData,
+    ReviewEntry,
+    SellerSummary,
+    Store,
+    StoreError,
+    UpsertResult,
+)
 from crawler.store.factory import open_store
 from crawler.store.uri import DEFAULT_URI, redact_uri
 
 __all__ = [
     "DEFAULT_URI",
+    "UNKNOWN",
     "FlagQuery",
     "InvalidQuery",
+    "ReportData",
+    "ReviewEntry",
+    "SellerSummary",
     "Store",
     "StoreError",
     "UpsertResult",

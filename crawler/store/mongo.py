@@ -1,52 +1,90 @@
 """The production backend: MongoDB through pymongo.
 
-One document per listing in ``listings`` (unique index on (platform, listing_id)), crawl runs in
-``crawl_runs``; every index a query needs is created at open. Upserts read the batch's stored
-documents with one ``$in`` query per platform, merge them (``crawler.store.documents.merge``) and
-write with one unordered ``bulk_write`` of whole-document replaces. Each write of an existing
-document is guarded by the revision token it was read with (``_rev``), so a concurrent change
-(say, an inspector's review) is never overwritten: the listing is re-read and merged again.
-Transient network errors are retried with backoff; an unreachable server is a StoreError naming
-the host after ``serverSelectionTimeoutMS`` (5 s unless the URI says otherwise).
+One document per listing in ``listings`` (unique index on (platform, listing_id)), the review log
+in ``reviews`` (unique index on ``seq``), crawl runs in ``crawl_runs``; every index a query needs
+is created at open. Upserts read the batch's stored documents with one ``$in`` query per platform,
+merge them (``crawler.store.documents.merge``), screen dismissed listings
+(``crawler.store.derived.screen_flags``) and write with one unordered ``bulk_write`` of
+whole-document replaces. Each write of an existing document is guarded by the revision token it
+was read with (``_rev``), so a concurrent change (say, an inspector's review) is never
+overwritten: the listing is re-read and merged again. Transient network errors are retried with
+backoff; an unreachable server is a StoreError naming the host after ``serverSelectionTimeoutMS``
+(5 s unless the URI says otherwise).
+
+Reviews: the listing is rewritten first (guarded by ``_rev``), then the audit entry is appended
+with the next ``seq`` (the unique index makes concurrent reviewers take turns). Without a replica
+set there are no multi-document transactions, so a crash between the two writes would leave a
+decision without its entry (the reverse, an entry without its decision, cannot happen).
 
 Only operations that both MongoDB and the nx-27017 test server handle correctly are used:
 nx-27017 stores a datetime given to ``$set`` as text and a ``$push``-ed document as JSON text,
-and answers ``{"flags.kind": {"$exists": true}}`` wrongly, so writes replace whole documents and
-flag filters use ``$elemMatch``.
+answers ``{"flags.kind": {"$exists": true}}`` wrongly, and inside aggregation pipelines
+mis-compares dates, ignores other keys beside a top-level ``$or``, cannot match array elements and
+cannot group on compound keys: so writes replace whole documents, flag filters use ``$elemMatch``
+and a numeric ``_f`` field, and pipelines work on derived single fields (``crawler.store.mongo_fields``).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from bson import ObjectId
+from pydantic import ValidationError
 from pymongo import ASCENDING, DESCENDING, MongoClient, ReplaceOne
-from pymongo.errors import AutoReconnect, BulkWriteError, ConfigurationError, PyMongoError
+from pymongo.errors import AutoReconnect, BulkWriteError, ConfigurationError, DuplicateKeyError, PyMongoError
 
 from crawler.items import KINDS, Flag, Listing, utcnow
-from crawler.store.base import FlagQuery, InvalidQuery, Store, StoreError, UpsertResult, check_key
+from crawler.store.base import (
+    FlagQuery,
+    InvalidQuery,
+    ReviewEntry,
+    Store,
+    StoreError,
+    UpsertResult,
+    check_key,
+)
+from crawler.store.derived import (
+    REOPEN_NOTE,
+    SYSTEM,
+    dismissal_record,
+    fold_key,
+    screen_flags,
+    search_needle,
+)
 from crawler.store.documents import (
     Prior,
     check_listing,
     content_json,
     convert_datetimes,
     crawl_run_document,
+    iso_ms,
     merge,
     normalize_listing,
     risk_of,
     to_listing,
     to_utc_ms,
 )
+from crawler.store.mongo_fields import INTERNAL_FIELDS, content_fields, epoch_ms, state_fields
+from crawler.store.mongo_reports import MongoReports
+from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.uri import hosts_of, redact_uri, scrub
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_DATABASE = "listing_monitor"
 DEFAULT_SERVER_TIMEOUT_MS = 5000
 _CHUNK = 1000
 _CONFLICT_ROUNDS = 5
 _DUPLICATE_KEY = 11000
+_ENTRY_FIELDS = ("seq", "platform", "listing_id", "action", "from_status", "to_status", "by", "at", "note",
+                 "prev_hash", "hash")  # fmt: skip
+_INTERNAL = dict.fromkeys(INTERNAL_FIELDS, 0)  # a projection without the internal fields
+_NO_INTERNAL = {"_id": 0, **_INTERNAL}
 T = TypeVar("T")
 
 Key = tuple[str, str]
@@ -61,7 +99,7 @@ def _key_filter(key: Key) -> dict[str, str]:
     return {"platform": key[0], "listing_id": key[1]}
 
 
-class MongoStore(Store):
+class MongoStore(MongoReports, Store):
     """:class:`Store` on MongoDB (or any server speaking its wire protocol)."""
 
     def __init__(self, uri: str, *, retries: int = 3, backoff: float = 0.2) -> None:
@@ -80,6 +118,7 @@ class MongoStore(Store):
         self.database = self._db.name
         self.listings = self._db["listings"]
         self.runs = self._db["crawl_runs"]
+        self.reviews = self._db["reviews"]
         try:
             self._client.admin.command("ping")
             self._create_indexes()
@@ -94,6 +133,13 @@ class MongoStore(Store):
         self.listings.create_index([("flags.kind", ASCENDING)])
         self.listings.create_index([("review.status", ASCENDING)])
         self.listings.create_index([("seller.platform_id", ASCENDING)])
+        self.listings.create_index([("_f", ASCENDING), ("risk", DESCENDING), ("last_seen", DESCENDING)])
+        self.listings.create_index([("_f", ASCENDING), ("last_seen", DESCENDING), ("risk", DESCENDING)])
+        for field in ("flags.rule_id", "seller.name", "_province", "_seller", "_seller_fold", "_seen_ms",
+                      "_review_ms", "source"):  # fmt: skip
+            self.listings.create_index([(field, ASCENDING)])
+        self.reviews.create_index([("seq", ASCENDING)], unique=True)
+        self.reviews.create_index([("platform", ASCENDING), ("listing_id", ASCENDING), ("seq", ASCENDING)])
         self.runs.create_index([("spider", ASCENDING), ("started_at", DESCENDING)])
         self.runs.create_index([("started_at", DESCENDING)])
 
@@ -195,9 +241,14 @@ class MongoStore(Store):
         state = dict(stored)
         statuses: list[str] = []
         final: dict[Key, dict[str, Any]] = {}
+        reopened: dict[Key, str] = {}
         for key, (listing, digest) in zip(keys, pending, strict=True):
             doc = bson_document(listing)
+            derived = content_fields(listing)
             before = state.get(key)
+            screened = screen_flags(before.get("_dismissed") if before else None, derived["_content"], listing.flags)
+            if len(screened.flags) != len(listing.flags):
+                doc["flags"] = [flag.model_dump(mode="python") for flag in screened.flags]
             merged = merge(
                 self._prior(before),
                 price=listing.price,
@@ -211,13 +262,20 @@ class MongoStore(Store):
                 first_seen=merged.first_seen,
                 last_seen=seen,
                 price_history=merged.price_history,
-                risk=risk_of(flag.score for flag in listing.flags),
+                risk=risk_of(flag.score for flag in screened.flags),
                 _digest=digest,
+                **derived,
             )
             if merged.review is not None:
                 doc["review"] = merged.review
             if merged.evidence is not None:
                 doc["evidence"] = merged.evidence
+            if screened.dismissed is not None:
+                doc["_dismissed"] = screened.dismissed
+            if screened.reopen:
+                reopened[key] = (doc.get("review") or {}).get("status") or "new"
+                doc["review"] = {"status": "new", "by": SYSTEM, "at": seen, "note": REOPEN_NOTE}
+            doc.update(state_fields(doc))
             state[key] = final[key] = doc
         order = list(final)
         ops = []
@@ -255,29 +313,96 @@ class MongoStore(Store):
                 result.rejected += 1
             else:
                 setattr(result, status, getattr(result, status) + 1)
+        entries = [
+            (*key, from_status, "new", SYSTEM, seen, REOPEN_NOTE)
+            for key, from_status in reopened.items()
+            if key in final and key not in retry
+        ]
+        if entries:
+            self._append_entries(entries)
         return again
 
-    def replace_flags(self, platform: str, listing_id: str, flags: list[Flag]) -> None:
-        """Set the listing's flags and risk; StoreError when no such listing is stored."""
-        check_key(platform, listing_id)
-        flag_docs = [Flag.model_validate(flag).model_dump(mode="python") for flag in flags]
-        key = (platform, listing_id)
+    def _rewrite(self, what: str, key: Key, change: Callable[[dict[str, Any]], T]) -> T:
+        """Read one listing, let ``change`` edit its document, write it back guarded by its revision."""
         for _round in range(_CONFLICT_ROUNDS):
             doc = self._read_docs([key]).get(key)
             if doc is None:
-                raise StoreError(f"no listing {platform}:{listing_id} in MongoDB at {self.hosts}")
+                raise StoreError(f"no listing {key[0]}:{key[1]} in MongoDB at {self.hosts}")
             rev = doc.get("_rev")
             doc.pop("_id", None)
+            if doc.get("_content") is None:  # written before the store derived it
+                doc.update(content_fields(to_listing(doc)))
+            value = change(doc)
             # _digest None: the next crawl of this listing rewrites it even if unchanged
-            doc.update(flags=flag_docs, risk=risk_of(f["score"] for f in flag_docs), _rev=str(ObjectId()),
-                       _digest=None)  # fmt: skip
-            op = ReplaceOne({**_key_filter(key), "_rev": rev}, doc)
-            written, failed = self._write(f"replace_flags {platform}:{listing_id}", [op])
+            doc.update(_rev=str(ObjectId()), _digest=None, **state_fields(doc))
+            written, failed = self._write(what, [ReplaceOne({**_key_filter(key), "_rev": rev}, doc)])
             if failed:
-                raise StoreError(f"MongoDB at {self.hosts}: replace_flags {platform}:{listing_id}: {failed}")
+                raise StoreError(f"MongoDB at {self.hosts}: {what}: {failed}")
             if written:
-                return
-        raise StoreError(f"MongoDB at {self.hosts}: {platform}:{listing_id} kept changing; flags not written")
+                return value
+        raise StoreError(f"MongoDB at {self.hosts}: {key[0]}:{key[1]} kept changing; {what} not written")
+
+    def replace_flags(self, platform: str, listing_id: str, flags: list[Flag]) -> None:
+        """Set the listing's flags and risk (dismissed rules screened); StoreError when absent."""
+        check_key(platform, listing_id)
+        checked = [Flag.model_validate(flag) for flag in flags]
+
+        def change(doc: dict[str, Any]) -> None:
+            kept = screen_flags(doc.get("_dismissed"), doc["_content"], checked).flags
+            doc.update(flags=[flag.model_dump(mode="python") for flag in kept], risk=risk_of(f.score for f in kept))
+
+        self._rewrite(f"replace_flags {platform}:{listing_id}", (platform, listing_id), change)
+
+    def apply_review(
+        self, platform: str, listing_id: str, status: str, *, by: str, note: str | None = None,
+        at: datetime | None = None,
+    ) -> ReviewEntry:
+        """Set the review status, then append its audit entry (see the module doc on atomicity)."""
+        check_review(platform, listing_id, status, by, note)
+        when = to_utc_ms(at or utcnow())
+
+        def change(doc: dict[str, Any]) -> str:
+            from_status = (doc.get("review") or {}).get("status") or "new"
+            doc["review"] = {"status": status, "by": by, "at": when, "note": note}
+            if status == "dismissed":
+                doc["_dismissed"] = dismissal_record(doc["_content"], doc.get("flags") or [])
+            else:
+                doc.pop("_dismissed", None)
+            return from_status
+
+        from_status = self._rewrite(f"apply_review {platform}:{listing_id}", (platform, listing_id), change)
+        return self._append_entries([(platform, listing_id, from_status, status, by, when, note)])[0]
+
+    def _append_entries(self, specs: list[tuple[str, str, str, str, str, datetime, str | None]]) -> list[ReviewEntry]:
+        """Append audit entries after the chain's head; a unique ``seq`` index serialises writers."""
+        entries = []
+        for platform, listing_id, from_status, to_status, by, at, note in specs:
+            for _attempt in range(20):
+                head = self._call(
+                    "read the review log",
+                    lambda: self.reviews.find_one({}, {"seq": 1, "hash": 1}, sort=[("seq", DESCENDING)]),
+                )
+                seq, prev = (int(head["seq"]), head["hash"]) if head else (0, None)
+                entry = new_entry(seq + 1, prev, platform, listing_id, from_status, to_status, by, at, note)
+                if self._insert_entry(entry):
+                    entries.append(entry)
+                    break
+            else:
+                raise StoreError(f"MongoDB at {self.hosts}: the review log kept changing; entry not written")
+        return entries
+
+    def _insert_entry(self, entry: ReviewEntry) -> bool:
+        """Insert one entry; False when its ``seq`` is taken (another writer got there first)."""
+        doc = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+
+        def insert() -> bool:
+            try:
+                self.reviews.insert_one(doc)
+            except DuplicateKeyError:
+                return False
+            return True
+
+        return self._call("append to the review log", insert)
 
     def record_crawl_run(self, run: dict[str, Any]) -> None:
         """Append one crawl run."""
@@ -289,30 +414,65 @@ class MongoStore(Store):
     def get_listing(self, platform: str, listing_id: str) -> Listing | None:
         """The stored listing, or None."""
         check_key(platform, listing_id)
-        doc = self._call("get_listing", lambda: self.listings.find_one(_key_filter((platform, listing_id)), {"_id": 0}))
+        spec = _key_filter((platform, listing_id))
+        doc = self._call("get_listing", lambda: self.listings.find_one(spec, _NO_INTERNAL))
         return None if doc is None else to_listing(doc)
 
+    @staticmethod
+    def _spec(query: FlagQuery) -> dict[str, Any]:
+        """The find/count filter of a validated query (values only ever compared, never interpreted)."""
+        spec: dict[str, Any] = {}
+        if query.flagged_only or query.kind is not None or query.rule_id is not None:
+            spec["_f"] = 1
+        flag: dict[str, str] = {}
+        if query.kind is not None:
+            flag["kind"] = query.kind
+        if query.rule_id is not None:
+            flag["rule_id"] = query.rule_id
+        if flag:
+            spec["flags"] = {"$elemMatch": flag}
+        for field, value in (("platform", query.platform), ("review.status", query.status),
+                             ("source", query.source)):  # fmt: skip
+            if value is not None:
+                spec[field] = value
+        if query.min_risk is not None:
+            spec["risk"] = {"$gte": float(query.min_risk)}
+        if query.province is not None:
+            spec["_province"] = fold_key(query.province) or "\x00"
+        seen: dict[str, int] = {}
+        if query.since is not None:
+            seen["$gte"] = epoch_ms(to_utc_ms(query.since))  # type: ignore[assignment]
+        if query.until is not None:
+            seen["$lt"] = epoch_ms(to_utc_ms(query.until))  # type: ignore[assignment]
+        if seen:
+            spec["_seen_ms"] = seen
+        if query.text is not None and (needle := search_needle(query.text)):
+            spec["_search"] = {"$regex": re.escape(needle)}
+        if query.seller is not None:
+            either = {"$or": [{"seller.platform_id": query.seller}, {"seller.name": query.seller}]}
+            spec = {"$and": [spec, either]} if spec else either
+        return spec
+
     def query_flagged(self, query: FlagQuery) -> list[Listing]:
-        """Flagged listings matching ``query``, sorted and paged."""
+        """Listings matching ``query`` (flagged ones unless ``flagged_only`` is false), sorted and paged."""
         query.validate()
         if query.limit == 0:
             return []
-        flag = {"kind": query.kind} if query.kind is not None else {"kind": {"$exists": True}}
-        spec: dict[str, Any] = {"flags": {"$elemMatch": flag}}
-        if query.platform is not None:
-            spec["platform"] = query.platform
-        if query.min_risk is not None:
-            spec["risk"] = {"$gte": float(query.min_risk)}
-        if query.status is not None:
-            spec["review.status"] = query.status
+        spec = self._spec(query)
         first, second = ("risk", "last_seen") if query.sort == "risk" else ("last_seen", "risk")
         sort = [(first, DESCENDING), (second, DESCENDING), ("platform", ASCENDING), ("listing_id", ASCENDING)]
 
         def run() -> list[dict[str, Any]]:
-            cursor = self.listings.find(spec, {"_id": 0}).sort(sort).skip(query.offset).limit(query.limit)
+            cursor = self.listings.find(spec, _NO_INTERNAL).sort(sort).skip(query.offset).limit(query.limit)
             return list(cursor)
 
         return [to_listing(doc) for doc in self._call("query_flagged", run)]
+
+    def count_flagged(self, query: FlagQuery) -> int:
+        """How many listings match ``query``'s filters."""
+        query.validate()
+        spec = self._spec(query)
+        return self._call("count_flagged", lambda: self.listings.count_documents(spec))
 
     def count_listings(self, platform: str | None = None) -> int:
         """How many listings are stored (on one platform when given)."""
@@ -344,7 +504,7 @@ class MongoStore(Store):
                 spec["_id"] = {"$gt": last_id}
 
             def read(spec: dict[str, Any] = spec) -> list[dict[str, Any]]:
-                return list(self.listings.find(spec).sort("_id", ASCENDING).limit(batch_size))
+                return list(self.listings.find(spec, _INTERNAL).sort("_id", ASCENDING).limit(batch_size))
 
             docs = self._call("iter_listings", read)
             for doc in docs:
@@ -365,9 +525,126 @@ class MongoStore(Store):
         sort = [("started_at", DESCENDING), ("_id", DESCENDING)]
         return self._call("recent_crawl_runs", lambda: list(self.runs.find(spec, {"_id": 0}).sort(sort).limit(limit)))
 
+    # -- the review log --------------------------------------------------------------------------
+
+    def _entries(self, spec: dict[str, Any], limit: int = 0) -> list[ReviewEntry]:
+        def read() -> list[dict[str, Any]]:
+            cursor = self.reviews.find(spec, {"_id": 0}).sort("seq", ASCENDING)
+            return list(cursor.limit(limit) if limit else cursor)
+
+        return [entry_from_document(doc) for doc in self._call("read the review log", read)]
+
+    def review_history(self, platform: str, listing_id: str) -> list[ReviewEntry]:
+        """The listing's audit entries, oldest first."""
+        check_key(platform, listing_id)
+        return self._entries(_key_filter((platform, listing_id)))
+
+    def iter_audit(self) -> Iterator[ReviewEntry]:
+        """The whole audit log by ``seq``, read 1000 entries at a time."""
+        spec: dict[str, Any] = {}
+        while True:
+            batch = self._entries(spec, 1000)
+            yield from batch
+            if len(batch) < 1000:
+                return
+            spec = {"seq": {"$gt": batch[-1].seq}}
+
+    # -- migration -------------------------------------------------------------------------------
+
+    def export_documents(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Listings (by platform, id; with their dismissal as ``_dismissed``), reviews by seq, runs."""
+        spec: dict[str, Any] = {}
+        sort = [("platform", ASCENDING), ("listing_id", ASCENDING)]
+        while True:
+            docs = self._call("export listings", lambda s=spec: list(self.listings.find(s).sort(sort).limit(1000)))
+            for doc in docs:
+                document = to_listing(doc).to_document()
+                if doc.get("_dismissed"):
+                    document["_dismissed"] = doc["_dismissed"]
+                yield "listings", document
+            if len(docs) < 1000:
+                break
+            platform, listing_id = docs[-1]["platform"], docs[-1]["listing_id"]
+            spec = {"$or": [{"platform": {"$gt": platform}}, {"platform": platform, "listing_id": {"$gt": listing_id}}]}
+        for entry in self.iter_audit():
+            yield "reviews", entry_document(entry)
+        runs = self._call("export crawl runs", lambda: list(self.runs.find({}).sort([("started_at", ASCENDING),
+                                                                                         ("_id", ASCENDING)])))
+        for run in runs:
+            run.pop("_id", None)
+            yield "crawl_runs", _json_run(run)
+
+    def import_documents(self, items: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
+        """Write exported documents as they are; re-importing changes nothing (see the base class)."""
+        counts = {"listings": 0, "reviews": 0, "crawl_runs": 0, "skipped": 0, "rejected": 0}
+        ops: list[ReplaceOne[dict[str, Any]]] = []
+        for number, item in enumerate(items, 1):
+            try:
+                collection, doc = item
+                if collection == "listings":
+                    ops.append(self._import_listing(doc))
+                    if len(ops) >= 500:
+                        self._import_flush(ops, counts)
+                        ops = []
+                    continue
+                if collection == "reviews":
+                    written = self._import_entry(entry_from_document(doc), number)
+                elif collection == "crawl_runs":
+                    written = self._import_run(crawl_run_document(doc))
+                else:
+                    raise InvalidQuery(f"unknown collection {collection!r}")
+                counts[collection if written else "skipped"] += 1
+            except (ValidationError, InvalidQuery, ValueError, TypeError) as exc:
+                counts["rejected"] += 1
+                logger.error("import item %d rejected: %s", number, str(exc).splitlines()[0])
+        self._import_flush(ops, counts)
+        return counts
+
+    @staticmethod
+    def _import_listing(doc: dict[str, Any]) -> ReplaceOne[dict[str, Any]]:
+        doc = dict(doc)
+        dismissed = doc.pop("_dismissed", None)
+        listing = normalize_listing(Listing.model_validate(doc))
+        check_listing(listing)
+        stored = bson_document(listing)
+        stored.update(content_fields(listing), _digest=None, _rev=str(ObjectId()))
+        if dismissed:
+            stored["_dismissed"] = dismissed
+        stored.update(state_fields(stored))
+        return ReplaceOne(_key_filter((listing.platform, listing.listing_id)), stored, upsert=True)
+
+    def _import_flush(self, ops: list[ReplaceOne[dict[str, Any]]], counts: dict[str, int]) -> None:
+        if ops:
+            written, failed = self._write(f"import of {len(ops)} listings", ops)
+            counts["listings"] += written
+            counts["rejected"] += len(failed)
+
+    def _import_entry(self, entry: ReviewEntry, number: int) -> bool:
+        if self._insert_entry(entry):
+            return True
+        found = self._call("read the review log", lambda: self.reviews.find_one({"seq": entry.seq}))
+        if found is None or found.get("hash") != entry.hash:
+            raise StoreError(
+                f"import item {number}: this store already has a different audit entry {entry.seq}; "
+                "migrate into an empty store"
+            )
+        return False
+
+    def _import_run(self, doc: dict[str, Any]) -> bool:
+        same = self._call("read crawl runs", lambda: list(self.runs.find({"spider": doc["spider"]}, {"_id": 0})))
+        if any(run == doc for run in same):
+            return False
+        self._call(f"import crawl run {doc['spider']}", lambda: self.runs.insert_one(dict(doc)))
+        return True
+
     def close(self) -> None:
         """Close the client (idempotent)."""
         self._client.close()
 
     def __repr__(self) -> str:
         return f"MongoStore({redact_uri(self._uri)!r}, database={self.database!r})"
+
+
+def _json_run(run: dict[str, Any]) -> dict[str, Any]:
+    """A stored crawl run with its datetimes as ISO text (exports are JSON-safe)."""
+    return {key: iso_ms(value) if isinstance(value, datetime) else value for key, value in run.items()}

@@ -1,0 +1,134 @@
+"""Seller aggregates, seller links and report figures for the SQLite store, in SQL ``GROUP BY``.
+
+A mixin of :class:`crawler.store.sqlite.SQLiteStore` (it uses its ``_select`` and ``_iter_docs``).
+The "report set" of a period is the listings flagged or reviewed (status other than new) whose
+``last_seen`` or review time falls in [start, end).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from crawler.items import KINDS
+from crawler.store.base import UNKNOWN, InvalidQuery, ReportData, SellerSummary
+from crawler.store.derived import KIND_BITS, fold_weeks
+from crawler.store.documents import iso_ms
+from crawler.store.links import seller_links
+
+_KIND_SUMS = ", ".join(f"COALESCE(SUM(kinds & {bit} != 0), 0)" for bit in KIND_BITS.values())
+_REPORT_SET = (
+    "(flagged = 1 OR review_status != 'new')"
+    " AND ((last_seen >= ? AND last_seen < ?) OR (review_at >= ? AND review_at < ?))"
+)
+
+
+def check_paging(**values: Any) -> None:
+    """Refuse a paging/threshold argument that is not a non-negative integer (InvalidQuery)."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidQuery(f"{name} must be a non-negative integer, got {value!r}")
+
+
+def check_period(start: Any, end: Any) -> tuple[str, str]:
+    """The period's bounds as stored text; InvalidQuery unless both are datetimes."""
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, datetime):
+            raise InvalidQuery(f"report {name} must be a datetime, got {value!r}")
+    return iso_ms(start), iso_ms(end)
+
+
+class SQLiteReports:
+    """Sellers and reports over the ``listings`` table."""
+
+    def _select(self, what: str, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _iter_docs(self, platform: str | None, batch_size: int, columns: str = "") -> Iterator[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def seller_summaries(
+        self, *, min_confirmed: int = 0, min_flagged: int = 0, limit: int = 50, offset: int = 0
+    ) -> list[SellerSummary]:
+        """Per-seller aggregates, most confirmed then most flagged (then most listings) first."""
+        check_paging(min_confirmed=min_confirmed, min_flagged=min_flagged, limit=limit, offset=offset)
+        return self._sellers("1", [], min_confirmed, min_flagged, limit, offset)
+
+    def _sellers(
+        self, where: str, params: list[Any], min_confirmed: int, min_flagged: int, limit: int, offset: int
+    ) -> list[SellerSummary]:
+        sql = (
+            "SELECT seller_key, MAX(platform), MAX(seller_id), MAX(seller_name), MAX(province), COUNT(*),"
+            " SUM(flagged), SUM(review_status = 'confirmed'), MAX(last_seen), MAX(seller_fold), "
+            f"{_KIND_SUMS} FROM listings WHERE seller_key IS NOT NULL AND {where} GROUP BY seller_key"
+            " HAVING SUM(review_status = 'confirmed') >= ? AND SUM(flagged) >= ?"
+            " ORDER BY 8 DESC, 7 DESC, 6 DESC, seller_key LIMIT ? OFFSET ?"
+        )
+        rows = self._select("seller_summaries", sql, (*params, min_confirmed, min_flagged, limit, offset))
+        folds = sorted({row[9] for row in rows if row[9]})
+        platforms: dict[str, set[str]] = {}
+        if folds:
+            marks = ",".join("?" * len(folds))
+            for fold, platform in self._select(
+                "seller platforms",
+                f"SELECT DISTINCT seller_fold, platform FROM listings WHERE seller_fold IN ({marks})",
+                folds,
+            ):
+                platforms.setdefault(fold, set()).add(platform)
+        summaries = []
+        for key, platform, seller_id, name, province, listings, flagged, confirmed, last_seen, fold, *kinds in rows:
+            del key
+            summary = SellerSummary(
+                platform=platform, seller_id=seller_id, name=name, province=province, listings=listings,
+                flagged=flagged, confirmed=confirmed, kinds=dict(zip(KINDS, kinds, strict=True)),
+                platforms=sorted(platforms.get(fold, {platform})),
+                last_seen=datetime.fromisoformat(last_seen) if last_seen else None,
+            )  # fmt: skip
+            summaries.append(summary)
+        return summaries
+
+    def iter_seller_links(self) -> Iterator[tuple[str, str, str]]:
+        """(seller_key, link_type, value), each once, sellers in first-seen order."""
+        seen: set[tuple[str, str, str]] = set()
+        for _row_id, text, key in self._iter_docs(None, 1000, "seller_key"):
+            if key is None:
+                continue
+            for link_type, value in sorted(seller_links(json.loads(text))):
+                link = (key, link_type, value)
+                if link not in seen:
+                    seen.add(link)
+                    yield link
+
+    def report_data(self, start: datetime, end: datetime) -> ReportData:
+        """Figures for [start, end) by SQL GROUP BY over the period's report set."""
+        lo, hi = check_period(start, end)
+        period = [lo, hi, lo, hi]
+
+        def grouped(column: str) -> dict[str, int]:
+            sql = f"SELECT {column}, COUNT(*) FROM listings WHERE {_REPORT_SET} GROUP BY 1 ORDER BY 2 DESC, 1"
+            return {UNKNOWN if value is None else str(value): n for value, n in self._select("report", sql, period)}
+
+        kinds = self._select("report", f"SELECT {_KIND_SUMS} FROM listings WHERE flagged = 1 AND {_REPORT_SET}",
+                             period)[0]  # fmt: skip
+        by_status = dict.fromkeys(("new", "confirmed", "dismissed", "referred"), 0)
+        by_status.update(grouped("review_status"))
+        days = self._select(
+            "report",
+            f"SELECT substr(last_seen, 1, 10), {_KIND_SUMS} FROM listings"
+            " WHERE flagged = 1 AND last_seen >= ? AND last_seen < ? GROUP BY 1",
+            (lo, hi),
+        )
+        day_counts = [(day, kind, n) for day, *counts in days for kind, n in zip(KINDS, counts, strict=True) if n]
+        flagged = self._select("report", f"SELECT COUNT(*) FROM listings WHERE flagged = 1 AND {_REPORT_SET}",
+                               period)[0][0]  # fmt: skip
+        seen = self._select("report", "SELECT COUNT(*) FROM listings WHERE last_seen >= ? AND last_seen < ?",
+                            (lo, hi))[0][0]  # fmt: skip
+        return ReportData(
+            start=start, end=end, by_kind=dict(zip(KINDS, kinds, strict=True)), by_platform=grouped("platform"),
+            by_province=grouped("province"), by_category=grouped("category"), by_status=by_status,
+            by_week=fold_weeks(start, end, day_counts),
+            top_sellers=self._sellers(_REPORT_SET, period, 0, 1, 10, 0),
+            listings_seen=seen, flagged=flagged,
+        )  # fmt: skip
