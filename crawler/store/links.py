@@ -97,7 +97,7 @@ def seller_links(doc: dict[str, Any]) -> set[tuple[str, str]]:
     """(link_type, value) pairs of one stored listing document (JSON land or BSON land)."""
     seller = doc.get("seller") or {}
     links: set[tuple[str, str]] = set()
-    for text in (doc.get("title"), doc.get("description"), seller.get("name")):
+    for text in (doc.get("title"), doc.get("description"), seller.get("name"), *(seller.get("phones") or ())):
         links.update(("phone", phone) for phone in phones_in(text))
     name = fold(seller["name"]) if seller.get("name") else ""
     if name:
