@@ -29,11 +29,37 @@ app = typer.Typer(
 )
 
 
+# Which help panel each command shows under: the paths of the three kinds of users.
+PANELS: dict[str, str] = {
+    "demo": "Start here",
+    "flags": "Inspectors",
+    "review": "Inspectors",
+    "check": "Inspectors",
+    "sellers": "Inspectors",
+    "export": "Inspectors",
+    "report": "Inspectors",
+    "case": "Inspectors",
+    "audit": "Inspectors",
+    "rules": "Analysts",
+    "detect": "Analysts",
+    "store": "Ops",
+}
+
+
 def _register_commands(root: typer.Typer) -> None:
     for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda info: info.name):
         if module.name.startswith("_") or module.name == "common":
             continue
         importlib.import_module(f"{commands.__name__}.{module.name}").register(root)
+    order = list(PANELS)
+
+    def rank(info: typer.models.CommandInfo | typer.models.TyperInfo) -> tuple[int, str]:
+        name = info.name or (info.callback.__name__ if info.callback else "")
+        info.rich_help_panel = PANELS.get(name, "Other")
+        return (order.index(name) if name in order else len(order), name)
+
+    root.registered_commands.sort(key=rank)
+    root.registered_groups.sort(key=rank)
 
 
 _register_commands(app)

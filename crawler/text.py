@@ -129,6 +129,8 @@ class NormalizedText:
     text: str
     offsets: list[int]
     original: str = field(default="", repr=False)
+    tokens: list[str] | None = field(default=None, repr=False, compare=False)
+    """The words (letter/digit runs) of ``text`` when normalisation already found them."""
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The ``[start, end)`` span of the original text that normalised ``[start, end)`` came from."""
@@ -325,14 +327,58 @@ def normalize(text: str) -> NormalizedText:
     digits used as letters inside words undone ("gucc1", "ch4nel", "l0uis"), model numbers kept
     ("iphone 15", "ps5", "s24", "1:1", "850g"); a few teencode words expanded ("hàg" → "hang",
     a standalone "k"/"ko" → "khong").
+
+    Short texts (categories, seller names, brands repeat across listings) are cached.
     """
     if not text:
         return NormalizedText("", [], text or "")
+    if len(text) <= _CACHE_MAX_LEN:
+        cached = _CACHE.get(text)
+        if cached is not None:
+            return cached
+    result = _normalize(text)
+    if len(text) <= _CACHE_MAX_LEN:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[text] = result
+    return result
+
+
+_CACHE: dict[str, NormalizedText] = {}
+_CACHE_SIZE = 50_000
+_CACHE_MAX_LEN = 160
+_TOKENS = re.compile(r"[^\W_]+")
+_TEEN_WORDS = frozenset(_TEENCODE)
+
+
+def _normalize(text: str) -> NormalizedText:
     source = _fix_confusables(text)
     folded, offsets = _char_fold(source)
     folded, offsets = _collapse_spaces(folded, offsets)
-    if _SPACED_LETTERS.search(folded):
+    # The later passes are regex rewrites that rarely apply; the words of the text tell cheaply
+    # whether each one can (single letters, letters mixed with digits, teencode words).
+    tokens: list[str] | None = _TOKENS.findall(folded)
+    single = mixed = False
+    for token in tokens:
+        if len(token) == 1:
+            single = single or not token.isdigit()
+        elif not mixed and not token.isalpha() and not token.isdigit():
+            # only words with 3+ letters can be leet ("gucc1", "ch4nel"); not "50k", "2kg", "s24"
+            mixed = sum(c.isalpha() for c in token) >= 3
+    if single:
+        before = folded
         folded, offsets = _join_letters(folded, offsets)
-    folded, offsets = _unleet(folded, offsets)
-    folded, offsets = _teencode(folded, offsets)
-    return NormalizedText(folded, offsets, text)
+        if folded is not before:
+            tokens = None
+            mixed = True
+    if mixed or "@" in folded:
+        before = folded
+        folded, offsets = _unleet(folded, offsets)
+        if folded is not before:
+            tokens = None
+    if tokens is None or not _TEEN_WORDS.isdisjoint(tokens):
+        before = folded
+        folded, offsets = _teencode(folded, offsets)
+        if folded is not before:
+            tokens = None
+    return NormalizedText(folded, offsets, text, tokens)

@@ -54,7 +54,9 @@ def case(
     ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Write a case file: listing data (JSON + HTML/Markdown summary), flags with reasons, review history,
+    """Write a case file for one or more listings, with verified evidence copies and a manifest.
+
+    The case holds the listing data (JSON + HTML/Markdown summary), flags with reasons, review history,
     evidence copies verified against their sha256, a manifest and SHA256SUMS.
 
     Exits 1 when some evidence is missing or no longer matches (the case is written, and says so).

@@ -27,8 +27,10 @@ def report(
     output_format: Annotated[str, typer.Option("--format", "-f", help="html (with charts), xlsx or md.")] = "html",
     store: StoreOption = None,
 ) -> None:
-    """Write a report with Vietnamese headings: counts by kind, platform, province, category, seller;
-    confirmed vs dismissed; the trend by week; top sellers. The HTML file is self-contained (charts inside).
+    """Write a 6-month, yearly, quick or custom report (HTML with charts, XLSX or Markdown).
+
+    Vietnamese headings: counts by kind, platform, province, category, seller; confirmed vs dismissed;
+    the trend by week; top sellers. The HTML file is self-contained (charts inside).
 
     Periods follow the plans' reporting duties (báo cáo nhanh, định kỳ 06 tháng, 01 năm, đột xuất).
 

@@ -1,17 +1,23 @@
-"""``crawler rules validate / test``: the analysts' checks of the YAML rule packs."""
+"""``crawler rules validate / test / explain / diff``: the analysts' tools for the YAML rule packs."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
 
-from crawler.commands.common import default_rules, err, fail, out
+from crawler.commands.common import StoreOption, default_rules, err, fail, open_store_or_exit, out
+from crawler.items import Listing
 from crawler.review.render import safe_text
 
-rules_app = typer.Typer(help="Rule packs in rules/: validate them, run their test cases.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from crawler.detect import Detector, PeerStats, RuleSet
+
+rules_app = typer.Typer(
+    help="Rule packs in rules/: validate, test, explain a listing, diff two versions.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -56,3 +62,188 @@ def rules_test(
     out().print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed or loaded.errors:
         raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------------- explain / diff
+
+def _read_listings(path: Path) -> tuple[list[Listing], list[str]]:
+    """Listings of a JSON file (one object or a list) or a JSON Lines file; problems as path:line."""
+    import json
+
+    from pydantic import ValidationError
+
+    listings: list[Listing] = []
+    problems: list[str] = []
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return [], [f"{path}: cannot read: {exc}"]
+    records: list[tuple[int, object]] = []
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                problems.append(f"{path}:{number}: not JSON: {exc.msg}")
+    else:
+        items = whole if isinstance(whole, list) else [whole]
+        records = [(1, item) for item in items]
+    for number, record in records:
+        if not isinstance(record, dict):
+            problems.append(f"{path}:{number}: not a JSON object")
+            continue
+        record.setdefault("platform", "file")
+        record.setdefault("listing_id", f"line{number}")
+        record.setdefault("url", f"file:{path.name}#{number}")
+        try:
+            listings.append(Listing.model_validate(record))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(p) for p in first.get("loc", ())) or "listing"
+            problems.append(f"{path}:{number}: invalid listing field {loc}: {first.get('msg')}")
+    return listings, problems
+
+
+def _load_or_exit(directory: Path) -> RuleSet:
+    from crawler.detect import load_rules
+
+    if not directory.is_dir():
+        raise fail(f"{directory}: not a rules directory", 2)
+    loaded = load_rules(directory)
+    for error in loaded.errors:
+        err().print(Text(f"{error} (skipped)", style="yellow"))
+    return loaded.ruleset
+
+
+@rules_app.command("explain")
+def rules_explain(
+    listing: Annotated[
+        str, typer.Option("--listing", help="A JSON/JSONL listing file, or a listing URL in the store.")
+    ],
+    rules_dir: Annotated[Path | None, typer.Option("--rules", help="Rule packs directory (default rules/).")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Why each rule fires or not on a listing: matched spans (as written), signals and score shares.
+
+    A FILE's listings are also each other's price peers; for a URL the listing and its peers come
+    from the store (a scan of its listings).
+
+    Example: crawler rules explain --listing listing.json
+    """
+    from crawler.detect import Detector
+
+    detector = Detector(_load_or_exit(rules_dir or default_rules()))
+    peers = detector.new_peer_stats()
+    if listing.startswith(("http://", "https://")):
+        targets: list[Listing] = []
+        with open_store_or_exit(store) as opened:
+            for candidate in opened.iter_listings():
+                peers.add(candidate)
+                if candidate.url == listing:
+                    targets.append(candidate)
+        if not targets:
+            raise fail(f"{safe_text(listing)}: no listing with this URL in the store")
+    else:
+        path = Path(listing)
+        if not path.is_file():
+            raise fail(f"{path}: no such file (give a JSON/JSONL listing file or a listing URL)", 2)
+        targets, problems = _read_listings(path)
+        for problem in problems:
+            err().print(Text(problem, style="yellow"))
+        if not targets:
+            raise fail(f"{path}: no valid listing")
+        for target in targets:
+            peers.add(target)
+    for target in targets:
+        _print_explanation(detector, target, peers)
+
+
+def _print_explanation(detector: Detector, listing: Listing, peers: PeerStats) -> None:
+    from rich.table import Table
+
+    flags = detector.detect(listing, peers)
+    console = out()
+    console.print(Text(f"{listing.key}  {safe_text(listing.title, limit=120)}", style="bold"))
+    table = Table(show_lines=False)
+    for column in ("rule", "signal", "present", "weight", "share", "detail", "matched (original text)"):
+        table.add_column(column)
+    for item in detector.explain(listing, peers):
+        spans = "; ".join(f"{m.field}[{m.start}:{m.end}] {safe_text(m.text)!r}" for m in item.matched)
+        table.add_row(
+            item.rule_id, item.signal, "yes" if item.present else "no", f"{item.weight:.2f}",
+            f"{item.share:.0%}", Text(safe_text(item.detail, limit=160)), Text(spans),
+        )
+    console.print(table)
+    if flags:
+        for flag in flags:
+            console.print(Text(f"FLAG {flag.kind} {flag.rule_id} score {flag.score:.2f}: {safe_text(flag.message)}"))
+    else:
+        console.print("no flags")
+
+
+def _listings_on(source: str | None) -> list[Listing]:
+    """Listings of a JSON/JSONL file, or of a store (URI; default: the configured store)."""
+    if source is not None and Path(source).is_file():
+        listings, problems = _read_listings(Path(source))
+        for problem in problems:
+            err().print(Text(problem, style="yellow"))
+        return listings
+    with open_store_or_exit(source) as opened:
+        return list(opened.iter_listings())
+
+
+def flag_changes(old: RuleSet, new: RuleSet, listings: list[Listing]) -> list[tuple[Listing, set[str], set[str]]]:
+    """Per listing: the rule ids that the ``new`` rules add and remove compared with ``old``.
+
+    Both rule sets see the same price peers (the listings themselves). Unchanged listings are left out.
+    """
+    from crawler.detect import Detector
+
+    changes = []
+    detectors = [Detector(old), Detector(new)]
+    peer_sets = [d.new_peer_stats() for d in detectors]
+    for peers in peer_sets:
+        for listing in listings:
+            peers.add(listing)
+    for listing in listings:
+        before, after = ({f.rule_id for f in d.detect(listing, p)} for d, p in zip(detectors, peer_sets, strict=True))
+        if before != after:
+            changes.append((listing, after - before, before - after))
+    return changes
+
+
+@rules_app.command("diff")
+def rules_diff(
+    old: Annotated[Path, typer.Option("--old", help="Rule packs before the change.")],
+    new: Annotated[Path, typer.Option("--new", help="Rule packs after the change.")],
+    on: Annotated[
+        str | None, typer.Option("--on", help="Listings: a JSON/JSONL file or a store URI (default: the store).")
+    ] = None,
+) -> None:
+    """Which listings gain or lose which flags if the rules change from OLD to NEW.
+
+    Example: crawler rules diff --old rules.orig --new rules --on listings.jsonl
+    """
+    from collections import Counter
+
+    old_rules, new_rules = _load_or_exit(old), _load_or_exit(new)
+    listings = _listings_on(on)
+    changes = flag_changes(old_rules, new_rules, listings)
+    gained: Counter[str] = Counter()
+    lost: Counter[str] = Counter()
+    console = out()
+    for listing, added, removed in changes:
+        parts = [f"+{rule}" for rule in sorted(added)] + [f"-{rule}" for rule in sorted(removed)]
+        console.print(Text(f"{listing.key}  {' '.join(parts)}  {safe_text(listing.title, limit=80)}"))
+        gained.update(added)
+        lost.update(removed)
+    for rule in sorted(set(gained) | set(lost)):
+        console.print(Text(f"{rule}: +{gained[rule]} -{lost[rule]}"))
+    console.print(
+        f"{len(listings)} listings, {len(changes)} changed "
+        f"(rules {old_rules.version} → {new_rules.version})"
+    )

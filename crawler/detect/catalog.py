@@ -60,6 +60,17 @@ class CatalogIndex:
             if n_words in self._fuzzy and len(alias.replace(" ", "")) >= FUZZY_MIN_ALIAS:
                 self._fuzzy[n_words].append(alias)
         self._fuzzy_cache: dict[str, str | None] = {}
+        # letter counts a word group needs to reach FUZZY_CUTOFF against some alias of its size:
+        # ratio = 2·matches / (len(a) + len(b)), so the lengths may differ by (1 − c)/(1 + c) at most
+        spread = (100 - FUZZY_CUTOFF) / (100 + FUZZY_CUTOFF)
+        self._fuzzy_bounds: dict[int, tuple[float, float]] = {}
+        for n_words, aliases in self._fuzzy.items():
+            sizes = [len(a.replace(" ", "")) for a in aliases]
+            if not sizes:
+                self._fuzzy_bounds[n_words] = (1.0, 0.0)  # nothing can match
+                continue
+            low = max(FUZZY_MIN_ALIAS - 1, min(sizes) * (1 - spread) / (1 + spread) - 1)
+            self._fuzzy_bounds[n_words] = (low, max(sizes) * (1 + spread) / (1 - spread) + 1)
         self._product_alias: dict[str, Product] = {}
         for product in catalog.products.values():
             for alias in product.aliases.phrases:
@@ -89,27 +100,35 @@ class CatalogIndex:
         return found
 
     def _fuzzy_hits(self, text: ListingText, name: str) -> list[tuple[Brand, Hit, float]]:
+        """Misspelt aliases: every group of 1–3 words (no number in it) whose letter count could
+        reach the cutoff against some alias of as many words, looked up (cached) with rapidfuzz."""
         normalized = text.norm(name).text
-        words = list(_WORD.finditer(normalized))
+        tokens = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(normalized)]
         found: list[tuple[Brand, Hit, float]] = []
-        for n_words in (1, 2, 3):
-            if not self._fuzzy[n_words]:
+        count = len(tokens)
+        bounds = self._fuzzy_bounds
+        alias_brand = self._alias_brand
+        for i in range(count):
+            first, start, _ = tokens[i]
+            if first.isdigit():
                 continue
-            for i in range(len(words) - n_words + 1):
-                group = words[i:i + n_words]
-                query = " ".join(w.group(0) for w in group)
-                if len(query.replace(" ", "")) < FUZZY_MIN_ALIAS - 1 or query.isdigit():
-                    continue
-                if any(w.group(0).isdigit() for w in group):
-                    continue
-                if query in self._alias_brand:
+            query = first
+            letters = len(first)
+            for n_words in (1, 2, 3):
+                if n_words > 1:
+                    j = i + n_words - 1
+                    if j >= count or tokens[j][0].isdigit():
+                        break
+                    query = f"{query} {tokens[j][0]}"
+                    letters += len(tokens[j][0])
+                low, high = bounds[n_words]
+                if letters < low or letters > high or query in alias_brand:
                     continue
                 alias = self._fuzzy_lookup(query, n_words)
                 if alias is None:
                     continue
-                brand = self._alias_brand[alias]
                 similarity = fuzz.ratio(query, alias) / 100.0
-                found.append((brand, Hit(name, group[0].start(), group[-1].end()), similarity))
+                found.append((alias_brand[alias], Hit(name, start, tokens[i + n_words - 1][2]), similarity))
         return found
 
     def brands_in(self, text: ListingText, fields: tuple[str, ...] = ("title", "brand")) -> list[BrandHit]:
@@ -159,7 +178,10 @@ class CatalogIndex:
         """The platform marks the seller official, or the seller is one of the brand's stores."""
         if text.listing.seller.official:
             return True
-        return bool(brand.official_sellers) and bool(brand.official_sellers.find(text, ("seller",)))
+        if brand.official_sellers and brand.official_sellers.find(text, ("seller",)):
+            return True
+        on_platform = brand.official_by_platform.get(text.listing.platform)
+        return on_platform is not None and bool(on_platform.find(text, ("seller",)))
 
     def floor_for(self, text: ListingText, brand: Brand, product: ProductHit | None) -> int | None:
         """The highest price floor that applies (brand floors in scope, the product's floor)."""

@@ -14,8 +14,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
-from crawler.items import Listing, Match
+from crawler.items import TEXT_FIELDS, Listing, Match
 from crawler.text import NormalizedText, fold, normalize
 
 __all__ = [
@@ -64,18 +65,10 @@ def _word_signatures(nt: NormalizedText, start: int, end: int) -> list[WordSig]:
     original = nt.original
     out: list[WordSig] = []
     for word in _WORDS.finditer(nt.text, start, end):
-        pieces: list[str] = []
-        rewritten = False
-        for i in range(word.start(), word.end()):
-            o = nt.offsets[i]
-            j = o + 1
-            while j < len(original) and unicodedata.combining(original[j]):
-                j += 1
-            piece = unicodedata.normalize("NFC", original[o:j]).lower()
-            if fold(piece) != nt.text[i]:
-                rewritten = True
-            pieces.append(piece)
-        out.append(_signature("".join(pieces), rewritten))
+        o_start, o_end = nt.original_span(word.start(), word.end())
+        # the word's letters as written (dots/spaces/emoji between spaced letters dropped)
+        piece = unicodedata.normalize("NFC", "".join(_WORDS.findall(original[o_start:o_end]))).lower()
+        out.append(_signature(piece, fold(piece) != word.group(0)))
     return out
 
 
@@ -96,6 +89,20 @@ def tones_agree(phrase: list[WordSig], text: list[WordSig]) -> bool:
         if (p_rest, p_tones) != (t_rest, t_tones):
             return False
     return True
+
+
+def _pair(first: str, second: str) -> str:
+    return f"{first} {second}"
+
+
+def _anchor(words: list[str]) -> str:
+    """The pre-filter key of a phrase: its one word, or the pair of adjacent words holding its
+    longest word (a matching text has all the phrase's words, adjacent, as its own words)."""
+    if len(words) == 1:
+        return words[0]
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    start = min(longest, len(words) - 2)
+    return _pair(words[start], words[start + 1])
 
 
 def canonical(phrase: str) -> str:
@@ -119,13 +126,15 @@ class Hit:
 class ListingText:
     """A listing's field texts, normalised lazily and once each."""
 
-    __slots__ = ("_folded", "_norm", "_words", "listing")
+    __slots__ = ("_all_words", "_folded", "_hits", "_norm", "_words", "listing")
 
     def __init__(self, listing: Listing) -> None:
         self.listing = listing
         self._norm: dict[str, NormalizedText] = {}
         self._words: dict[str, frozenset[str]] = {}
         self._folded: dict[str, str] = {}
+        self._hits: dict[tuple[int, str], list[Hit]] = {}
+        self._all_words: frozenset[str] | None = None
 
     def raw(self, name: str) -> str:
         """The original text of a field ('' when absent; ``seller`` is the seller's name)."""
@@ -140,12 +149,29 @@ class ListingText:
         return cached
 
     def words(self, name: str) -> frozenset[str]:
-        """The set of words (letter/digit runs) of a field's normalised text."""
+        """The words (letter/digit runs) of a field's normalised text and its word pairs ("a b")."""
         cached = self._words.get(name)
         if cached is None:
-            cached = frozenset(_WORDS.findall(self.norm(name).text))
+            normalized = self.norm(name)
+            tokens = normalized.tokens if normalized.tokens is not None else _WORDS.findall(normalized.text)
+            cached = frozenset([*tokens, *[a + " " + b for a, b in pairwise(tokens)]])
             self._words[name] = cached
         return cached
+
+    @staticmethod
+    def _token_pattern() -> re.Pattern[str]:
+        """The word pattern of :meth:`words` (for tests of the normaliser's word shortcut)."""
+        return _WORDS
+
+    def all_words(self) -> frozenset[str]:
+        """The words of every matchable field together (for rule pre-filtering)."""
+        if self._all_words is None:
+            words: set[str] = set()
+            for name in TEXT_FIELDS:
+                if self.raw(name):
+                    words |= self.words(name)
+            self._all_words = frozenset(words)
+        return self._all_words
 
     def has_marks(self, name: str) -> bool:
         """Whether a field has any diacritics at all (else it is written without them)."""
@@ -176,8 +202,9 @@ class PhraseSet:
     Phrases are normalised like listing text ("Súng hơi" → "sung hoi"); the words of a phrase may be
     separated in the text by spaces or punctuation ("tinh-dầu vape").
 
-    Each phrase has an anchor word; the regex only runs on a field whose word set holds an anchor
-    (every word of a matching phrase is a whole word of the text, so this never loses a match).
+    Each phrase has an anchor: its word, or a pair of its adjacent words; the regex only runs on a
+    field whose words (and word pairs) hold an anchor. The words of a matching phrase are whole,
+    adjacent words of the text, so this never loses a match.
     """
 
     __slots__ = ("anchors", "by_canonical", "phrases", "regex", "signatures")
@@ -201,8 +228,7 @@ class PhraseSet:
             self.by_canonical[canon] = phrase
             words = _WORDS.findall(canon)
             if words:
-                # the longest (last of equals) word: rarer than a phrase's first word ("may", "hang")
-                anchors.add(max(reversed(words), key=len))
+                anchors.add(_anchor(words))
             patterns.append(_SEP_PATTERN.join(re.escape(tok) for tok in canon.split(" ")))
         self.phrases = tuple(self.by_canonical.values())
         self.anchors = frozenset(anchors)
@@ -217,12 +243,17 @@ class PhraseSet:
         return len(self.phrases)
 
     def finditer(self, text: ListingText, name: str) -> list[Hit]:
-        """All hits in one field."""
+        """All hits in one field (computed once per listing text and field, then cached)."""
         if not self.phrases or self.anchors.isdisjoint(text.words(name)):
             return []
+        key = (id(self), name)
+        cached = text._hits.get(key)
+        if cached is not None:
+            return cached
         hits = [Hit(name, m.start(), m.end()) for m in self.regex.finditer(text.norm(name).text)]
         if hits and self.signatures and text.has_marks(name):
             hits = [hit for hit in hits if self._tones_ok(text, hit)]
+        text._hits[key] = hits
         return hits
 
     def _tones_ok(self, text: ListingText, hit: Hit) -> bool:
@@ -272,6 +303,14 @@ class Condition:
         """Hits supporting the condition ([] when true without a span), None when false."""
         raise NotImplementedError
 
+    def anchors(self) -> frozenset[str] | None:
+        """Words of which at least one must be in the listing for the condition to be true.
+
+        None when the condition can be true without any particular word (regexes, ``not``,
+        ``empty``, ``present``). The detector skips a rule whose anchors the listing lacks.
+        """
+        return None
+
 
 class PhraseCondition(Condition):
     """True when one of the phrases occurs (outside exception phrases) in the fields.
@@ -286,6 +325,9 @@ class PhraseCondition(Condition):
         self.fields = fields
         self.line = line
         self.within_first = within_first
+
+    def anchors(self) -> frozenset[str] | None:
+        return self.phrases.anchors if self.phrases.anchors else None
 
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         hits = ctx.unmasked(self.phrases.find(ctx.text, self.fields or ctx.fields))
@@ -330,6 +372,15 @@ class AnyOf(Condition):
                 result = (result or []) + hits
         return result
 
+    def anchors(self) -> frozenset[str] | None:
+        found: set[str] = set()
+        for child in self.children:
+            words = child.anchors()
+            if words is None:
+                return None
+            found |= words
+        return frozenset(found)
+
 
 class AllOf(Condition):
     """True when every child is true; hits of all children."""
@@ -346,6 +397,10 @@ class AllOf(Condition):
                 return None
             result.extend(hits)
         return result
+
+    def anchors(self) -> frozenset[str] | None:
+        options = [words for child in self.children if (words := child.anchors()) is not None]
+        return min(options, key=len) if options else None
 
 
 class Not(Condition):

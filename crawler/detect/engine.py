@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from crawler.detect.catalog import BrandHit, CatalogIndex, ProductHit
 from crawler.detect.conditions import Hit, ListingText, MatchContext
 from crawler.detect.model import Rule, RuleSet
-from crawler.detect.peers import PeerStats, PeerSummary
+from crawler.detect.peers import TITLE_PREFIX, PeerStats, PeerSummary, usable_price
 from crawler.items import Flag, Listing, Match
 from crawler.prices import format_vnd
 
@@ -38,6 +38,8 @@ Z_GATE_BELOW = 0.6
 Z_GATE_ABOVE = 2.0
 """The robust z only counts for prices under 60% / over 2× the median: in a tight group (MAD of
 a few percent) an ordinary promotion is many MADs out, and must not be flagged."""
+CLUSTER_MAX_SPREAD = 0.25
+"""A title cluster (no catalog product) is only trusted when its MAD is at most 25% of its median."""
 
 
 @dataclass(slots=True)
@@ -74,6 +76,18 @@ class Detector:
             r for kind in ("banned", "counterfeit", "missing_origin") for r in ruleset.rules_of(kind)
             if r.match is not None
         ]
+        # Pre-filter: a condition rule whose match needs one of some words (its anchors) is only
+        # evaluated on listings that have one of them; the others are always evaluated.
+        self._always: list[int] = []
+        self._by_anchor: dict[str, list[int]] = {}
+        for position, rule in enumerate(self._condition_rules):
+            anchors = rule.match.anchors() if rule.match is not None else None
+            if anchors is None:
+                self._always.append(position)
+            else:
+                for word in anchors:
+                    self._by_anchor.setdefault(word, []).append(position)
+        self._anchor_words = frozenset(self._by_anchor)
         self._scored_rules = [r for r in ruleset.rules_of("counterfeit") if r.scoring is not None]
         self._price_rules = [r for r in ruleset.rules_of("price_anomaly") if r.price is not None]
 
@@ -92,7 +106,7 @@ class Detector:
         """All flags (every kind) for one listing; price anomalies only when ``peers`` is given."""
         text = ListingText(listing)
         flags: list[Flag] = []
-        for rule in self._condition_rules:
+        for rule in self._candidate_rules(text):
             flag = self._condition_flag(rule, text)
             if flag is not None:
                 flags.append(flag)
@@ -148,6 +162,16 @@ class Detector:
         return out
 
     # ------------------------------------------------------------------ condition rules
+
+    def _candidate_rules(self, text: ListingText) -> list[Rule]:
+        """The condition rules that can match this listing (in file order), by the pre-filter."""
+        present = self._anchor_words & text.all_words()
+        if not present:
+            return [self._condition_rules[i] for i in self._always]
+        chosen = set(self._always)
+        for word in present:
+            chosen.update(self._by_anchor[word])
+        return [self._condition_rules[i] for i in sorted(chosen)]
 
     def _in_scope(self, rule: Rule, text: ListingText) -> bool:
         return rule.categories is None or bool(rule.categories.finditer(text, "category"))
@@ -221,17 +245,32 @@ class Detector:
 
     def _price_flags(self, text: ListingText, peers: PeerStats, product: ProductHit | None) -> list[Flag]:
         listing = text.listing
-        if listing.price is None or product is None or not self._price_rules:
+        if not self._price_rules or not usable_price(listing):
             return []
-        summary = peers.summary(product.product.key, exclude=listing)
+        key = product.product.key if product is not None else peers.key_for(text)
+        if key is None:
+            return []
+        summary = peers.summary(key, exclude=listing)
+        if summary.median is None or summary.median <= 0:
+            return []
+        if key.startswith(TITLE_PREFIX) and (summary.mad or 0) > CLUSTER_MAX_SPREAD * summary.median:
+            return []  # a cluster of similar titles with spread-out prices is not one product
+        if product is not None:
+            evidence = [text.to_match(product.hit)]
+            group = f"tin cùng sản phẩm \u201c{product.product.name or product.product.key}\u201d"
+        else:
+            title = text.norm("title")
+            evidence = [text.to_match(Hit("title", 0, len(title.text)))] if title.text else []
+            group = f"tin tương tự \u201c{peers.name_of(key)}\u201d"
         flags: list[Flag] = []
         for rule in self._price_rules:
-            flag = self._price_flag(rule, text, product, summary)
+            flag = self._price_flag(rule, text, summary, group, evidence)
             if flag is not None:
                 flags.append(flag)
         return flags
 
-    def _price_flag(self, rule: Rule, text: ListingText, product: ProductHit, summary: PeerSummary) -> Flag | None:
+    def _price_flag(self, rule: Rule, text: ListingText, summary: PeerSummary, group: str,
+                    evidence: list[Match]) -> Flag | None:
         config = rule.price
         price = text.listing.price
         if config is None or price is None or summary.median is None or summary.median <= 0:
@@ -256,11 +295,12 @@ class Detector:
             strength = min(1.0, (ratio / config.ratio - 1) / 3) if by_ratio else 0.0
         score = rule.score if rule.score is not None else round(min(0.95, 0.5 + 0.45 * strength), 3)
         z_text = f", z = {z:.1f}" if z is not None else ""
+        mad_text = f", MAD {format_vnd(round(summary.mad))}" if summary.mad else ""
         message = (
-            f"{rule.message}: giá {format_vnd(price)} = {ratio:.0%} trung vị {format_vnd(round(summary.median))} "
-            f"của {summary.count} tin cùng sản phẩm \u201c{product.product.name or product.product.key}\u201d{z_text}"
+            f"{rule.message}: giá {format_vnd(price)} = {ratio:.0%} trung vị {format_vnd(round(summary.median))}"
+            f"{mad_text} của {summary.count} {group}{z_text}"
         )
-        return self._flag(rule, score, message, [text.to_match(product.hit)])
+        return self._flag(rule, score, message, evidence)
 
     # ------------------------------------------------------------------ helpers
 

@@ -435,9 +435,22 @@ def _brands(f: _File, value: Any, line: int, catalog: Catalog, alias_owner: dict
                 continue
             canon_aliases.append(canon)
         official_names = [f"{name} official", f"{name} flagship"]
+        by_platform: dict[str, PhraseSet] = {}
         if "official_sellers" in node:
-            official_names += f.strings(node["official_sellers"], node.line_for("official_sellers"),
-                                        f"{what}.official_sellers") or []
+            raw_official = node["official_sellers"]
+            owhat = f"{what}.official_sellers"
+            if isinstance(raw_official, LDict):
+                # {platform: [seller names]}: names that are official on that platform only; "any": all
+                for platform, dup_line in raw_official.duplicates:
+                    f.error(dup_line, f"duplicate platform {platform!r} in {owhat}")
+                for platform, names in raw_official.items():
+                    listed = f.strings(names, raw_official.line_for(platform), f"{owhat}.{platform}") or []
+                    if str(platform) == "any":
+                        official_names += listed
+                    elif listed:
+                        by_platform[str(platform)] = PhraseSet(listed)
+            else:
+                official_names += f.strings(raw_official, node.line_for("official_sellers"), owhat) or []
         official = PhraseSet(official_names)
         not_with = None
         if "not_with" in node:
@@ -467,6 +480,7 @@ def _brands(f: _File, value: Any, line: int, catalog: Catalog, alias_owner: dict
             alias_owner[canon] = name
         catalog.brands[name] = Brand(
             name=name, tier=tier, aliases=tuple(dict.fromkeys(canon_aliases)), official_sellers=official,
+            official_by_platform=by_platform,
             floors=floors, not_with=not_with, path=f.path, line=node.line,
         )
 

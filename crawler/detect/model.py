@@ -94,6 +94,8 @@ class Brand:
     not_with: PhraseSet | None
     path: str
     line: int
+    official_by_platform: dict[str, PhraseSet] = field(default_factory=dict)
+    """Seller names official on one platform only (``official_sellers: {shopee: [...]}``)."""
 
 
 @dataclass(slots=True)

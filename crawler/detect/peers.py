@@ -1,19 +1,30 @@
-"""Peer price statistics: listings of the same catalog product, summarised by median and MAD.
+"""Peer price statistics: listings of the same product, summarised by median and MAD.
 
-A listing's peer group is the catalog product named in its title (``iphone 15 pro max``,
-``sua ensure gold 850g``…); accessories ("ốp lưng iPhone 15 Pro Max") and listings naming no
-catalog product have no group (no category-only peers in this version: categories mix a 50k
-phone case with a 30tr phone). Prices are kept per listing key, so adding the same listing again
-(a re-crawl) replaces its price instead of counting it twice.
+A listing's peer group is, in order:
+
+1. the catalog product named in its title (``iphone 15 pro max``, ``sua ensure gold 850g``…);
+2. otherwise a cluster of similar titles (``title:`` keys): the title's significant words
+   (marketing words like "chính hãng", "giá sốc" dropped) compared with rapidfuzz
+   ``token_sort_ratio`` against the clusters that share its first two words.
+
+Accessories ("ốp lưng iPhone 15 Pro Max") have no group; neither do categories alone (a category
+mixes a 50k phone case with a 30tr phone). Unit and currency sanity: only VND prices of at least
+1,000₫ count (``1₫``/"liên hệ" placeholders and foreign currencies stay out). Prices are kept per
+listing key, so adding the same listing again (a re-crawl, or the store's copy then the fresh one)
+replaces its price — and moves it when its title now belongs to another group — instead of
+counting it twice.
 
 A listing is always judged against its peers *excluding itself*.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz, process
 
 from crawler.detect.conditions import ListingText
 from crawler.items import Listing
@@ -28,6 +39,38 @@ _EXACT_LIMIT = 50
 """Up to this many peers the summary without the listing is computed exactly; above, the cached
 group median and MAD are used with the count reduced by one (one price in 50+ moves neither
 measurably), so a batch stays linear in its size."""
+
+
+MIN_PRICE = 1_000
+"""Prices under this (VND) are placeholders or typed in thousands: never peers, never judged."""
+TITLE_PREFIX = "title:"
+CLUSTER_CUTOFF = 80.0
+"""rapidfuzz ``token_sort_ratio`` a title's significant words need against a cluster's."""
+CLUSTER_WORDS = 8
+_BLOCK_LIMIT = 300
+_WORD = re.compile(r"[^\W_]+")
+_NOISE = frozenset([
+    "moi", "chinh", "hang", "gia", "re", "soc", "sale", "giam", "khuyen", "mai", "freeship", "ship", "nhanh", "hot",
+    "new", "tot", "nhat", "uy", "tin", "cao", "cap", "sieu", "dep", "xin", "mau", "chuan", "loai", "1", "100",
+    "full", "box", "fullbox", "seal", "nguyen", "bao", "hanh", "thang", "nam", "ngay", "hom", "nay", "chi", "co",
+    "san", "tang", "kem", "qua", "ban", "tai", "kho", "xa", "thanh", "ly", "gap", "duy", "nhat", "dac", "biet",
+    "rat", "the", "va", "cho", "cua", "voi"
+])
+"""Marketing and filler words left out of title clusters."""
+
+
+def usable_price(listing: Listing) -> bool:
+    """Whether a listing's price can be compared: VND, at least :data:`MIN_PRICE`."""
+    return listing.price is not None and listing.price >= MIN_PRICE and listing.currency.upper() == "VND"
+
+
+def title_signature(text: ListingText) -> str | None:
+    """The significant words of a title (at most :data:`CLUSTER_WORDS`), None when too few."""
+    words = [w for w in _WORD.findall(text.norm("title").text) if w not in _NOISE]
+    words = words[:CLUSTER_WORDS]
+    if len(words) < 3:
+        return None
+    return " ".join(words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,23 +104,77 @@ class PeerStats:
         self.index = index if index is not None else CatalogIndex(ruleset.catalog)
         self._prices: dict[str, dict[str, int]] = {}
         self._cache: dict[str, PeerSummary] = {}
+        self._group_of: dict[str, str] = {}
+        self._blocks: dict[str, list[str]] = {}
+        self._names: dict[str, str] = {}
 
     def key_for(self, listing: Listing | ListingText) -> str | None:
-        """The peer group of a listing: the catalog product key in its title, or None."""
+        """The peer group of a listing: its catalog product key, else its title cluster (``title:…``).
+
+        A listing already added keeps the group it was counted in.
+        """
         text = listing if isinstance(listing, ListingText) else ListingText(listing)
+        known = self._group_of.get(text.listing.key)
+        if known is not None:
+            return known
+        return self._compute_key(text, assign=False)
+
+    def _compute_key(self, text: ListingText, assign: bool) -> str | None:
         found = self.index.product_in(text)
-        return found.product.key if found else None
+        if found is not None:
+            self._names.setdefault(found.product.key, found.product.name or found.product.key)
+            return found.product.key
+        if self.index.accessories.find(text, ("title",)):
+            return None
+        signature = title_signature(text)
+        if signature is None:
+            return None
+        block_key = " ".join(signature.split(" ", 2)[:2])
+        block = self._blocks.get(block_key, [])
+        if signature in block:
+            return TITLE_PREFIX + signature
+        best = process.extractOne(signature, block, scorer=fuzz.token_sort_ratio, score_cutoff=CLUSTER_CUTOFF)
+        if best is not None:
+            return TITLE_PREFIX + best[0]
+        if assign and len(block) < _BLOCK_LIMIT:
+            self._blocks.setdefault(block_key, []).append(signature)
+            self._names[TITLE_PREFIX + signature] = text.raw("title")
+        return TITLE_PREFIX + signature if assign else None
+
+    def name_of(self, key: str) -> str:
+        """A readable name of a group: the catalog product, or the first title of a cluster."""
+        return self._names.get(key, key.removeprefix(TITLE_PREFIX))
 
     def add(self, listing: Listing, key: str | None = None) -> str | None:
-        """Count a listing's price in its group; returns the group key (None: not counted)."""
-        if listing.price is None:
+        """Count a listing's price in its group; returns the group key (None: not counted).
+
+        The same listing (``platform:listing_id``) added again replaces its earlier price, and
+        leaves its earlier group if it now belongs to another.
+        """
+        previous = self._group_of.get(listing.key)
+        if not usable_price(listing):
+            if previous is not None:
+                self._remove(listing.key, previous)
             return None
-        key = key if key is not None else self.key_for(listing)
+        if key is None:
+            key = self._compute_key(ListingText(listing), assign=True)
+        if previous is not None and previous != key:
+            self._remove(listing.key, previous)
         if key is None:
             return None
-        self._prices.setdefault(key, {})[listing.key] = listing.price
+        self._prices.setdefault(key, {})[listing.key] = listing.price  # type: ignore[assignment]
+        self._group_of[listing.key] = key
         self._cache.pop(key, None)
         return key
+
+    def _remove(self, listing_key: str, group: str) -> None:
+        prices = self._prices.get(group)
+        if prices is not None:
+            prices.pop(listing_key, None)
+            if not prices:
+                del self._prices[group]
+        self._group_of.pop(listing_key, None)
+        self._cache.pop(group, None)
 
     def summary(self, key: str, exclude: Listing | str | None = None) -> PeerSummary:
         """The group's price summary, without the ``exclude`` listing (a Listing or its key).
