@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,8 +13,11 @@ import pytest
 
 from crawler.items import Flag, Listing
 from crawler.store import FlagQuery, StoreError, open_store
+from crawler.store.derived import fold_text
 from crawler.store.factory import sqlite_path
 from crawler.store.sqlite import SQLiteStore
+from crawler.store.sqlite_schema import SCHEMA_VERSION
+from crawler.text import fold
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -170,4 +175,86 @@ def test_a_version_1_file_is_upgraded(tmp_path: Path) -> None:
         assert [x.key for x in store.query_flagged(FlagQuery(province="ha noi", rule_id="banned.gun"))] == ["tiki:1"]
         store.apply_review("tiki", "1", "confirmed", by="an", at=T0)
     with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+VIETNAMESE = (
+    "Đồng hồ Rolex CHÍNH HÃNG giá rẻ — Túi xách Gucci, Nước hoa Chanel; Áo khoác NỮ, Giày thể thao.\n"
+    "Ắ Ằ Ẳ Ẵ Ặ ắ ằ ẳ ẵ ặ Ấ Ầ Ẩ Ẫ Ậ ấ ầ ẩ ẫ ậ É È Ẻ Ẽ Ẹ Ế Ề Ể Ễ Ệ ế ề ể ễ ệ Í Ì Ỉ Ĩ Ị í ì ỉ ĩ ị\t"
+    "Ó Ò Ỏ Õ Ọ Ố Ồ Ổ Ỗ Ộ Ớ Ờ Ở Ỡ Ợ ớ ờ ở ỡ ợ Ú Ù Ủ Ũ Ụ Ứ Ừ Ử Ữ Ự ứ ừ ử ữ ự Ý Ỳ Ỷ Ỹ Ỵ ý ỳ ỷ ỹ ỵ đĐ  "
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [VIETNAMESE, VIETNAMESE.upper(), unicodedata.normalize("NFD", VIETNAMESE), "  Hà   Nội \r\n", "", " ",
+     "abc\x00def", "Gucсi ＧＵＣＣＩ g\u200bucci", "Ｈà Nội", "ﬁ café Ω", "x\u0301\u0323y", "TP. HỒ CHÍ MINH"],
+)  # fmt: skip
+def test_fold_text_equals_crawler_text_fold(text: str) -> None:
+    """The store's fast folding gives crawler.text.fold's result (search semantics unchanged)."""
+    assert fold_text(text) == fold(text)
+
+
+def test_fold_text_equals_fold_on_every_latin_code_point() -> None:
+    """Every character the fast path can take (its NFD is ASCII plus combining marks) folds like fold()."""
+    candidates = [
+        chr(code) for code in range(sys.maxunicode + 1)
+        if not 0xD800 <= code <= 0xDFFF and max(unicodedata.normalize("NFD", chr(code))) <= "\u036f"
+    ]  # fmt: skip
+    assert len(candidates) > 800  # ASCII, Latin-1, Latin Extended, Vietnamese, combining marks
+    mismatched = [(hex(ord(ch)), fold_text(ch), fold(ch)) for ch in candidates if fold_text(ch) != fold(ch)]
+    assert mismatched == []
+    joined = " x".join(candidates)
+    assert fold_text(joined) == fold(joined)
+
+
+def test_search_column_is_the_folded_title_and_description(tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite3"
+    items = [listing("1", title="Đồng HỒ  Rolex", description="Chính   hãng\nGIÁ rẻ"), listing("2", title="Ví Gucci"),
+             listing("3", title="\u200b", description="Chỉ mô tả")]  # fmt: skip
+    with open_store(f"sqlite:///{db}") as store:
+        store.upsert_listings(items, seen_at=T0)
+        assert [x.key for x in store.query_flagged(FlagQuery(flagged_only=False, text="ho rolex chinh"))] == ["tiki:1"]
+    stored = dict(sqlite3.connect(db).execute("SELECT listing_id, search FROM listings"))
+    for item in items:
+        text = f"{item.title}\n{item.description}" if item.description else item.title
+        assert stored[item.listing_id] == fold(text)
+
+
+def test_price_history_grows_across_re_crawls_and_duplicates(tmp_path: Path) -> None:
+    """The history JSON is appended to as text: it must read back as the full, valid history."""
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite3'}") as store:
+        store.upsert_listings([listing("1", price=100_000)], seen_at=T0)
+        store.upsert_listings([listing("1", price=100_000, title="đổi tên")], seen_at=T0 + timedelta(1))
+        result = store.upsert_listings(
+            [listing("1", price=120_000), listing("1", price=90_000)], seen_at=T0 + timedelta(2)
+        )
+        got = store.get_listing("tiki", "1")
+    assert result.updated == 2
+    assert got is not None
+    assert [(p.price, p.at) for p in got.price_history] == [
+        (100_000, T0), (120_000, T0 + timedelta(2)), (90_000, T0 + timedelta(2))
+    ]  # fmt: skip
+
+
+def test_dismissal_uses_the_content_of_the_stored_document(tmp_path: Path) -> None:
+    """The content column is not written any more; dismissing and screening compute it from the document."""
+    db = tmp_path / "s.sqlite3"
+    flag = Flag(rule_id="banned.gun", kind="banned", score=0.9, message="súng")
+    with open_store(f"sqlite:///{db}") as store:
+        store.upsert_listings([listing("1", flags=[flag])], seen_at=T0)
+        store.apply_review("tiki", "1", "dismissed", by="an", at=T0)
+        assert sqlite3.connect(db).execute("SELECT content FROM listings").fetchone() == (None,)
+        store.upsert_listings([listing("1", flags=[flag])], seen_at=T0 + timedelta(1))
+        kept = store.get_listing("tiki", "1")
+        store.replace_flags("tiki", "1", [flag])
+        replaced = store.get_listing("tiki", "1")
+        store.upsert_listings([listing("1", flags=[flag], title="Súng hơi mới")], seen_at=T0 + timedelta(2))
+        reopened = store.get_listing("tiki", "1")
+    assert kept is not None and kept.flags == [] and kept.review.status == "dismissed"
+    assert replaced is not None and replaced.flags == []
+    assert (
+        reopened is not None
+        and reopened.review.status == "new"
+        and [f.rule_id for f in reopened.flags] == ["banned.gun"]
+    )

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from crawler.items import Listing
+from crawler.items import Evidence, Listing, Review
 from crawler.store.base import StoreError
 
 INT64_MAX = 2**63 - 1
@@ -121,17 +121,16 @@ def _is_normal(value: datetime | None) -> bool:
     return value is None or (value.tzinfo is not None and value.utcoffset() == _ZERO and value.microsecond % 1000 == 0)
 
 
-def _values_at(node: Any, path: Path) -> Iterator[Any]:
-    if node is None or not path:
-        if path == () and node is not None:
-            yield node
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        for item in node:
-            yield from _values_at(item, rest)
-    else:
-        yield from _values_at(getattr(node, head, None), rest)
+def _all_normal(node: Any, path: Path) -> bool:
+    """Whether every datetime at ``path`` under ``node`` is normal (a loop: this runs on every upsert)."""
+    for index, head in enumerate(path):
+        if node is None:
+            return True
+        if head == "*":
+            rest = path[index + 1 :]
+            return all(_all_normal(item, rest) for item in node)
+        node = getattr(node, head, None)
+    return _is_normal(node)
 
 
 def normalize_listing(listing: Listing) -> Listing:
@@ -142,7 +141,7 @@ def normalize_listing(listing: Listing) -> Listing:
         if not _is_normal(value):
             top[name] = to_utc_ms(value)
     for path in _NESTED_DATETIMES:
-        if not all(_is_normal(value) for value in _values_at(listing, path)):
+        if not _all_normal(listing, path):
             # rare (a review or evidence time in another zone): rebuild the whole listing once
             return Listing.model_validate(convert_datetimes(listing.model_dump(mode="python"), to_utc_ms))
     return listing.model_copy(update=top) if top else listing
@@ -154,11 +153,38 @@ def content_json(listing: Listing) -> tuple[str, str]:
     Two listings with the same digest upsert to the same document, so a stored document whose
     digest matches is unchanged but for ``last_seen``. ``listing`` must be normalised.
     """
-    body = listing.model_dump_json(exclude=_MERGED_EXCLUDE)
-    evidence = listing.evidence.model_dump_json() if listing.evidence is not None else ""
+    parts = content_parts(listing)
+    return parts.body, parts.digest
+
+
+@dataclass(slots=True)
+class ContentParts:
+    """What :func:`content_parts` serialised once: the body, the review and evidence JSON, the digest."""
+
+    body: str
+    review: str
+    evidence: str
+    """The evidence as JSON, ``"null"`` when the listing has none."""
+    digest: str
+
+
+_LISTING_TO_JSON = Listing.__pydantic_serializer__.to_json
+_REVIEW_TO_JSON = Review.__pydantic_serializer__.to_json
+_EVIDENCE_TO_JSON = Evidence.__pydantic_serializer__.to_json
+
+
+def content_parts(listing: Listing) -> ContentParts:
+    """:func:`content_json`'s body and digest plus the review and evidence JSON it serialised for them.
+
+    Each part is serialised once, straight by pydantic-core (what ``model_dump_json`` calls).
+    """
+    body = _LISTING_TO_JSON(listing, exclude=_MERGED_EXCLUDE).decode()
+    review = _REVIEW_TO_JSON(listing.review).decode()
+    evidence = "" if listing.evidence is None else _EVIDENCE_TO_JSON(listing.evidence).decode()
     history = [(point.price, point.at.isoformat()) for point in listing.price_history]
-    sent = f"{DIGEST_VERSION}\n{body}\n{listing.review.model_dump_json()}\n{evidence}\n{history}"
-    return body, hashlib.blake2b(sent.encode(), digest_size=16).hexdigest()
+    sent = f"{DIGEST_VERSION}\n{body}\n{review}\n{evidence}\n{history}"
+    digest = hashlib.blake2b(sent.encode(), digest_size=16).hexdigest()
+    return ContentParts(body, review, evidence or "null", digest)
 
 
 def risk_of(scores: Iterable[float]) -> float:

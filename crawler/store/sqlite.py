@@ -38,6 +38,7 @@ from crawler.store.derived import (
     KIND_BITS,
     REOPEN_NOTE,
     SYSTEM,
+    Screened,
     content_digest,
     dismissal_record,
     fold_key,
@@ -50,6 +51,7 @@ from crawler.store.documents import (
     Prior,
     check_listing,
     content_json,
+    content_parts,
     crawl_run_document,
     iso_ms,
     merge,
@@ -87,18 +89,18 @@ def _like_pattern(needle: str) -> str:
 
 
 class _Prepared:
-    """A listing ready to write: normalised, its merged-fields-free JSON and its digest.
+    """A listing ready to write: normalised, its JSON parts (serialised once) and its digest.
 
-    The content digest and the folded search text are computed on first use: a re-crawled
-    listing that is unchanged never needs them.
+    The content digest is computed on first use: only a dismissed listing needs it.
     """
 
-    __slots__ = ("_content", "_search", "body", "digest", "listing")
+    __slots__ = ("_content", "body", "digest", "evidence", "listing", "review")
 
-    def __init__(self, listing: Listing, body: str, digest: str) -> None:
-        self.listing, self.body, self.digest = listing, body, digest
+    def __init__(self, listing: Listing) -> None:
+        self.listing = listing
+        parts = content_parts(listing)
+        self.body, self.review, self.evidence, self.digest = parts.body, parts.review, parts.evidence, parts.digest
         self._content: str | None = None
-        self._search: str | None = None
 
     @property
     def content(self) -> str:
@@ -106,18 +108,6 @@ class _Prepared:
         if self._content is None:
             self._content = content_digest(self.listing)
         return self._content
-
-    def reuse_search(self, search: str | None) -> None:
-        """Take the stored search text (the title and description are unchanged)."""
-        if search is not None:
-            self._search = search
-
-    @property
-    def search(self) -> str:
-        """:func:`crawler.store.derived.search_text` of the listing."""
-        if self._search is None:
-            self._search = search_text(self.listing)
-        return self._search
 
 
 @dataclass(slots=True)
@@ -128,13 +118,31 @@ class _Row:
     status: str
     review_at: str | None
     dismissed: dict[str, Any] | None
-    text: tuple[str | None, str | None, str | None] = (None, None, None)
-    """(title, description, folded search text) as stored: a re-crawl with the same text reuses it."""
+    history: str
+    """The stored price history as JSON text (a re-crawl appends to it)."""
+
+
+def _history_json(row: _Row | None, points: list[dict[str, Any]]) -> str:
+    """The merged price history as JSON: the stored text plus the appended point, if any.
+
+    Every point written here is the store's own (an int price, an iso_ms time): no escaping needed.
+    """
+    if row is None:
+        return "[" + ",".join([f'{{"price":{int(x["price"])},"at":"{x["at"]}"}}' for x in points]) + "]"
+    if len(points) == len(row.prior.price_history):
+        return row.history
+    point = points[-1]
+    head = row.history[:-1]
+    return f'{head}{"," if head != "[" else ""}{{"price":{int(point["price"])},"at":"{point["at"]}"}}]'
 
 
 def _prepare(listing: Listing) -> _Prepared:
-    normal = normalize_listing(listing)
-    return _Prepared(normal, *content_json(normal))
+    return _Prepared(normalize_listing(listing))
+
+
+def stored_content(doc: str) -> str:
+    """The content digest of a stored document (the ``content`` column is no longer written)."""
+    return content_digest(Listing.model_validate_json(doc))
 
 
 def listing_row(
@@ -152,21 +160,27 @@ def listing_row(
     digest: str | None,
     dismissed: dict[str, Any] | None,
 ) -> tuple[Any, ...]:
-    """One row of :data:`LISTING_COLUMNS` (datetimes are iso_ms text: no character needs escaping)."""
+    """One row of :data:`LISTING_COLUMNS` (datetimes are iso_ms text: no character needs escaping).
+
+    ``content`` is written NULL: the digest is computed from the document when a dismissal needs it.
+    """
     listing = p.listing
-    risk = risk_of(flag.score for flag in flags)
+    risk = float(max([flag.score for flag in flags])) if flags else 0.0  # documents.risk_of, inlined
     first = "null" if first_seen is None else f'"{first_seen}"'
     doc = (
         f'{body[:-1]},"first_seen":{first},"risk":{risk!r},"price_history":{history},'
         f'"review":{review},"evidence":{evidence}}}'
     )
     seller = listing.seller
-    key = seller_key(listing.platform, seller.platform_id, seller.name) if seller.platform_id or seller.name else None
-    mask = kinds_mask(flags)
+    name, platform_id = seller.name, seller.platform_id
+    key = seller_key(listing.platform, platform_id, name) if platform_id or name else None
+    mask = 0
+    for flag in flags:
+        mask |= KIND_BITS[flag.kind]
     return (
         listing.platform, listing.listing_id, risk, first_seen, last_seen, status, review_at, int(bool(flags)),
-        mask, listing.source, key, seller.platform_id, seller.name, fold_key(seller.name), seller.province,
-        fold_key(seller.province), listing.category, p.search, digest, p.content,
+        mask, listing.source, key, platform_id, name, fold_key(name), seller.province,
+        fold_key(seller.province), listing.category, search_text(listing), digest, None,
         None if dismissed is None else _dumps(dismissed), doc,
     )  # fmt: skip
 
@@ -205,8 +219,7 @@ class SQLiteStore(SQLiteReports, Store):
         p = _prepare(listing)
         normal = p.listing
         history = _dumps([{"price": point.price, "at": iso_ms(point.at)} for point in normal.price_history])
-        review = normal.review.model_dump_json()
-        evidence = "null" if normal.evidence is None else normal.evidence.model_dump_json()
+        review, evidence = p.review, p.evidence
         return listing_row(
             p, flags=normal.flags, body=p.body, first_seen=iso_ms(normal.first_seen) if normal.first_seen else None,
             last_seen=iso_ms(last_seen) if last_seen else None, history=history, review=review,
@@ -234,37 +247,41 @@ class SQLiteStore(SQLiteReports, Store):
             except sqlite3.Error as exc:
                 raise self._fail(what, exc) from exc
 
-    def _select_keys(self, columns: str, keys: Iterable[Key]) -> Iterator[tuple[str, tuple[Any, ...]]]:
-        """(platform, row) for the stored listings among ``keys``; one IN query per platform chunk."""
+    def _select_keys(self, columns: str, keys: Iterable[Key]) -> list[tuple[Any, ...]]:
+        """(platform, listing_id, *columns) of the stored listings among ``keys``; one IN query per platform chunk."""
         by_platform: dict[str, set[str]] = {}
         for platform, listing_id in keys:
             by_platform.setdefault(platform, set()).add(listing_id)
+        found: list[tuple[Any, ...]] = []
         for platform, id_set in by_platform.items():
             ids = sorted(id_set)
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                sql = f"SELECT listing_id, {columns} FROM listings WHERE platform = ? AND listing_id IN ({marks})"
-                for row in self._db.execute(sql, (platform, *chunk)):
-                    yield platform, row
+                sql = (
+                    f"SELECT platform, listing_id, {columns} FROM listings"
+                    f" WHERE platform = ? AND listing_id IN ({marks})"
+                )
+                found.extend(self._db.execute(sql, (platform, *chunk)).fetchall())
+        return found
 
-    def _read_digests(self, keys: Iterable[Key]) -> dict[Key, str | None]:
-        """The content digest of each stored listing among ``keys``."""
-        return {(platform, row[0]): row[1] for platform, row in self._select_keys("digest", keys)}
+    def _read_digests(self, keys: Iterable[Key]) -> dict[Key, tuple[str | None, int]]:
+        """(digest, flagged) of each stored listing among ``keys``."""
+        return {(row[0], row[1]): (row[2], row[3]) for row in self._select_keys("digest, flagged", keys)}
 
     def _read_priors(self, keys: Iterable[Key]) -> dict[Key, _Row]:
         """The merge inputs of the stored listings among ``keys``."""
         columns = (
             "first_seen, review_status, json_extract(doc, '$.review'), json_extract(doc, '$.price_history'),"
-            " json_extract(doc, '$.evidence'), digest, review_at, dismissed, json_extract(doc, '$.title'),"
-            " json_extract(doc, '$.description'), search"
+            " json_extract(doc, '$.evidence'), digest, review_at, dismissed"
         )
         found: dict[Key, _Row] = {}
-        for platform, row in self._select_keys(columns, keys):
-            listing_id, first_seen, status, review, history, evidence, digest, review_at, dismissed, *text = row
-            prior = Prior(first_seen, review, json.loads(history or "[]"), evidence, digest)
+        loads = json.loads
+        for row in self._select_keys(columns, keys):
+            platform, listing_id, first_seen, status, review, history, evidence, digest, review_at, dismissed = row
+            prior = Prior(first_seen, review, loads(history) if history else [], evidence, digest)
             found[(platform, listing_id)] = _Row(
-                prior, status or "new", review_at, json.loads(dismissed) if dismissed else None, tuple(text)
+                prior, status or "new", review_at, loads(dismissed) if dismissed else None, history or "[]"
             )
         return found
 
@@ -317,7 +334,7 @@ class SQLiteStore(SQLiteReports, Store):
 
     def _upsert(self, prepared: list[_Prepared], seen: str, result: UpsertResult) -> None:
         keys = [(p.listing.platform, p.listing.listing_id) for p in prepared]
-        digests = self._read_digests(keys)
+        stored = self._read_digests(keys)
         once: set[Key] = set()
         twice: set[Key] = set()
         for key in keys:
@@ -325,7 +342,7 @@ class SQLiteStore(SQLiteReports, Store):
         # only listings that changed (or appear twice) need their stored state read and merged
         rows = self._read_priors(
             key for key, p in zip(keys, prepared, strict=True)
-            if key in digests and (digests[key] != p.digest or key in twice)
+            if key in stored and (stored[key][0] != p.digest or key in twice)
         )  # fmt: skip
         writes: dict[Key, tuple[Any, ...]] = {}
         flag_rows: dict[Key, list[tuple[Any, ...]]] = {}
@@ -333,18 +350,21 @@ class SQLiteStore(SQLiteReports, Store):
         reopened: list[tuple[str, str, str, str, str, str, str | None]] = []
         for key, p in zip(keys, prepared, strict=True):
             row = rows.get(key)
-            if row is None and key in digests:  # stored with this very digest: only seen again
+            if row is None and key in stored:  # stored with this very digest: only seen again
                 result.unchanged += 1
                 touched.add(key)
                 continue
             listing, body, flags = p.listing, p.body, p.listing.flags
-            if row is not None and row.text[:2] == (listing.title, listing.description):
-                p.reuse_search(row.text[2])
-            screened = screen_flags(row.dismissed if row else None, p.content, flags)
+            dismissed = row.dismissed if row is not None else None
+            # no dismissal (nearly always): the flags stay and the content digest is never needed
+            screened = screen_flags(dismissed, p.content, flags) if dismissed else Screened(flags, False, None)
             if len(screened.flags) != len(flags):
                 flags = screened.flags
                 body = content_json(listing.model_copy(update={"flags": flags}))[0]
-            history = [{"price": x.price, "at": iso_ms(x.at)} for x in listing.price_history] if row is None else []
+            history = (
+                [{"price": x.price, "at": iso_ms(x.at)} for x in listing.price_history]
+                if row is None and listing.price_history else []
+            )  # fmt: skip
             merged = merge(
                 row.prior if row else None,
                 price=listing.price,
@@ -358,7 +378,7 @@ class SQLiteStore(SQLiteReports, Store):
                 touched.add(key)
                 continue
             if row is None:
-                review, status = listing.review.model_dump_json(), listing.review.status
+                review, status = p.review, listing.review.status
                 review_at = iso_ms(listing.review.at) if listing.review.at else None
             else:
                 review, status, review_at = merged.review, row.status, row.review_at
@@ -366,11 +386,8 @@ class SQLiteStore(SQLiteReports, Store):
                 reopened.append((*key, status, "new", SYSTEM, seen, REOPEN_NOTE))
                 review = _dumps({"status": "new", "by": SYSTEM, "at": seen, "note": REOPEN_NOTE})
                 status, review_at = "new", seen
-            if merged.evidence is not None:
-                evidence = merged.evidence
-            else:
-                evidence = "null" if listing.evidence is None else listing.evidence.model_dump_json()
-            history_json = _dumps(merged.price_history)
+            evidence = merged.evidence if merged.evidence is not None else p.evidence
+            history_json = _history_json(row, merged.price_history)
             writes[key] = listing_row(
                 p, flags=flags, body=body, first_seen=merged.first_seen, last_seen=seen, history=history_json,
                 review=review, status=status, review_at=review_at, evidence=evidence, digest=p.digest,
@@ -379,15 +396,16 @@ class SQLiteStore(SQLiteReports, Store):
             flag_rows[key] = [(*key, flag.kind, flag.rule_id, flag.score) for flag in flags]
             stored_evidence = None if evidence == "null" else evidence
             prior = Prior(merged.first_seen, review, merged.price_history, stored_evidence, p.digest)
-            rows[key] = _Row(prior, status, review_at, screened.dismissed, (listing.title, listing.description,
-                                                                              p.search))
+            rows[key] = _Row(prior, status, review_at, screened.dismissed, history_json)
         self._db.executemany(_UPSERT, list(writes.values()))
         self._db.executemany(
             "UPDATE listings SET last_seen = ? WHERE platform = ? AND listing_id = ?",
             [(seen, *key) for key in touched - writes.keys()],
         )
+        # flag rows exist only for listings stored flagged (the flags table follows the document)
         self._write_flags(
-            [key for key in flag_rows if key in digests], [row for rows in flag_rows.values() for row in rows]
+            [key for key in flag_rows if key in stored and stored[key][1]],
+            [row for rows in flag_rows.values() for row in rows],
         )
         if reopened:
             self._append_entries(reopened)
@@ -399,13 +417,14 @@ class SQLiteStore(SQLiteReports, Store):
 
         def work() -> None:
             found = self._db.execute(
-                "SELECT doc, dismissed, content FROM listings WHERE platform = ? AND listing_id = ?",
+                "SELECT doc, dismissed FROM listings WHERE platform = ? AND listing_id = ?",
                 (platform, listing_id),
             ).fetchone()
             if found is None:
                 raise StoreError(f"no listing {platform}:{listing_id} in {self.path}")
-            text, dismissed, content = found
-            kept = screen_flags(json.loads(dismissed) if dismissed else None, content, checked).flags
+            text, dismissed = found
+            # the content digest is only needed against a dismissal
+            kept = screen_flags(json.loads(dismissed), stored_content(text), checked).flags if dismissed else checked
             doc = json.loads(text)
             doc["flags"] = [flag.model_dump(mode="json") for flag in kept]
             doc["risk"] = risk = risk_of(flag.score for flag in kept)
@@ -430,14 +449,16 @@ class SQLiteStore(SQLiteReports, Store):
 
         def work() -> ReviewEntry:
             found = self._db.execute(
-                "SELECT review_status, content, json_extract(doc, '$.flags') FROM listings"
-                " WHERE platform = ? AND listing_id = ?",
+                "SELECT review_status, doc FROM listings WHERE platform = ? AND listing_id = ?",
                 (platform, listing_id),
             ).fetchone()
             if found is None:
                 raise StoreError(f"no listing {platform}:{listing_id} in {self.path}")
-            from_status, content, flags = found
-            dismissed = dismissal_record(content, json.loads(flags or "[]")) if status == "dismissed" else None
+            from_status, doc = found
+            dismissed = None
+            if status == "dismissed":
+                stored = Listing.model_validate_json(doc)
+                dismissed = dismissal_record(content_digest(stored), stored.flags)
             review = _dumps({"status": status, "by": by, "at": when, "note": note})
             # digest NULL: the next crawl re-screens the listing against its (new) dismissal
             self._db.execute(

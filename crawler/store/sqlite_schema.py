@@ -7,6 +7,11 @@ flagged = 1``): ~70 % of listings are never flagged, and the CLI's flag queries 
 ``flagged = 1``; the two sort indexes carry the low-cardinality filter columns (kinds bit mask,
 review status, platform, source) so that those filters and counts never read the table.
 ``flags`` (one row per flag) backs the rule filter; ``reviews`` is the hash-chained audit log.
+
+Version 3 (same tables as 2): the ``content`` column is no longer written (NULL); the content
+digest a dismissal needs is computed from the document then, which keeps it off the bulk-upsert
+path. Version-2 code would take the NULL for a digest, hence the version bump (a version-2 file
+opens as it is: its ``content`` values are simply not read any more).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 LISTING_COLUMNS: tuple[str, ...] = (
     "platform", "listing_id", "risk", "first_seen", "last_seen", "review_status", "review_at", "flagged",
