@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,19 @@ def raw_samples() -> Path:
     if not RAW_SAMPLES.is_dir():
         pytest.skip(f"real samples not found at {RAW_SAMPLES} (they live in ../shared/eval/raw)")
     return RAW_SAMPLES
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The demo marketplace for one test module, on 127.0.0.1; its base URL.
+
+    A module that sets ``SERVE_RAW_SAMPLES = True`` also gets the real samples served at the
+    platforms' paths, when ../shared/eval/raw is there.
+    """
+    from tests.mockserver import MockServer
+
+    args = []
+    if getattr(request.module, "SERVE_RAW_SAMPLES", False) and RAW_SAMPLES.is_dir():
+        args = ["--raw-samples", str(RAW_SAMPLES)]
+    with MockServer(*args) as base_url:
+        yield base_url

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,7 @@ from typer.testing import CliRunner
 
 from crawler.check import CheckError, check_url, crawl_command, spider_for_url
 from crawler.cli import app
-from tests.mockserver import MockServer
-from tests.test_spiders_e2e import expected
+from tests.spider_runs import expected
 
 
 @pytest.mark.parametrize(("url", "spider"), [
@@ -44,10 +42,6 @@ def test_the_url_is_one_argument_never_a_shell_line(tmp_path: Path) -> None:
     assert f"url={url}" in command and "-a" in command and "source=tip-off" in command
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with MockServer() as base_url:
-        yield base_url
 
 
 SETTINGS = {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "ROBOTSTXT_OBEY": "0"}

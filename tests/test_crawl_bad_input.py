@@ -8,21 +8,14 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from crawler.store import open_store
-from tests.mockserver import REPO, MockServer
+from tests.mockserver import REPO
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with MockServer() as base_url:
-        yield base_url
 
 
 def test_bad_input_is_located_and_the_crawl_goes_on(server: str, tmp_path: Path) -> None:

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from crawler.items import Listing
-from tests.mockserver import MockServer
-from tests.test_spiders_e2e import crawl as _crawl
-from tests.test_spiders_e2e import differences, expected
+from tests.spider_runs import crawl_debug as crawl
+from tests.spider_runs import differences, expected
 
 pytestmark = pytest.mark.slow
 
 
-def crawl(spider: str, base_url: str, out: Path, *args: str) -> tuple[list[dict[str, Any]], str]:
-    """One crawl with DEBUG logging (the requested URLs are in the log)."""
-    return _crawl(spider, base_url, out, *args, "-s", "LOG_LEVEL=DEBUG")
 LISTED = ("url", "title", "price", "original_price", "brand", "seller", "images", "rating")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with MockServer() as base_url:
-        yield base_url
 
 
 def test_pages_follow_main_info_and_max_pages(server: str, tmp_path: Path) -> None:

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from crawler.items import Listing
 from tests.conftest import RAW_SAMPLES
-from tests.mockserver import MockServer
-from tests.test_spiders_e2e import crawl as _crawl
-from tests.test_spiders_e2e import expected
+from tests.spider_runs import crawl_debug as crawl
+from tests.spider_runs import expected
 
 pytestmark = pytest.mark.slow
 
 
-def crawl(spider: str, base_url: str, out: Path, *args: str) -> tuple[list[dict[str, Any]], str]:
-    """One crawl with DEBUG logging (the requested URLs are in the log)."""
-    return _crawl(spider, base_url, out, *args, "-s", "LOG_LEVEL=DEBUG")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    args = ["--raw-samples", str(RAW_SAMPLES)] if RAW_SAMPLES.is_dir() else []
-    with MockServer(*args) as base_url:
-        yield base_url
+SERVE_RAW_SAMPLES = True
 
 
 def test_detail_gives_brand_origin_description(server: str, tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from crawler.demo.build_data import DATA_FILE, PUBLIC_BASE
 from crawler.items import Listing
 from spiders.formats.shopee import extract_shopee_pdp, product_ids
-from tests.mockserver import REPO, MockServer
+from tests.mockserver import REPO
 from tests.test_spiders_social import assert_screenshot_kept, run_crawl
 
 DATA = Path(__file__).parent / "data" / "spiders"
@@ -55,10 +54,6 @@ def test_product_ids_rejects_other_urls() -> None:
 
 
 # --- real Chromium against the demo marketplace --------------------------------------------------------
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with MockServer() as base_url:
-        yield base_url
 
 
 def demo_listings(base_url: str) -> dict[str, Listing]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from crawler.items import Listing
 from spiders.formats.shopsite import domain, extract_products, extract_with_selectors, item_list_urls, links
 from spiders.sites import SiteError, load_site, load_site_file
-from tests.mockserver import REPO, MockServer
+from tests.mockserver import REPO
 
 DATA = Path(__file__).parent / "data" / "spiders"
 PAGE = "https://shop.example/shopsite/jsonld/san-pham/x"
@@ -113,10 +112,6 @@ def test_unknown_site_lists_the_known_ones(tmp_path: Path) -> None:
 
 
 # --- end to end: scrapy crawl shopsite against the demo marketplace ---------------------------------
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with MockServer() as base_url:
-        yield base_url
 
 
 def crawl(base_url: str, out: Path, *args: str) -> tuple[list[dict], str]:

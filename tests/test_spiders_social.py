@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from crawler.items import Listing
 from crawler.store import open_store
 from spiders.browser import chromium_path
 from spiders.formats.social import extract_posts, find_phones, find_price, post_to_listing, profile_id
-from tests.mockserver import REPO, MockServer
+from tests.mockserver import REPO
 
 DATA = Path(__file__).parent / "data" / "spiders"
 
@@ -78,10 +77,6 @@ def test_profile_ids() -> None:
 
 
 # --- real Chromium against the demo marketplace, real pipelines ----------------------------------------
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with MockServer() as base_url:
-        yield base_url
 
 
 def run_crawl(spider: str, base_url: str, tmp: Path, *args: str, key: str) -> tuple[list[dict[str, Any]], str, str]:
