@@ -12,7 +12,10 @@ evasion undoing and without offsets.
 
 Both run on every listing, so the work is done by ``str.translate`` tables and precompiled regexes;
 the per-character Python path is only taken for rare characters (combining marks, zero-width
-characters, compatibility forms that expand to several characters).
+characters, compatibility forms that expand to several characters). Text made only of ASCII and
+precomposed Latin/Vietnamese letters (nearly all listings) takes a faster exact path instead of
+the table: NFD, drop what is not ASCII, lower case (:func:`_ascii_fold`; checked against the table
+for every such character at import), and its words are found with ``str.split``.
 """
 
 from __future__ import annotations
@@ -66,6 +69,43 @@ _TABLE, _SLOW_CHARS = _build_tables()
 _SLOW = re.compile(
     "[" + re.escape(_SLOW_CHARS) + "\u0250-\u1dff\u1f00-\u1fff\u2070-\ufeff\uff5f-\U0010ffff]"
 )
+
+
+def _ascii_fold(text: str) -> str:
+    """The fast fold of text made of :data:`_ASCII_SAFE` characters only: đ → d, canonical
+    decomposition, everything not ASCII (the combining marks) dropped, lower case, whitespace → " ".
+
+    Equal, character for character, to ``text.translate(_TABLE)`` on such text (checked for every
+    character when the tables are built), at a fifth of its cost on Vietnamese text.
+    """
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return (
+        unicodedata.normalize("NFD", text).encode("ascii", "ignore").decode("ascii").lower().translate(_ASCII_SPACES)
+    )
+
+
+_ASCII_SPACES = str.maketrans({chr(code): " " for code in range(128) if chr(code).isspace()})
+
+
+def _build_ascii_safe() -> re.Pattern[str]:
+    """The characters on which :func:`_ascii_fold` gives exactly what the translate table gives."""
+    safe: list[str] = []
+    for code in range(0x0250):
+        safe.append(chr(code))
+    safe.extend(chr(code) for code in range(0x1E00, 0x1F00))
+    kept = []
+    for ch in safe:
+        expected = ch.translate(_TABLE)
+        if len(expected) != 1 or not expected.isascii() or _SLOW.match(expected):
+            continue
+        if _ascii_fold(ch) == expected:
+            kept.append(ch)
+    return re.compile("[" + re.escape("".join(kept)) + "]*")
+
+
+_ASCII_SAFE = _build_ascii_safe()
+_ASCII_SAFE_MATCH = _ASCII_SAFE.fullmatch
+
 
 # Cyrillic and Greek letters that look like Latin ones (both cases: the upper-case shapes matter).
 _CONFUSABLES = {
@@ -177,6 +217,8 @@ def _fix_confusables(text: str) -> str:
 
 def _char_fold(text: str) -> tuple[str, list[int]]:
     """Per-character folding (lower case, no diacritics) with offsets."""
+    if _ASCII_SAFE_MATCH(text) is not None:  # its fold has no character of the slow path
+        return _ascii_fold(text), list(range(len(text)))
     translated = text.translate(_TABLE)
     if not _SLOW.search(translated):
         return translated, list(range(len(text)))
@@ -312,6 +354,8 @@ def fold(text: str) -> str:
     """Lower case, diacritics removed (đ → d), whitespace collapsed and stripped."""
     if not text:
         return ""
+    if _ASCII_SAFE_MATCH(text) is not None:
+        return " ".join(_ascii_fold(text).split())
     folded = text.translate(_TABLE)
     if _SLOW.search(folded):
         folded = "".join(_slow_char(ch) if _SLOW.match(ch) else ch for ch in folded)
@@ -349,22 +393,40 @@ _CACHE_SIZE = 50_000
 _CACHE_MAX_LEN = 160
 _TOKENS = re.compile(r"[^\W_]+")
 _TEEN_WORDS = frozenset(_TEENCODE)
+_ASCII_NON_WORD = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
+# on the words of ASCII text joined by single spaces, with a space before and after:
+_ASCII_SINGLE = re.compile(r" [A-Za-z] ")
+"""A one-letter word."""
+_ASCII_MIXED = re.compile(r" (?=[A-Za-z0-9]*[0-9])(?:[0-9]*[A-Za-z]){3}")
+"""A word of digits and at least three letters."""
 
 
 def _normalize(text: str) -> NormalizedText:
-    source = _fix_confusables(text)
-    folded, offsets = _char_fold(source)
+    if _ASCII_SAFE_MATCH(text) is not None:  # Latin/Vietnamese letters only: no look-alikes either
+        folded, offsets = _ascii_fold(text), list(range(len(text)))
+    else:
+        folded, offsets = _char_fold(_fix_confusables(text))
     folded, offsets = _collapse_spaces(folded, offsets)
     # The later passes are regex rewrites that rarely apply; the words of the text tell cheaply
     # whether each one can (single letters, letters mixed with digits, teencode words).
-    tokens: list[str] | None = _TOKENS.findall(folded)
-    single = mixed = False
-    for token in tokens:
-        if len(token) == 1:
-            single = single or not token.isdigit()
-        elif not mixed and not token.isalpha() and not token.isdigit():
-            # only words with 3+ letters can be leet ("gucc1", "ch4nel"); not "50k", "2kg", "s24"
-            mixed = sum(c.isalpha() for c in token) >= 3
+    tokens: list[str] | None
+    if folded.isascii():
+        # the same tests as below, by regexes (ASCII words are runs of [A-Za-z0-9])
+        tokens = folded.translate(_ASCII_NON_WORD).split()
+        joined = " " + " ".join(tokens) + " "
+        single = _ASCII_SINGLE.search(joined) is not None
+        mixed = _ASCII_MIXED.search(joined) is not None
+        teen = not _TEEN_WORDS.isdisjoint(tokens)
+    else:
+        tokens = _TOKENS.findall(folded)
+        single = mixed = False
+        for token in tokens:
+            if len(token) == 1:
+                single = single or not token.isdigit()
+            elif not mixed and not token.isalpha() and not token.isdigit():
+                # only words with 3+ letters can be leet ("gucc1", "ch4nel"); not "50k", "2kg", "s24"
+                mixed = sum(c.isalpha() for c in token) >= 3
+        teen = not _TEEN_WORDS.isdisjoint(tokens)
     if single:
         before = folded
         folded, offsets = _join_letters(folded, offsets)
@@ -376,7 +438,7 @@ def _normalize(text: str) -> NormalizedText:
         folded, offsets = _unleet(folded, offsets)
         if folded is not before:
             tokens = None
-    if tokens is None or not _TEEN_WORDS.isdisjoint(tokens):
+    if tokens is None or teen:
         before = folded
         folded, offsets = _teencode(folded, offsets)
         if folded is not before:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from crawler.detect.conditions import Hit, ListingText, PhraseSet, canonical
+from crawler.detect.conditions import SHORT_TEXT, Hit, ListingText, PhraseSet, canonical
 from crawler.detect.model import Brand, Catalog, Product
 
 __all__ = ["FUZZY_CUTOFF", "BrandHit", "CatalogIndex", "ProductHit"]
@@ -60,6 +60,10 @@ class CatalogIndex:
             if n_words in self._fuzzy and len(alias.replace(" ", "")) >= FUZZY_MIN_ALIAS:
                 self._fuzzy[n_words].append(alias)
         self._fuzzy_cache: dict[str, str | None] = {}
+        self._fuzzy_by_size: dict[tuple[int, int], list[str]] = {}
+        self._fuzzy_text_cache: dict[str, list[tuple[Brand, int, int, float]]] = {}
+        self._product_cache: dict[str, ProductHit | None] = {}
+        self._brands_cache: dict[tuple[tuple[str, ...], tuple[str, ...]], list[BrandHit]] = {}
         # letter counts a word group needs to reach FUZZY_CUTOFF against some alias of its size:
         # ratio = 2·matches / (len(a) + len(b)), so the lengths may differ by (1 − c)/(1 + c) at most
         spread = (100 - FUZZY_CUTOFF) / (100 + FUZZY_CUTOFF)
@@ -89,7 +93,7 @@ class CatalogIndex:
         key = f"{n_words}|{query}"
         if key in self._fuzzy_cache:
             return self._fuzzy_cache[key]
-        choices = self._fuzzy[n_words]
+        choices = self._fuzzy_choices(n_words, len(query))
         found = None
         if choices:
             best = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
@@ -101,10 +105,36 @@ class CatalogIndex:
 
     def _fuzzy_hits(self, text: ListingText, name: str) -> list[tuple[Brand, Hit, float]]:
         """Misspelt aliases: every group of 1–3 words (no number in it) whose letter count could
-        reach the cutoff against some alias of as many words, looked up (cached) with rapidfuzz."""
+        reach the cutoff against some alias of as many words, looked up (cached) with rapidfuzz.
+
+        The result depends on the normalised text only, so it is cached per text (titles repeat).
+        """
         normalized = text.norm(name).text
+        cached = self._fuzzy_text_cache.get(normalized)
+        if cached is None:
+            cached = self._fuzzy_spans(normalized)
+            if len(self._fuzzy_text_cache) >= _CACHE_LIMIT:
+                self._fuzzy_text_cache.clear()
+            self._fuzzy_text_cache[normalized] = cached
+        return [(brand, Hit(name, start, end), similarity) for brand, start, end, similarity in cached]
+
+    def _fuzzy_choices(self, n_words: int, size: int) -> list[str]:
+        """The aliases of ``n_words`` words (in catalog order) that a query of ``size`` characters
+        can reach the cutoff against: ratio = 200·LCS / (len a + len b) ≤ 200·min / (len a + len b).
+        Leaving out the others changes no result (they cannot reach the cutoff), only the time."""
+        key = (n_words, size)
+        choices = self._fuzzy_by_size.get(key)
+        if choices is None:
+            choices = [
+                alias for alias in self._fuzzy[n_words]
+                if 200.0 * min(size, len(alias)) / (size + len(alias)) >= FUZZY_CUTOFF - 0.5
+            ]
+            self._fuzzy_by_size[key] = choices
+        return choices
+
+    def _fuzzy_spans(self, normalized: str) -> list[tuple[Brand, int, int, float]]:
         tokens = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(normalized)]
-        found: list[tuple[Brand, Hit, float]] = []
+        found: list[tuple[Brand, int, int, float]] = []
         count = len(tokens)
         bounds = self._fuzzy_bounds
         alias_brand = self._alias_brand
@@ -128,11 +158,28 @@ class CatalogIndex:
                 if alias is None:
                     continue
                 similarity = fuzz.ratio(query, alias) / 100.0
-                found.append((alias_brand[alias], Hit(name, start, tokens[i + n_words - 1][2]), similarity))
+                found.append((alias_brand[alias], start, tokens[i + n_words - 1][2], similarity))
         return found
 
     def brands_in(self, text: ListingText, fields: tuple[str, ...] = ("title", "brand")) -> list[BrandHit]:
-        """Brands named in the fields: exact (normalised) aliases first, then fuzzy misspellings."""
+        """Brands named in the fields: exact (normalised) aliases first, then fuzzy misspellings.
+
+        The result depends on the fields' texts alone: cached per texts when they are short
+        (titles and brands repeat). Do not modify the returned hits.
+        """
+        raws = tuple(text.raw(name) for name in fields)
+        if sum(map(len, raws)) > SHORT_TEXT:
+            return self._brands_in(text, fields)
+        key = (fields, raws)
+        found = self._brands_cache.get(key)
+        if found is None:
+            found = self._brands_in(text, fields)
+            if len(self._brands_cache) >= _CACHE_LIMIT:
+                self._brands_cache.clear()
+            self._brands_cache[key] = found
+        return found
+
+    def _brands_in(self, text: ListingText, fields: tuple[str, ...]) -> list[BrandHit]:
         by_brand: dict[str, BrandHit] = {}
         for hit in self.aliases.find(text, fields):
             brand = self._brand_of(text.hit_text(hit))
@@ -196,7 +243,28 @@ class CatalogIndex:
     # ------------------------------------------------------------------ products
 
     def product_in(self, text: ListingText) -> ProductHit | None:
-        """The catalog product named in the title (the longest match); None for accessories."""
+        """The catalog product named in the title (the longest match); None for accessories.
+
+        Computed once per listing text (the peer pass and the flag pass share it).
+        """
+        key = (id(self), "product")
+        if key in text.memo:
+            return text.memo[key]  # type: ignore[return-value]
+        title = text.raw("title")
+        if len(title) <= SHORT_TEXT:  # it depends on the title alone; titles repeat
+            if title in self._product_cache:
+                found = self._product_cache[title]
+            else:
+                found = self._product_in(text)
+                if len(self._product_cache) >= _CACHE_LIMIT:
+                    self._product_cache.clear()
+                self._product_cache[title] = found
+        else:
+            found = self._product_in(text)
+        text.memo[key] = found
+        return found
+
+    def _product_in(self, text: ListingText) -> ProductHit | None:
         best: ProductHit | None = None
         for hit in self.product_aliases.finditer(text, "title"):
             phrase = self.product_aliases.which(text.hit_text(hit))

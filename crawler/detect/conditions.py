@@ -4,8 +4,11 @@ Everything here works on :func:`crawler.text.normalize`'d field text and reports
 normalised spans; :class:`ListingText` turns them back into spans of the original text.
 
 Speed: each field of a listing is normalised once (:class:`ListingText` caches it) together with
-the set of its words; a phrase set runs its regex only when one of its phrases' first words is
-among them, so most rules cost one set intersection per listing.
+the set of its words; a phrase set runs its regex only when one of its anchors (a phrase's word,
+or a pair of adjacent words) is among them, so most rules cost one set intersection per listing.
+Word pairs are only built for words that start some pair anchor. A phrase set's hits depend on
+the field's text alone, so they are also cached per text for short fields (titles, categories,
+sellers repeat across listings); descriptions are done per listing.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import compress, pairwise
 
 from crawler.items import TEXT_FIELDS, Listing, Match
 from crawler.text import NormalizedText, fold, normalize
 
 __all__ = [
     "AllOf",
+    "Anchors",
     "AnyOf",
     "Condition",
     "EmptyFields",
@@ -64,12 +68,25 @@ def _word_signatures(nt: NormalizedText, start: int, end: int) -> list[WordSig]:
     """
     original = nt.original
     out: list[WordSig] = []
+    cache = _SIGNATURE_CACHE
     for word in _WORDS.finditer(nt.text, start, end):
         o_start, o_end = nt.original_span(word.start(), word.end())
-        # the word's letters as written (dots/spaces/emoji between spaced letters dropped)
-        piece = unicodedata.normalize("NFC", "".join(_WORDS.findall(original[o_start:o_end]))).lower()
-        out.append(_signature(piece, fold(piece) != word.group(0)))
+        key = (original[o_start:o_end], word.group(0))
+        sig = cache.get(key)
+        if sig is None:
+            # the word's letters as written (dots/spaces/emoji between spaced letters dropped)
+            piece = unicodedata.normalize("NFC", "".join(_WORDS.findall(key[0]))).lower()
+            sig = _signature(piece, fold(piece) != key[1])
+            if len(cache) >= _SIGNATURE_CACHE_SIZE:
+                cache.clear()
+            cache[key] = sig
+        out.append(sig)
     return out
+
+
+_SIGNATURE_CACHE: dict[tuple[str, str], WordSig] = {}
+"""Word signatures by (the word as written, the word normalised): words repeat across listings."""
+_SIGNATURE_CACHE_SIZE = 100_000
 
 
 def tones_agree(phrase: list[WordSig], text: list[WordSig]) -> bool:
@@ -110,6 +127,30 @@ def canonical(phrase: str) -> str:
     return _SEPARATORS.sub(" ", normalize(phrase).text).strip()
 
 
+SHORT_TEXT = 160
+"""Field texts up to this long (titles, categories, sellers) have their results cached per text."""
+_SHARED_LIMIT = 20_000
+
+
+class Anchors:
+    """A set of pre-filter anchors (words, and pairs of adjacent words "a b") split for fast checks."""
+
+    __slots__ = ("all", "by_text", "firsts", "pairs", "single")
+
+    every_first: frozenset[str] = frozenset()
+    """The first words of the pair anchors of every :class:`Anchors` built so far."""
+
+    def __init__(self, anchors: Iterable[str]) -> None:
+        self.by_text: dict[str, frozenset[str]] = {}
+        """The anchors in a short field text (its words do not depend on the field)."""
+        self.all = frozenset(anchors)
+        self.single = frozenset(a for a in self.all if " " not in a)
+        self.pairs = frozenset(a for a in self.all if " " in a)
+        self.firsts = frozenset(a.split(" ", 1)[0] for a in self.pairs)
+        if not self.firsts <= Anchors.every_first:
+            Anchors.every_first = Anchors.every_first | self.firsts
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """A match in one field, as a span of the field's *normalised* text."""
@@ -126,19 +167,28 @@ class Hit:
 class ListingText:
     """A listing's field texts, normalised lazily and once each."""
 
-    __slots__ = ("_all_words", "_folded", "_hits", "_norm", "_words", "listing")
+    __slots__ = ("_all_words", "_folded", "_hits", "_norm", "_pairs", "_raw", "_tokens", "_words", "listing", "memo")
 
     def __init__(self, listing: Listing) -> None:
         self.listing = listing
+        self._raw: dict[str, str] = {}
         self._norm: dict[str, NormalizedText] = {}
         self._words: dict[str, frozenset[str]] = {}
+        self._tokens: dict[str, frozenset[str]] = {}
+        self._pairs: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._folded: dict[str, str] = {}
         self._hits: dict[tuple[int, str], list[Hit]] = {}
         self._all_words: frozenset[str] | None = None
+        self.memo: dict[object, object] = {}
+        """Results other modules computed from this text (e.g. the catalog product), by their key."""
 
     def raw(self, name: str) -> str:
         """The original text of a field ('' when absent; ``seller`` is the seller's name)."""
-        return self.listing.field_text(name)
+        cached = self._raw.get(name)
+        if cached is None:
+            cached = self.listing.field_text(name)
+            self._raw[name] = cached
+        return cached
 
     def norm(self, name: str) -> NormalizedText:
         """The normalised text of a field."""
@@ -152,11 +202,48 @@ class ListingText:
         """The words (letter/digit runs) of a field's normalised text and its word pairs ("a b")."""
         cached = self._words.get(name)
         if cached is None:
-            normalized = self.norm(name)
-            tokens = normalized.tokens if normalized.tokens is not None else _WORDS.findall(normalized.text)
-            cached = frozenset([*tokens, *[a + " " + b for a, b in pairwise(tokens)]])
+            tokens = self._token_list(name)
+            cached = self.tokens(name) | frozenset(map(" ".join, pairwise(tokens)))
             self._words[name] = cached
         return cached
+
+    def _token_list(self, name: str) -> list[str]:
+        normalized = self.norm(name)
+        return normalized.tokens if normalized.tokens is not None else _WORDS.findall(normalized.text)
+
+    def tokens(self, name: str) -> frozenset[str]:
+        """The words (letter/digit runs) of a field's normalised text."""
+        cached = self._tokens.get(name)
+        if cached is None:
+            cached = frozenset(self._token_list(name))
+            self._tokens[name] = cached
+        return cached
+
+    def pairs(self, name: str) -> frozenset[str]:
+        """The pairs of adjacent words ("a b") of a field's normalised text that can be anchors:
+        those whose first word starts a pair anchor of some :class:`Anchors` (building every
+        pair of a long description costs more than all the checks together)."""
+        firsts = Anchors.every_first
+        cached = self._pairs.get(name)
+        if cached is None or cached[0] is not firsts:
+            tokens = self._token_list(name)
+            pairs = frozenset(map(" ".join, compress(pairwise(tokens), map(firsts.__contains__, tokens))))
+            cached = (firsts, pairs)
+            self._pairs[name] = cached
+        return cached[1]
+
+    def has_anchor(self, anchors: Anchors, name: str) -> bool:
+        """Whether a field's words or word pairs hold one of ``anchors``.
+
+        The same as ``not anchors.all.isdisjoint(self.words(name))``, but the word pairs are only
+        built when a word that starts a pair anchor is there.
+        """
+        tokens = self.tokens(name)
+        if not anchors.single.isdisjoint(tokens):
+            return True
+        if anchors.pairs and not anchors.firsts.isdisjoint(tokens):
+            return not anchors.pairs.isdisjoint(self.pairs(name))
+        return False
 
     @staticmethod
     def _token_pattern() -> re.Pattern[str]:
@@ -172,6 +259,34 @@ class ListingText:
                     words |= self.words(name)
             self._all_words = frozenset(words)
         return self._all_words
+
+    def anchors_in(self, anchors: Anchors) -> set[str]:
+        """Which of ``anchors`` the words and word pairs of all matchable fields hold
+        (``anchors.all & self.all_words()``, without building word pairs needlessly)."""
+        found: set[str] = set()
+        cache = anchors.by_text
+        for name in TEXT_FIELDS:
+            raw = self.raw(name)
+            if not raw:
+                continue
+            if len(raw) <= SHORT_TEXT:
+                present = cache.get(raw)
+                if present is None:
+                    present = self._field_anchors(anchors, name)
+                    if len(cache) >= _SHARED_LIMIT:
+                        cache.clear()
+                    cache[raw] = present
+            else:
+                present = self._field_anchors(anchors, name)
+            found |= present
+        return found
+
+    def _field_anchors(self, anchors: Anchors, name: str) -> frozenset[str]:
+        tokens = self.tokens(name)
+        present = anchors.single.intersection(tokens)
+        if anchors.pairs and not anchors.firsts.isdisjoint(tokens):
+            present |= anchors.pairs.intersection(self.pairs(name))
+        return present
 
     def has_marks(self, name: str) -> bool:
         """Whether a field has any diacritics at all (else it is written without them)."""
@@ -207,12 +322,13 @@ class PhraseSet:
     adjacent words of the text, so this never loses a match.
     """
 
-    __slots__ = ("anchors", "by_canonical", "phrases", "regex", "signatures")
+    __slots__ = ("_anchors", "_shared", "anchors", "by_canonical", "phrases", "regex", "signatures")
 
     def __init__(self, phrases: Iterable[str]) -> None:
         self.by_canonical: dict[str, str] = {}
         self.signatures: dict[str, list[list[WordSig]]] = {}
         self.anchors: frozenset[str] = frozenset()
+        self._shared: dict[tuple[str, str], list[Hit]] = {}
         anchors: set[str] = set()
         patterns: list[str] = []
         for phrase in phrases:
@@ -232,6 +348,7 @@ class PhraseSet:
             patterns.append(_SEP_PATTERN.join(re.escape(tok) for tok in canon.split(" ")))
         self.phrases = tuple(self.by_canonical.values())
         self.anchors = frozenset(anchors)
+        self._anchors = Anchors(self.anchors)
         patterns.sort(key=len, reverse=True)
         body = "|".join(patterns) if patterns else r"(?!x)x"
         self.regex = re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])")
@@ -243,17 +360,37 @@ class PhraseSet:
         return len(self.phrases)
 
     def finditer(self, text: ListingText, name: str) -> list[Hit]:
-        """All hits in one field (computed once per listing text and field, then cached)."""
-        if not self.phrases or self.anchors.isdisjoint(text.words(name)):
+        """All hits in one field (computed once per listing text and field, then cached).
+
+        The hits depend on the field's text alone, so for short texts (titles, categories,
+        sellers: they repeat across listings) they are also cached per text. Do not modify the
+        returned list.
+        """
+        if not self.phrases:
             return []
+        raw = text.raw(name)
+        if len(raw) <= SHORT_TEXT:
+            shared_key = (name, raw)
+            hits = self._shared.get(shared_key)
+            if hits is None:
+                hits = self._compute(text, name)
+                if len(self._shared) >= _SHARED_LIMIT:
+                    self._shared.clear()
+                self._shared[shared_key] = hits
+            return hits
         key = (id(self), name)
         cached = text._hits.get(key)
-        if cached is not None:
-            return cached
+        if cached is None:
+            cached = self._compute(text, name)
+            text._hits[key] = cached
+        return cached
+
+    def _compute(self, text: ListingText, name: str) -> list[Hit]:
+        if not text.has_anchor(self._anchors, name):
+            return []
         hits = [Hit(name, m.start(), m.end()) for m in self.regex.finditer(text.norm(name).text)]
         if hits and self.signatures and text.has_marks(name):
             hits = [hit for hit in hits if self._tones_ok(text, hit)]
-        text._hits[key] = hits
         return hits
 
     def _tones_ok(self, text: ListingText, hit: Hit) -> bool:

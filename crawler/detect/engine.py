@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crawler.detect.catalog import BrandHit, CatalogIndex, ProductHit
-from crawler.detect.conditions import Hit, ListingText, MatchContext
+from crawler.detect.conditions import Anchors, Hit, ListingText, MatchContext
 from crawler.detect.model import Rule, RuleSet
 from crawler.detect.peers import TITLE_PREFIX, PeerStats, PeerSummary, usable_price
 from crawler.items import Flag, Listing, Match
@@ -88,6 +88,7 @@ class Detector:
                 for word in anchors:
                     self._by_anchor.setdefault(word, []).append(position)
         self._anchor_words = frozenset(self._by_anchor)
+        self._anchors = Anchors(self._anchor_words)
         self._scored_rules = [r for r in ruleset.rules_of("counterfeit") if r.scoring is not None]
         self._price_rules = [r for r in ruleset.rules_of("price_anomaly") if r.price is not None]
 
@@ -102,9 +103,15 @@ class Detector:
 
     # ------------------------------------------------------------------ public API
 
-    def detect(self, listing: Listing, peers: PeerStats | None = None) -> list[Flag]:
-        """All flags (every kind) for one listing; price anomalies only when ``peers`` is given."""
-        text = ListingText(listing)
+    def detect(self, listing: Listing, peers: PeerStats | None = None, *,
+               text: ListingText | None = None) -> list[Flag]:
+        """All flags (every kind) for one listing; price anomalies only when ``peers`` is given.
+
+        ``text``: the listing's :class:`ListingText` when the caller already has one (e.g. from
+        adding the listing to ``peers``), so that nothing is normalised twice.
+        """
+        if text is None or text.listing is not listing:
+            text = ListingText(listing)
         flags: list[Flag] = []
         for rule in self._candidate_rules(text):
             flag = self._condition_flag(rule, text)
@@ -165,7 +172,7 @@ class Detector:
 
     def _candidate_rules(self, text: ListingText) -> list[Rule]:
         """The condition rules that can match this listing (in file order), by the pre-filter."""
-        present = self._anchor_words & text.all_words()
+        present = text.anchors_in(self._anchors)
         if not present:
             return [self._condition_rules[i] for i in self._always]
         chosen = set(self._always)
@@ -256,21 +263,26 @@ class Detector:
         if key.startswith(TITLE_PREFIX) and (summary.mad or 0) > CLUSTER_MAX_SPREAD * summary.median:
             return []  # a cluster of similar titles with spread-out prices is not one product
         if product is not None:
-            evidence = [text.to_match(product.hit)]
             group = f"tin cùng sản phẩm \u201c{product.product.name or product.product.key}\u201d"
         else:
-            title = text.norm("title")
-            evidence = [text.to_match(Hit("title", 0, len(title.text)))] if title.text else []
             group = f"tin tương tự \u201c{peers.name_of(key)}\u201d"
         flags: list[Flag] = []
         for rule in self._price_rules:
-            flag = self._price_flag(rule, text, summary, group, evidence)
+            flag = self._price_flag(rule, text, summary, group, product)
             if flag is not None:
                 flags.append(flag)
         return flags
 
+    @staticmethod
+    def _price_evidence(text: ListingText, product: ProductHit | None) -> list[Match]:
+        """What a price flag quotes: the product's name in the title, else the whole title."""
+        if product is not None:
+            return [text.to_match(product.hit)]
+        title = text.norm("title")
+        return [text.to_match(Hit("title", 0, len(title.text)))] if title.text else []
+
     def _price_flag(self, rule: Rule, text: ListingText, summary: PeerSummary, group: str,
-                    evidence: list[Match]) -> Flag | None:
+                    product: ProductHit | None) -> Flag | None:
         config = rule.price
         price = text.listing.price
         if config is None or price is None or summary.median is None or summary.median <= 0:
@@ -300,7 +312,7 @@ class Detector:
             f"{rule.message}: giá {format_vnd(price)} = {ratio:.0%} trung vị {format_vnd(round(summary.median))}"
             f"{mad_text} của {summary.count} {group}{z_text}"
         )
-        return self._flag(rule, score, message, evidence)
+        return self._flag(rule, score, message, self._price_evidence(text, product))
 
     # ------------------------------------------------------------------ helpers
 

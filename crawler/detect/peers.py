@@ -73,6 +73,11 @@ def title_signature(text: ListingText) -> str | None:
     return " ".join(words)
 
 
+def _sorted_words(signature: str) -> str:
+    """A signature's words sorted (what ``fuzz.token_sort_ratio`` compares)."""
+    return " ".join(sorted(signature.split()))
+
+
 @dataclass(frozen=True, slots=True)
 class PeerSummary:
     """Count, median and median absolute deviation of a peer group's prices (VND)."""
@@ -106,6 +111,7 @@ class PeerStats:
         self._cache: dict[str, PeerSummary] = {}
         self._group_of: dict[str, str] = {}
         self._blocks: dict[str, list[str]] = {}
+        self._sorted_blocks: dict[str, list[str]] = {}
         self._names: dict[str, str] = {}
 
     def key_for(self, listing: Listing | ListingText) -> str | None:
@@ -133,11 +139,16 @@ class PeerStats:
         block = self._blocks.get(block_key, [])
         if signature in block:
             return TITLE_PREFIX + signature
-        best = process.extractOne(signature, block, scorer=fuzz.token_sort_ratio, score_cutoff=CLUSTER_CUTOFF)
+        # token_sort_ratio(a, b) is ratio(sorted words of a, sorted words of b): the block keeps
+        # its signatures with sorted words too, so they are not split and sorted on every look-up
+        sorted_block = self._sorted_blocks.get(block_key, [])
+        best = process.extractOne(_sorted_words(signature), sorted_block, scorer=fuzz.ratio,
+                                  score_cutoff=CLUSTER_CUTOFF)
         if best is not None:
-            return TITLE_PREFIX + best[0]
+            return TITLE_PREFIX + block[best[2]]
         if assign and len(block) < _BLOCK_LIMIT:
             self._blocks.setdefault(block_key, []).append(signature)
+            self._sorted_blocks.setdefault(block_key, []).append(_sorted_words(signature))
             self._names[TITLE_PREFIX + signature] = text.raw("title")
         return TITLE_PREFIX + signature if assign else None
 
@@ -145,11 +156,12 @@ class PeerStats:
         """A readable name of a group: the catalog product, or the first title of a cluster."""
         return self._names.get(key, key.removeprefix(TITLE_PREFIX))
 
-    def add(self, listing: Listing, key: str | None = None) -> str | None:
+    def add(self, listing: Listing, key: str | None = None, *, text: ListingText | None = None) -> str | None:
         """Count a listing's price in its group; returns the group key (None: not counted).
 
         The same listing (``platform:listing_id``) added again replaces its earlier price, and
-        leaves its earlier group if it now belongs to another.
+        leaves its earlier group if it now belongs to another. ``text`` is the listing's
+        :class:`ListingText` when the caller has one (its normalised title is then reused).
         """
         previous = self._group_of.get(listing.key)
         if not usable_price(listing):
@@ -157,7 +169,7 @@ class PeerStats:
                 self._remove(listing.key, previous)
             return None
         if key is None:
-            key = self._compute_key(ListingText(listing), assign=True)
+            key = self._compute_key(text if text is not None else ListingText(listing), assign=True)
         if previous is not None and previous != key:
             self._remove(listing.key, previous)
         if key is None:
