@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,24 @@ class _File:
                            f"unknown key {key!r} in {what}{suggestion}; allowed: {allowed_text}")
                 ok = False
         return ok
+
+    def mapping_items(
+        self, node: LDict, key: str, allowed: set[str], what: str, shape: str
+    ) -> Iterator[tuple[str, LDict]]:
+        """``(what[i], mapping)`` for each entry of the list ``node[key]`` that is a mapping of known keys.
+
+        A missing list is an empty one; anything else is reported as ``{what}.{key} must be a list of
+        {shape}``, and so is every entry that is not a mapping or has an unknown or duplicate key.
+        """
+        raw = node.get(key, LList())
+        if not isinstance(raw, LList):
+            self.error(node.line_for(key), f"{what}.{key} must be a list of {shape}")
+            return
+        for i, item in enumerate(raw):
+            item_what = f"{what}.{key}[{i}]"
+            mapping = self.mapping(item, raw.line_for(i), item_what)
+            if mapping is not None and self.keys_ok(mapping, allowed, item_what):
+                yield item_what, mapping
 
     def mapping(self, value: Any, line: int, what: str) -> LDict | None:
         if not isinstance(value, LDict):
@@ -344,15 +363,7 @@ def _scoring(f: _File, node: LDict, what: str) -> CounterfeitScoring | None:
     else:
         threshold = f.number(node["threshold"], node.line_for("threshold"), f"{what}.threshold", 0.01, 1.0)
     groups: list[tuple[PhraseSet, tuple[str, ...] | None]] = []
-    raw = node.get("phrases", LList())
-    if not isinstance(raw, LList):
-        f.error(node.line_for("phrases"), f"{what}.phrases must be a list of {{keywords, tiers}} groups")
-        raw = LList()
-    for i, item in enumerate(raw):
-        gwhat = f"{what}.phrases[{i}]"
-        group = f.mapping(item, raw.line_for(i), gwhat)
-        if group is None or not f.keys_ok(group, PHRASE_GROUP_KEYS, gwhat):
-            continue
+    for gwhat, group in f.mapping_items(node, "phrases", PHRASE_GROUP_KEYS, what, "{keywords, tiers} groups"):
         if "keywords" not in group:
             f.error(group.line, f"{gwhat}: missing 'keywords'")
             continue
@@ -456,15 +467,7 @@ def _brands(f: _File, value: Any, line: int, catalog: Catalog, alias_owner: dict
         if "not_with" in node:
             not_with = f.phrases(node["not_with"], node.line_for("not_with"), f"{what}.not_with")
         floors: list[tuple[PhraseSet | None, int]] = []
-        raw_floors = node.get("floors", LList())
-        if not isinstance(raw_floors, LList):
-            f.error(node.line_for("floors"), f"{what}.floors must be a list of {{min, keywords}}")
-            raw_floors = LList()
-        for j, floor_item in enumerate(raw_floors):
-            fwhat = f"{what}.floors[{j}]"
-            floor_node = f.mapping(floor_item, raw_floors.line_for(j), fwhat)
-            if floor_node is None or not f.keys_ok(floor_node, FLOOR_KEYS, fwhat):
-                continue
+        for fwhat, floor_node in f.mapping_items(node, "floors", FLOOR_KEYS, what, "{min, keywords}"):
             if "min" not in floor_node:
                 f.error(floor_node.line, f"{fwhat}: missing 'min'")
                 continue
