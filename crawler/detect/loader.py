@@ -115,15 +115,25 @@ class _File:
         A missing list is an empty one; anything else is reported as ``{what}.{key} must be a list of
         {shape}``, and so is every entry that is not a mapping or has an unknown or duplicate key.
         """
-        raw = node.get(key, LList())
-        if not isinstance(raw, LList):
-            self.error(node.line_for(key), f"{what}.{key} must be a list of {shape}")
-            return
-        for i, item in enumerate(raw):
-            item_what = f"{what}.{key}[{i}]"
-            mapping = self.mapping(item, raw.line_for(i), item_what)
-            if mapping is not None and self.keys_ok(mapping, allowed, item_what):
+        entries = self.entries(node.get(key, LList()), node.line_for(key), f"{what}.{key}", f" of {shape}")
+        for _, item_what, mapping in entries:
+            if self.keys_ok(mapping, allowed, item_what):
                 yield item_what, mapping
+
+    def entries(self, value: Any, line: int, what: str, shape: str = "") -> Iterator[tuple[int, str, LDict]]:
+        """``(i, what[i], mapping)`` for each entry of the list ``value`` that is a mapping.
+
+        A ``value`` that is not a list is reported at ``line`` as ``{what} must be a list{shape}``; an
+        entry that is not a mapping is reported at its own line and skipped.
+        """
+        if not isinstance(value, LList):
+            self.error(line, f"{what} must be a list{shape}")
+            return
+        for i, item in enumerate(value):
+            item_what = f"{what}[{i}]"
+            mapping = self.mapping(item, value.line_for(i), item_what)
+            if mapping is not None:
+                yield i, item_what, mapping
 
     def mapping(self, value: Any, line: int, what: str) -> LDict | None:
         if not isinstance(value, LDict):
@@ -410,14 +420,7 @@ def _price(f: _File, node: LDict, what: str) -> PriceConfig | None:
 # ---------------------------------------------------------------------------------- catalog
 
 def _brands(f: _File, value: Any, line: int, catalog: Catalog, alias_owner: dict[str, str]) -> None:
-    if not isinstance(value, LList):
-        f.error(line_of(value, line), "brands must be a list")
-        return
-    for i, item in enumerate(value):
-        what = f"brands[{i}]"
-        node = f.mapping(item, value.line_for(i), what)
-        if node is None:
-            continue
+    for _, what, node in f.entries(value, line_of(value, line), "brands"):
         before = len(f.errors)
         name = node.get("name")
         if not isinstance(name, str) or not name.strip():
@@ -489,14 +492,7 @@ def _brands(f: _File, value: Any, line: int, catalog: Catalog, alias_owner: dict
 
 
 def _products(f: _File, value: Any, line: int, catalog: Catalog, pending: list[tuple[_File, Product]]) -> None:
-    if not isinstance(value, LList):
-        f.error(line_of(value, line), "products must be a list")
-        return
-    for i, item in enumerate(value):
-        what = f"products[{i}]"
-        node = f.mapping(item, value.line_for(i), what)
-        if node is None:
-            continue
+    for _, what, node in f.entries(value, line_of(value, line), "products"):
         before = len(f.errors)
         key = node.get("key")
         if not isinstance(key, str) or not canonical(key):
@@ -550,15 +546,9 @@ def _case_listing(f: _File, value: Any, line: int, what: str, listing_id: str) -
 
 
 def _cases(f: _File, kind: str, value: Any, line: int, stem: str) -> list[CaseSpec]:
-    if not isinstance(value, LList):
-        f.error(line_of(value, line), "cases must be a list of {listing, match, no_match} entries")
-        return []
     out: list[CaseSpec] = []
-    for i, item in enumerate(value):
-        what = f"cases[{i}]"
-        node = f.mapping(item, value.line_for(i), what)
-        if node is None:
-            continue
+    shape = " of {listing, match, no_match} entries"
+    for i, what, node in f.entries(value, line_of(value, line), "cases", shape):
         before = len(f.errors)
         f.keys_ok(node, CASE_KEYS, what)
         if "listing" not in node:
