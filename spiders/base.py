@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -34,7 +34,10 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
-from spiders.formats.common import FieldErrors
+from spiders.formats.common import FieldErrors, MissingField
+
+Extractor = Callable[[dict[str, Any], str, FieldErrors], dict[str, Any]]
+"""A format's extraction function: ``(entry, base_url, errors) -> listing fields``."""
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +228,43 @@ class MarketplaceSpider(scrapy.Spider):
             self._stat("malformed_responses")
             return None
         return payload
+
+    def page_entries(
+        self, response: Response, entries_of: Callable[[dict[str, Any]], list[Any]]
+    ) -> tuple[dict[str, Any], list[Any]] | None:
+        """A list page's JSON payload and its entries (``entries_of`` raises ValueError when the page
+        has none); None after logging ``URL: malformed JSON (…)`` and counting it."""
+        payload = self.parse_json(response)
+        if payload is None:
+            return None
+        try:
+            return payload, entries_of(payload)
+        except ValueError as exc:
+            self.logger.error("%s: malformed JSON (%s)", response.url, exc)
+            self._stat("malformed_responses")
+            return None
+
+    def extract_entries(
+        self, url: str, entries: list[Any], extract: Extractor, what: str = "search item"
+    ) -> Iterator[dict[str, Any]]:
+        """Each dict entry of a list page through ``extract(entry, base_url, errors)``.
+
+        An entry without a field every listing needs is logged as ``URL: <what> skipped (…)``, counted as
+        ``dropped`` and left out; the unreadable fields of every entry are reported.
+        """
+        errors: FieldErrors = []
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            try:
+                fields = extract(entry, self.base_url, errors)
+            except MissingField as exc:
+                self.logger.error("%s: %s skipped (%s)", url, what, exc)
+                self.report(url, errors)
+                self._stat("dropped")
+                continue
+            self.report(url, errors)
+            yield fields
 
     def report(self, url: str, errors: FieldErrors) -> None:
         """Log every unreadable field of one listing as ``URL field=NAME: message``."""

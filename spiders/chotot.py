@@ -79,27 +79,11 @@ class ChototSpider(MarketplaceSpider):
 
     def parse_listing(self, response: Response, params: dict[str, Any], page: int) -> Any:
         """Listing page → a detail request per ad, and the next page until ``total``."""
-        payload = self.parse_json(response)
-        if payload is None:
+        page_data = self.page_entries(response, listing_ads)
+        if page_data is None:
             return
-        try:
-            ads = listing_ads(payload)
-        except ValueError as exc:
-            self.logger.error("%s: malformed JSON (%s)", response.url, exc)
-            self._stat("malformed_responses")
-            return
-        errors: FieldErrors = []
-        for ad in ads:
-            if not isinstance(ad, dict):
-                continue
-            try:
-                partial = extract_chotot_ad(ad, self.base_url, errors)
-            except MissingField as exc:
-                self.logger.error("%s: ad skipped (%s)", response.url, exc)
-                self.report(response.url, errors)
-                self._stat("dropped")
-                continue
-            self.report(response.url, errors)
+        payload, ads = page_data
+        for partial in self.extract_entries(response.url, ads, extract_chotot_ad, "ad"):
             partial["_from"] = response.url
             yield self.detail_request(partial["listing_id"], partial)
         try:

@@ -59,27 +59,12 @@ class LazadaSpider(MarketplaceSpider):
 
     def parse_list(self, response: Response, page: int, context: dict[str, Any]) -> Any:
         """A listing page → its listings, and the next page while ``mainInfo`` says there are more."""
-        payload = self.parse_json(response)
-        if payload is None:
+        page_data = self.page_entries(response, list_items)
+        if page_data is None:
             return
-        try:
-            entries = list_items(payload)
-        except ValueError as exc:
-            self.logger.error("%s: malformed JSON (%s)", response.url, exc)
-            self._stat("malformed_responses")
-            return
-        errors: FieldErrors = []
-        for entry in entries:
-            if not isinstance(entry, dict):
-                continue
-            try:
-                fields = extract_lazada_list_item(entry, self.base_url, errors)
-            except MissingField as exc:
-                self.logger.error("%s: list item skipped (%s)", response.url, exc)
-                self.report(response.url, errors)
-                self._stat("dropped")
-                continue
-            item = self.emit(fields, response.url, errors)
+        payload, entries = page_data
+        for fields in self.extract_entries(response.url, entries, extract_lazada_list_item, "list item"):
+            item = self.emit(fields, response.url, [])
             if item is not None:
                 yield item
         if entries and has_more(payload, page, len(entries)) and self.more_pages(page):

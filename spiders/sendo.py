@@ -80,27 +80,11 @@ class SendoSpider(MarketplaceSpider):
 
     def parse_search(self, response: Response, params: dict[str, Any], page: int) -> Any:
         """Search page → a detail request per product, and the next page while pages are full."""
-        payload = self.parse_json(response)
-        if payload is None:
+        page_data = self.page_entries(response, search_products)
+        if page_data is None:
             return
-        try:
-            products = search_products(payload)
-        except ValueError as exc:
-            self.logger.error("%s: malformed JSON (%s)", response.url, exc)
-            self._stat("malformed_responses")
-            return
-        errors: FieldErrors = []
-        for raw in products:
-            if not isinstance(raw, dict):
-                continue
-            try:
-                partial = extract_sendo_search_item(raw, self.base_url, errors)
-            except MissingField as exc:
-                self.logger.error("%s: search item skipped (%s)", response.url, exc)
-                self.report(response.url, errors)
-                self._stat("dropped")
-                continue
-            self.report(response.url, errors)
+        _, products = page_data
+        for partial in self.extract_entries(response.url, products, extract_sendo_search_item):
             yield self.detail_request(partial["listing_id"], partial)
         if len(products) >= self.page_size and self.more_pages(page):
             yield self._search(params, page + 1)

@@ -171,16 +171,8 @@ class ShopeeSpider(MarketplaceSpider):
             return None
         self._stat(f"search_format/{kind}")
         extract = extract_shopee_item_card if kind == "cards" else extract_shopee_item_basic
-        errors: FieldErrors = []
         partials = []
-        for entry in entries:
-            try:
-                partial = extract(entry, self.base_url, errors)
-            except MissingField as exc:
-                self.logger.error("%s: search item skipped (%s)", url, exc)
-                self._stat("dropped")
-                continue
-            self.report(url, errors)
+        for partial in self.extract_entries(url, entries, extract):
             if partial["seller"].get("name"):
                 self.shop_names[partial["seller"]["platform_id"]] = partial["seller"]["name"]
             partials.append(partial)

@@ -33,6 +33,7 @@ from spiders.formats.tiki import (
     extract_tiki_search_item,
     next_data,
     next_data_product,
+    search_items,
 )
 
 PRODUCT_ID = re.compile(r"-p(\d+)\.html$|/p/(\d+)$|^/?p(\d+)\.html$")
@@ -98,25 +99,11 @@ class TikiSpider(MarketplaceSpider):
 
     def parse_search(self, response: Response, keyword: str | None, page: int, seller: str | None = None) -> Any:
         """Search or store page → a detail request per product, and the next page."""
-        payload = self.parse_json(response)
-        if payload is None:
+        page_data = self.page_entries(response, search_items)
+        if page_data is None:
             return
-        items = payload.get("data")
-        if not isinstance(items, list):
-            self.logger.error("%s: malformed JSON (no data[] list)", response.url)
-            self._stat("malformed_responses")
-            return
-        errors: FieldErrors = []
-        for raw in items:
-            if not isinstance(raw, dict):
-                continue
-            try:
-                partial = extract_tiki_search_item(raw, self.base_url, errors)
-            except MissingField as exc:
-                self.logger.error("%s: search item skipped (%s)", response.url, exc)
-                self._stat("dropped")
-                continue
-            self.report(response.url, errors)
+        payload, items = page_data
+        for partial in self.extract_entries(response.url, items, extract_tiki_search_item):
             spid = partial.pop("spid", None)
             yield self.detail_request(partial["listing_id"], spid, partial)
         paging = payload.get("paging") or {}

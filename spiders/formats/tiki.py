@@ -38,6 +38,14 @@ from spiders.formats.common import (
 PLATFORM = "tiki"
 
 
+def search_items(payload: dict[str, Any]) -> list[Any]:
+    """The ``data`` of a search or seller-store page; ValueError when there is no list."""
+    items = payload.get("data")
+    if not isinstance(items, list):
+        raise ValueError("no data[] list")
+    return items
+
+
 def _listing_url(data: dict[str, Any], base_url: str) -> str:
     path = text_or_none(data.get("url_path"))
     if path:
