@@ -13,7 +13,6 @@ Stats: ``detect/flagged/<kind>``, ``detect/<rule_id>/hits``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Self
 
 from scrapy.crawler import Crawler
@@ -25,15 +24,8 @@ from crawler.store import StoreError, open_store
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class _Judged:
-    """What the end-of-run price re-judgement needs of a listing (not the whole listing)."""
-
-    listing: Listing
-    price_rules: frozenset[str]
-
-
 def _slim(listing: Listing) -> Listing:
+    """What the end-of-run price re-judgement needs of a listing (not its text, images or evidence)."""
     return listing.model_copy(update={"description": None, "capture": None, "images": [], "evidence": None})
 
 
@@ -51,7 +43,7 @@ class DetectPipeline:
         self.stats.set_value("detect/rules_version", loaded.ruleset.version)
         self.detector = Detector(loaded.ruleset)
         self.peers: PeerStats = self.detector.new_peer_stats()
-        self._judged: list[_Judged] = []
+        self._judged: list[Listing] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -81,7 +73,7 @@ class DetectPipeline:
             self.stats.inc_value(f"detect/flagged/{kind}")
         if listing.price is not None and self.peers.key_for(listing) is not None:
             self.peers.add(listing)
-            self._judged.append(_Judged(_slim(listing), self._price_rules(flags)))
+            self._judged.append(_slim(listing))
             if listing.capture is not None:
                 listing.capture.keep = True  # its price may be judged again at the end of the run
         return listing
@@ -93,13 +85,12 @@ class DetectPipeline:
     def close_spider(self) -> None:
         """Judge this run's prices again against the complete peers; store what changed."""
         changed: list[Listing] = []
-        for judged in self._judged:
-            price_flags = self.detector.price_flags(judged.listing, self.peers)
-            if self._price_rules(price_flags) == judged.price_rules:
+        for listing in self._judged:
+            price_flags = self.detector.price_flags(listing, self.peers)
+            if self._price_rules(price_flags) == self._price_rules(listing.flags):
                 continue
-            other = [flag for flag in judged.listing.flags if flag.kind != "price_anomaly"]
-            judged.listing.flags = other + price_flags
-            changed.append(judged.listing)
+            listing.flags = [flag for flag in listing.flags if flag.kind != "price_anomaly"] + price_flags
+            changed.append(listing)
         self._judged.clear()
         if not changed:
             return
