@@ -18,7 +18,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,14 +27,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from crawler.demo.process import REPO_ROOT, MarketplaceProcess, MarketplaceStartError
 from crawler.items import KINDS, Listing
 from crawler.prices import format_vnd
 from crawler.review.render import safe_text
 
 DEMO_SPIDERS: tuple[str, ...] = ("tiki", "shopee")
-SERVER_START_TIMEOUT = 20.0
 CRAWL_TIMEOUT = 600.0
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 if TYPE_CHECKING:
     from crawler.store import Store
@@ -66,49 +64,6 @@ def absolute_store_uri(uri: str, cwd: Path) -> str:
     if uri.startswith(prefix) and not uri.startswith(prefix + "/") and ":memory:" not in uri:
         return prefix + str((cwd / uri[len(prefix) :]).resolve())
     return uri
-
-
-class DemoMarketplace:
-    """The demo marketplace as a subprocess on 127.0.0.1; stopped by the PID it was started with."""
-
-    def __init__(self, data: Path | None = None) -> None:
-        self.data = data
-        self.process: subprocess.Popen[str] | None = None
-        self.base_url: str | None = None
-
-    def __enter__(self) -> DemoMarketplace:
-        command = [sys.executable, "-m", "crawler.demo.marketplace", "--host", "127.0.0.1", "--port", "0"]
-        if self.data is not None:
-            command += ["--data", str(self.data)]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT
-        )
-        first_line: list[str] = []
-        reader = threading.Thread(target=lambda: first_line.append(self.process.stdout.readline()), daemon=True)
-        reader.start()
-        reader.join(SERVER_START_TIMEOUT)
-        line = first_line[0].strip() if first_line else ""
-        match = re.match(r"LISTENING (http://127\.0\.0\.1:\d+)", line)
-        if not match:
-            self.stop()
-            stderr = self.process.stderr.read() if self.process.stderr else ""
-            raise DemoError(f"demo marketplace did not start (printed {line!r}): {stderr.strip()[-500:]}")
-        self.base_url = match.group(1)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        """Terminate the server by its PID; kill it if it does not stop within 5 seconds."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
 
 
 _STAT_LINE = re.compile(r"'(item_scraped_count|item_dropped_count|log_count/ERROR|log_count/WARNING|"
@@ -164,21 +119,23 @@ def run_demo(*, store_uri: str, evidence_dir: Path, console: Console, data: Path
     log_dir = evidence_dir.parent / "logs"
     started = time.monotonic()
     outcomes: list[CrawlOutcome] = []
-    with DemoMarketplace(data) as marketplace:
-        assert marketplace.base_url is not None
-        console.print(f"Demo marketplace listening on {marketplace.base_url} (pid {marketplace.process.pid})")
-        for spider in DEMO_SPIDERS:
-            with console.status(f"scrapy crawl {spider} …"):
-                outcome = crawl(
-                    spider, marketplace.base_url, store_uri=store_uri, evidence_dir=evidence_dir, log_dir=log_dir
+    try:
+        with MarketplaceProcess(data=data) as marketplace:
+            console.print(f"Demo marketplace listening on {marketplace.base_url} (pid {marketplace.pid})")
+            for spider in DEMO_SPIDERS:
+                with console.status(f"scrapy crawl {spider} …"):
+                    outcome = crawl(
+                        spider, marketplace.base_url, store_uri=store_uri, evidence_dir=evidence_dir, log_dir=log_dir
+                    )
+                outcomes.append(outcome)
+                console.print(
+                    f"  crawled {spider}: {outcome.scraped} listings in {outcome.seconds:.1f}s, "
+                    f"{outcome.counts.get('item_dropped_count', 0)} dropped, "
+                    f"{outcome.counts.get('log_count/ERROR', 0)} errors, "
+                    f"{outcome.counts.get('log_count/WARNING', 0)} warnings (log: {outcome.log_path})"
                 )
-            outcomes.append(outcome)
-            console.print(
-                f"  crawled {spider}: {outcome.scraped} listings in {outcome.seconds:.1f}s, "
-                f"{outcome.counts.get('item_dropped_count', 0)} dropped, "
-                f"{outcome.counts.get('log_count/ERROR', 0)} errors, "
-                f"{outcome.counts.get('log_count/WARNING', 0)} warnings (log: {outcome.log_path})"
-            )
+    except MarketplaceStartError as exc:
+        raise DemoError(f"demo {exc}") from exc
     console.print(f"Demo marketplace stopped. Total {time.monotonic() - started:.1f}s.\n")
     print_summary(store_uri, console, outcomes)
 
