@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from crawler.demo import build_data
-from crawler.demo.textfold import fold
 from crawler.items import KINDS, Listing
+from crawler.text import fold
 from tests.mockserver import MockServer
 
 DATA = build_data.DATA_FILE

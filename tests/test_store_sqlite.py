@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 import time
-import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +11,6 @@ import pytest
 
 from crawler.items import Flag, Listing
 from crawler.store import FlagQuery, StoreError, open_store
-from crawler.store.derived import fold_text
 from crawler.store.factory import sqlite_path
 from crawler.store.sqlite import SQLiteStore
 from crawler.store.sqlite_schema import SCHEMA_VERSION
@@ -183,29 +180,6 @@ VIETNAMESE = (
     "Ắ Ằ Ẳ Ẵ Ặ ắ ằ ẳ ẵ ặ Ấ Ầ Ẩ Ẫ Ậ ấ ầ ẩ ẫ ậ É È Ẻ Ẽ Ẹ Ế Ề Ể Ễ Ệ ế ề ể ễ ệ Í Ì Ỉ Ĩ Ị í ì ỉ ĩ ị\t"
     "Ó Ò Ỏ Õ Ọ Ố Ồ Ổ Ỗ Ộ Ớ Ờ Ở Ỡ Ợ ớ ờ ở ỡ ợ Ú Ù Ủ Ũ Ụ Ứ Ừ Ử Ữ Ự ứ ừ ử ữ ự Ý Ỳ Ỷ Ỹ Ỵ ý ỳ ỷ ỹ ỵ đĐ  "
 )
-
-
-@pytest.mark.parametrize(
-    "text",
-    [VIETNAMESE, VIETNAMESE.upper(), unicodedata.normalize("NFD", VIETNAMESE), "  Hà   Nội \r\n", "", " ",
-     "abc\x00def", "Gucсi ＧＵＣＣＩ g\u200bucci", "Ｈà Nội", "ﬁ café Ω", "x\u0301\u0323y", "TP. HỒ CHÍ MINH"],
-)  # fmt: skip
-def test_fold_text_equals_crawler_text_fold(text: str) -> None:
-    """The store's fast folding gives crawler.text.fold's result (search semantics unchanged)."""
-    assert fold_text(text) == fold(text)
-
-
-def test_fold_text_equals_fold_on_every_latin_code_point() -> None:
-    """Every character the fast path can take (its NFD is ASCII plus combining marks) folds like fold()."""
-    candidates = [
-        chr(code) for code in range(sys.maxunicode + 1)
-        if not 0xD800 <= code <= 0xDFFF and max(unicodedata.normalize("NFD", chr(code))) <= "\u036f"
-    ]  # fmt: skip
-    assert len(candidates) > 800  # ASCII, Latin-1, Latin Extended, Vietnamese, combining marks
-    mismatched = [(hex(ord(ch)), fold_text(ch), fold(ch)) for ch in candidates if fold_text(ch) != fold(ch)]
-    assert mismatched == []
-    joined = " x".join(candidates)
-    assert fold_text(joined) == fold(joined)
 
 
 def test_search_column_is_the_folded_title_and_description(tmp_path: Path) -> None:

@@ -576,7 +576,7 @@ def _images(platform: str, listing_id: str, count: int) -> list[str]:
 
 
 def _slug(text: str) -> str:
-    from crawler.demo.textfold import fold
+    from crawler.text import fold
 
     words = "".join(ch if ch.isalnum() else " " for ch in fold(text)).split()
     return "-".join(words)[:90].strip("-")

@@ -59,7 +59,7 @@ from urllib.parse import parse_qs, urlsplit
 from crawler.demo.formats import shopee as shopee_format
 from crawler.demo.formats import tiki as tiki_format
 from crawler.demo.routes import extra_routes
-from crawler.demo.textfold import fold
+from crawler.text import fold
 
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "listings.jsonl"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -6,15 +6,13 @@
   are not content (a re-crawl or a rules update must not reopen a dismissed listing by itself).
 - :func:`screen_flags`: the dismissal rule applied by every upsert (and ``replace_flags``).
 - :func:`search_text`, :func:`fold_key`: folded text for literal search and case/diacritics-free
-  filters (:func:`fold_text`: :func:`crawler.text.fold` with a fast path for Latin text);
+  filters (both with :func:`crawler.text.fold`);
   :func:`kinds_mask`: the flag kinds as a bit mask (SQLite) or list (MongoDB).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -41,44 +39,12 @@ def content_digest(listing: Listing) -> str:
     return hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
 
 
-# After "đ" → "d" and canonical decomposition, Vietnamese (and most Latin) text is printable ASCII,
-# ASCII whitespace and combining marks (U+0300–U+036F) only; anything else takes crawler.text.fold.
-_NOT_LATIN = re.compile(r"[^\t\n\x0b\x0c\r\x1c-\x7e\u0300-\u036f]")
-_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
-
-
-def fold_text(text: str) -> str:
-    """:func:`crawler.text.fold` (lower case, no diacritics, đ → d, whitespace collapsed), same result.
-
-    ``fold`` maps character by character through a translate table, ~60 ns a character for
-    Vietnamese text. Here the C routines do it: NFD splits each letter into its ASCII base and
-    combining marks, encoding to ASCII drops the marks, ``lower`` does the case. That equals
-    ``fold`` character by character for exactly the characters this path accepts (printable ASCII,
-    ASCII whitespace, combining marks after NFD; tests/test_store_sqlite.py checks every code point);
-    text with any other character goes through ``fold`` itself.
-    """
-    if not text:
-        return ""
-    if text.isascii():
-        folded = text.lower()
-        if not folded.isprintable() and _ASCII_CONTROL.search(folded):
-            return fold(text)
-    else:
-        decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "d"))
-        if _NOT_LATIN.search(decomposed):
-            return fold(text)
-        folded = decomposed.encode("ascii", "ignore").decode("ascii").lower()
-    if folded.isprintable() and "  " not in folded and not folded.startswith(" ") and not folded.endswith(" "):
-        return folded
-    return " ".join(folded.split())
-
-
 @lru_cache(maxsize=65536)
 def fold_key(text: str | None) -> str | None:
     """Folded text for case- and diacritics-insensitive equality ("Hà Nội" → "ha noi"); None stays."""
     if text is None:
         return None
-    folded = fold_text(text)
+    folded = fold(text)
     return folded or None
 
 
@@ -88,8 +54,8 @@ def search_text(listing: Listing) -> str:
     Folding works character by character and whitespace becomes one space, so folding the two
     parts apart and joining them with a space gives the same text.
     """
-    title = fold_text(listing.title)
-    description = fold_text(listing.description) if listing.description else ""
+    title = fold(listing.title)
+    description = fold(listing.description) if listing.description else ""
     if title and description:
         return f"{title} {description}"
     return title or description
@@ -97,7 +63,7 @@ def search_text(listing: Listing) -> str:
 
 def search_needle(text: str) -> str:
     """The user's search text folded the same way (a literal: never a pattern)."""
-    return fold_text(text)
+    return fold(text)
 
 
 def kinds_mask(flags: Iterable[Flag]) -> int:

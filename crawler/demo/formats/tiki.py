@@ -15,7 +15,7 @@ import hashlib
 import html
 from typing import Any
 
-from crawler.demo.textfold import fold
+from crawler.text import fold
 
 PUBLIC_BASE = "https://tiki.vn"
 _ORIGIN_EN = {

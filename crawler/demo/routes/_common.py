@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from crawler.demo.textfold import fold
+from crawler.text import fold
 
 
 def slug(text: str) -> str:
