@@ -444,3 +444,34 @@ def _normalize(text: str) -> NormalizedText:
         if folded is not before:
             tokens = None
     return NormalizedText(folded, offsets, text, tokens)
+
+
+# --- phone numbers -------------------------------------------------------------------------------
+# A Vietnamese number as sellers write it: 0 or (+)84, then a mobile (3/5/7/8/9 + 8 digits) or a
+# landline (2x + 8 digits), digits grouped by spaces, dots, dashes or a parenthesised area code.
+_PHONE = re.compile(r"(?<![\d+])\(?(?:\+?84|0)[\s.\-]?(?:[35789]|2\d)(?:[\s.\-)]{0,2}\d){8}(?!\d)")
+
+
+def normalize_phone(raw: str) -> str | None:
+    """``"0912.345.678"`` / ``"+84 912 345 678"`` / ``"(028) 3823 4567"`` → E.164 ``"+84…"``; None if
+    it is not a Vietnamese mobile (9 digits after 0/84, starting 3/5/7/8/9) or landline (10 digits, 2x)."""
+    digits = re.sub(r"\D", "", raw)
+    if digits.startswith("84"):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = digits[1:]
+    else:
+        return None
+    if (len(digits) == 9 and digits[0] in "35789") or (len(digits) == 10 and digits[0] == "2"):
+        return "+84" + digits
+    return None
+
+
+def find_phones(text: str | None) -> list[str]:
+    """Every Vietnamese phone number written in ``text``, normalised to ``+84…``, in order, unique."""
+    phones: list[str] = []
+    for match in _PHONE.finditer(text or ""):
+        phone = normalize_phone(match.group(0))
+        if phone and phone not in phones:
+            phones.append(phone)
+    return phones

@@ -14,8 +14,9 @@ import pytest
 
 from crawler.items import Listing
 from crawler.store import open_store
+from crawler.text import find_phones
 from spiders.browser import chromium_path
-from spiders.formats.social import extract_posts, find_phones, find_price, post_to_listing, profile_id
+from spiders.formats.social import extract_posts, find_price, post_to_listing, profile_id
 from tests.mockserver import REPO
 
 DATA = Path(__file__).parent / "data" / "spiders"

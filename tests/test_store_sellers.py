@@ -10,7 +10,8 @@ import pytest
 
 from crawler.items import KINDS, Flag, Listing
 from crawler.store import InvalidQuery, Store
-from crawler.store.links import normalise_phone, phones_in, seller_links
+from crawler.store.links import seller_links
+from crawler.text import find_phones, normalize_phone
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -119,8 +120,9 @@ def test_iter_seller_links(store: Store) -> None:
      ("028 3823 4567", "+842838234567"), ("0123", None), ("1900 1234", None)],
 )  # fmt: skip
 def test_phone_normalisation(raw: str, phone: str | None) -> None:
-    assert (normalise_phone(raw) if phone is None else next(iter(phones_in(f"gọi {raw} nhé")))) == phone
-    assert normalise_phone("(028) 3823 4567") == "+842838234567"
+    assert (normalize_phone(raw) if phone is None else find_phones(f"gọi {raw} nhé")[0]) == phone
+    assert normalize_phone("(028) 3823 4567") == "+842838234567"
+    assert find_phones("bàn (028) 3823 4567") == ["+842838234567"]
 
 
 def test_links_ignore_the_platforms_own_urls() -> None:

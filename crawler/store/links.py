@@ -14,10 +14,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.text import fold
+from crawler.text import find_phones, fold
 
-_SEP = r"[\s.\-]?"
-_PHONE = re.compile(rf"(?<![\d+])(?:\+?84|0){_SEP}\(?\d\)?(?:{_SEP}\d){{7,9}}(?!\d)")
 _URL = re.compile(
     r"(?i)\b(?:https?://[^\s<>\"']+|www\.[^\s<>\"']+|(?:[a-z0-9-]+\.)+(?:com|vn|net|org|me|ly|shop|store|info|biz)"
     r"(?:/[^\s<>\"']*)?)"
@@ -26,32 +24,6 @@ SHARED_HOSTS: frozenset[str] = frozenset({
     "facebook.com", "fb.com", "m.facebook.com", "zalo.me", "m.me", "t.me", "instagram.com", "tiktok.com",
     "youtube.com", "bit.ly", "shopee.vn", "tiki.vn", "lazada.vn", "sendo.vn", "chotot.com", "linktr.ee",
 })  # fmt: skip
-
-
-def normalise_phone(raw: str) -> str | None:
-    """``+84…`` for a Vietnamese number (9–10 digits after the country code), else None."""
-    digits = re.sub(r"\D", "", raw)
-    if digits.startswith("84") and not raw.lstrip().startswith("0"):
-        national = digits[2:]
-    elif digits.startswith("0"):
-        national = digits[1:]
-    else:
-        return None
-    if len(national) not in (9, 10) or national[0] not in "235789":
-        return None
-    return "+84" + national
-
-
-def phones_in(text: str | None) -> set[str]:
-    """The normalised phone numbers written in ``text``."""
-    if not text:
-        return set()
-    found = set()
-    for match in _PHONE.finditer(text):
-        phone = normalise_phone(match.group(0))
-        if phone:
-            found.add(phone)
-    return found
 
 
 def _host_of(url: str, *, bare: bool = False) -> str | None:
@@ -98,7 +70,7 @@ def seller_links(doc: dict[str, Any]) -> set[tuple[str, str]]:
     seller = doc.get("seller") or {}
     links: set[tuple[str, str]] = set()
     for text in (doc.get("title"), doc.get("description"), seller.get("name"), *(seller.get("phones") or ())):
-        links.update(("phone", phone) for phone in phones_in(text))
+        links.update(("phone", phone) for phone in find_phones(text))
     name = fold(seller["name"]) if seller.get("name") else ""
     if name:
         links.add(("shop_name", name))

@@ -4,7 +4,7 @@
   and profile link, permalink, post id, time;
 - :func:`find_price` — the first price written in free text ("3tr8", "850k", "1.250.000đ", "giá 2 củ"),
   read by ``crawler.prices``; bare numbers (phone numbers, sizes, years) are never a price;
-- :func:`find_phones` — Vietnamese phone numbers in the text ("0912.345.678", "+84 912 345 678",
+- ``find_phones`` (from crawler.text) — Vietnamese phone numbers in the text ("0912.345.678", "+84 912 345 678",
   "09x2 345 678" is not one), normalised to E.164 ``+84…``;
 - :func:`post_to_listing` — one post → Listing fields (``platform="facebook"``). Phone numbers are put
   in ``seller.phones`` (kept for seller-network analysis) and, when the
@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from parsel import Selector
 
 from crawler.prices import PriceError, parse_vnd
+from crawler.text import find_phones
 from spiders.formats.common import FieldErrors, field, required_text
 
 PLATFORM = "facebook"
@@ -44,7 +45,6 @@ _PRICE = re.compile(
     r"(?:\s*\d{1,3}(?!\d))?(?![^\W\d_])|₫\s*\d+(?:[.,]\d{3})+",
     re.IGNORECASE,
 )
-_PHONE = re.compile(r"(?<![\d+])(?:\+?84|0)[\s.\-]?(?:[35789]|2\d)(?:[\s.\-]?\d){8}(?!\d)")
 _POST_ID = (re.compile(r"/posts/([\w.:-]+)"), re.compile(r"/permalink/(\d+)"), re.compile(r"/videos/(\d+)"))
 
 
@@ -60,32 +60,6 @@ def find_price(text: str | None) -> int | None:
         if value:
             return value
     return None
-
-
-def normalize_phone(raw: str) -> str | None:
-    """``"0912.345.678"`` / ``"+84 912 345 678"`` → ``"+84912345678"``; None if not a VN number."""
-    digits = re.sub(r"\D", "", raw)
-    if digits.startswith("84"):
-        digits = digits[2:]
-    elif digits.startswith("0"):
-        digits = digits[1:]
-    else:
-        return None
-    if len(digits) == 9 and digits[0] in "35789":
-        return "+84" + digits
-    if len(digits) == 10 and digits[0] == "2":  # landline: 02x xxxx xxxx
-        return "+84" + digits
-    return None
-
-
-def find_phones(text: str | None) -> list[str]:
-    """Every Vietnamese phone number in the text, normalised to ``+84…``, in order, unique."""
-    phones: list[str] = []
-    for match in _PHONE.finditer(text or ""):
-        phone = normalize_phone(match.group(0))
-        if phone and phone not in phones:
-            phones.append(phone)
-    return phones
 
 
 def post_id(permalink: str | None) -> str | None:
