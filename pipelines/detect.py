@@ -37,8 +37,7 @@ class DetectPipeline:
         self.stats = crawler.stats
         self.store_uri = store_uri
         loaded = load_rules(rules_dir)
-        for error in loaded.errors:
-            logger.error("rule file error: %s", error)
+        self.rule_errors = loaded.errors
         self.stats.set_value("detect/rule_errors", len(loaded.errors))
         self.stats.set_value("detect/rules_version", loaded.ruleset.version)
         self.detector = Detector(loaded.ruleset)
@@ -51,7 +50,9 @@ class DetectPipeline:
         return cls(crawler, settings.get("RULES_DIR", "rules"), settings.get("STORE_URI"))
 
     def open_spider(self) -> None:
-        """Seed the peer statistics with what the store already holds."""
+        """Report the rule files' errors; seed the peer statistics with what the store already holds."""
+        for error in self.rule_errors:
+            logger.error("rule file error: %s", error)
         try:
             with open_store(self.store_uri) as store:
                 seeded = 0

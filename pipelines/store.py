@@ -4,15 +4,14 @@ The store is chosen by ``STORE_URI`` (SQLite by default, MongoDB in production).
 buffered and written ``STORE_BATCH_SIZE`` at a time. When the store cannot be reached or a write
 fails, the batch is not lost: it is appended to ``data/spool/<spider>-<time>.jsonl`` and the log says
 how to load it later (``crawler store import FILE``). At the end of the run one ``crawl_runs`` record
-keeps the run's stats, errors and rules version. Stats: ``store/upserted``, ``store/inserted``,
-``store/updated``, ``store/unchanged``, ``store/rejected``, ``store/spooled``.
+keeps the run's stats, its first 200 ERROR messages and the rules version. Stats: ``store/upserted``,
+``store/inserted``, ``store/updated``, ``store/unchanged``, ``store/rejected``, ``store/spooled``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -24,16 +23,17 @@ from crawler.store import Store, StoreError, open_store
 logger = logging.getLogger(__name__)
 
 
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
+class ErrorCollector(logging.Handler):
+    """Keeps the first ``limit`` ERROR messages logged during a run, for its crawl-run record."""
+
+    def __init__(self, limit: int = 200) -> None:
+        super().__init__(logging.ERROR)
+        self.limit = limit
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.messages) < self.limit:
+            self.messages.append(f"{record.name}: {record.getMessage()}")
 
 
 class StorePipeline:
@@ -48,6 +48,8 @@ class StorePipeline:
         self.store: Store | None = None
         self.buffer: list[Listing] = []
         self.started_at = utcnow()
+        self.errors = ErrorCollector()
+        logging.getLogger().addHandler(self.errors)  # from the start: other pipelines report as they open
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -106,6 +108,7 @@ class StorePipeline:
 
     def close_spider(self) -> None:
         self.flush()
+        logging.getLogger().removeHandler(self.errors)
         if self.store is None:
             return
         stats = self.crawler.stats.get_stats()
@@ -113,8 +116,8 @@ class StorePipeline:
             "spider": self.spider_name,
             "started_at": self.started_at,
             "finished_at": utcnow(),
-            "stats": _json_safe(stats),
-            "errors": int(stats.get("log_count/ERROR", 0)),
+            "stats": stats,
+            "errors": self.errors.messages,
             "rules_version": stats.get("detect/rules_version"),
         }
         try:

@@ -45,6 +45,11 @@ def test_bad_input_is_located_and_the_crawl_goes_on(server: str, tmp_path: Path)
 
     with open_store(store_uri) as store:
         listings = {listing.listing_id: listing for listing in store.iter_listings()}
+        runs = store.recent_crawl_runs()
+    # the run is recorded, errors and all, for ops to see what went wrong
+    assert len(runs) == 1 and runs[0]["spider"] == "tiki"
+    assert any("malformed JSON" in error for error in runs[0]["errors"]), runs[0]["errors"]
+    assert any("typo.yaml:4:" in error for error in runs[0]["errors"]), runs[0]["errors"]
     titles = " ".join(listing.title.lower() for listing in listings.values())
     assert "iphone" not in titles  # that search page was unreadable: nothing invented
     milk = [listing for listing in listings.values() if "sữa" in listing.title.lower()]

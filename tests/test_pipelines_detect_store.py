@@ -103,6 +103,7 @@ def test_broken_rule_file_is_located_and_the_rest_still_flags(
     caplog.set_level(logging.ERROR)
     detect = DetectPipeline.from_crawler(crawler)
     assert crawler.stats.get_value("detect/rule_errors") >= 1
+    detect.open_spider()
     assert any("broken.yaml:" in record.getMessage() for record in caplog.records)
     vape = Listing(platform="shopee", listing_id="1", url="u", title="Pod vape thuốc lá điện tử chính hãng")
     assert [flag.kind for flag in detect.process_item(vape).flags] == ["banned"]
@@ -134,3 +135,18 @@ def test_store_outage_spools_listings_and_import_recovers_them(
     assert result.exit_code == 0, result.output
     with open_store(target) as recovered:
         assert recovered.count_listings() == 3
+
+
+def test_a_run_that_logged_errors_is_recorded_with_them(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    crawler = _crawler(tmp_path, uri)
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    logging.getLogger("spiders.tiki").error("%s: malformed JSON (%s)", "https://tiki.vn/api/v2/products?q=x", "cut")
+    store.process_item(_iphone("1", 29_000_000))
+    store.close_spider()
+    logging.getLogger("spiders.tiki").error("after the run: not this run's error")
+    with open_store(uri) as opened:
+        (run,) = opened.recent_crawl_runs()
+    assert run["errors"] == ["spiders.tiki: https://tiki.vn/api/v2/products?q=x: malformed JSON (cut)"]
+    assert run["stats"]["store/upserted"] == 1
