@@ -10,16 +10,17 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from crawler.store.uri import DEFAULT_URI, resolve_uri
+
 if TYPE_CHECKING:
     from crawler.store import Store
 
-DEFAULT_STORE_URI = "sqlite:///data/crawler.sqlite3"
 
 StoreOption = Annotated[
     str | None,
     typer.Option(
         "--store",
-        help="Store URI (sqlite:///path or mongodb://…). Default: $STORE_URI or " + DEFAULT_STORE_URI,
+        help="Store URI (sqlite:///path or mongodb://…). Default: $STORE_URI or " + DEFAULT_URI,
         show_default=False,
     ),
 ]
@@ -27,7 +28,7 @@ StoreOption = Annotated[
 
 def store_uri(uri: str | None) -> str:
     """The store URI to use: the option, else $STORE_URI, else the embedded default."""
-    return uri or os.environ.get("STORE_URI") or DEFAULT_STORE_URI
+    return resolve_uri(uri)
 
 
 def default_rules() -> Path:
