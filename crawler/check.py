@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.crawl_process import run_crawl
 from crawler.items import Listing
 from crawler.store import StoreError, open_store
 
-REPO = Path(__file__).resolve().parent.parent
 HOSTS = {"tiki.vn": "tiki", "shopee.vn": "shopee", "lazada.vn": "lazada", "sendo.vn": "sendo", "chotot.com": "chotot"}
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 PLATFORM_KEYS = ("tiki", "tiki_api", "shopee", "lazada", "sendo", "sendo_search", "sendo_detail", "chotot",
@@ -69,17 +68,14 @@ def spider_for_url(url: str) -> tuple[str, dict[str, str] | None]:
     return FALLBACK_SPIDER, None
 
 
-def crawl_command(url: str, spider: str, bases: dict[str, str] | None, store_uri: str, feed: Path,
-                  settings: dict[str, str] | None = None) -> list[str]:
-    """The ``scrapy crawl`` argument list for one tip-off (the URL is one argument, never parsed by a shell)."""
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"url={url}", "-a", "source=tip-off",
-               "-s", f"STORE_URI={store_uri}", "-s", "FEED_EXPORT_FIELDS=platform,listing_id",
-               "-o", f"{feed}:jsonlines"]
+def crawl_settings(
+    store_uri: str, bases: dict[str, str] | None, settings: dict[str, str] | None = None
+) -> dict[str, str]:
+    """The ``-s`` settings of one tip-off crawl: the store, the keys feed, the hosts of a mock URL."""
+    chosen = {"STORE_URI": store_uri, "FEED_EXPORT_FIELDS": "platform,listing_id"}
     if bases:
-        command += ["-s", f"PLATFORM_BASE_URLS={json.dumps(bases)}"]
-    for name, value in (settings or {}).items():
-        command += ["-s", f"{name}={value}"]
-    return command
+        chosen["PLATFORM_BASE_URLS"] = json.dumps(bases)
+    return chosen | (settings or {})
 
 
 def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
@@ -92,9 +88,14 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
     spider, bases = spider_for_url(url)
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         feed = Path(tmp) / "keys.jsonl"
-        command = crawl_command(url, spider, bases, store_uri, feed, settings)
         try:
-            done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False)
+            done = run_crawl(
+                spider,
+                {"url": url, "source": "tip-off"},
+                crawl_settings(store_uri, bases, settings),
+                extra=["-o", f"{feed}:jsonlines"],
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired as exc:
             raise CheckError(f"{url}: crawl did not finish within {timeout:.0f}s") from exc
         tail = "\n".join(done.stderr.splitlines()[-40:])

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from crawler.check import CheckError, check_url, crawl_command, spider_for_url
+from crawler.check import CheckError, check_url, crawl_settings, spider_for_url
 from crawler.cli import app
+from crawler.crawl_process import crawl_command
 from tests.spider_runs import expected
 
 
@@ -38,7 +39,7 @@ def test_mock_urls_point_every_host_at_the_mock() -> None:
 
 def test_the_url_is_one_argument_never_a_shell_line(tmp_path: Path) -> None:
     url = "https://tiki.vn/a-p1.html?x=$(rm -rf ~);echo"
-    command = crawl_command(url, "tiki", None, "sqlite:///x", tmp_path / "f.jsonl")
+    command = crawl_command("tiki", {"url": url, "source": "tip-off"}, crawl_settings("sqlite:///x", None))
     assert f"url={url}" in command and "-a" in command and "source=tip-off" in command
 
 

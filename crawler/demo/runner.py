@@ -14,10 +14,8 @@ Running it again updates the same listings (upserts keyed by platform and listin
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from crawler.crawl_process import run_crawl
 from crawler.demo.process import REPO_ROOT, MarketplaceProcess, MarketplaceStartError
 from crawler.items import KINDS, Listing
 from crawler.prices import format_vnd
@@ -83,25 +82,20 @@ def crawl(spider: str, base_url: str, *, store_uri: str, evidence_dir: Path, log
     log_path = log_dir / f"demo-{spider}.log"
     log_path.unlink(missing_ok=True)
     base_urls = {name: f"{base_url}/{name}" for name in DEMO_SPIDERS}
-    command = [
-        sys.executable, "-m", "scrapy", "crawl", spider,
-        "-a", "keywords=*",
-        "-s", f"PLATFORM_BASE_URLS={json.dumps(base_urls)}",
-        "-s", f"STORE_URI={store_uri}",
-        "-s", f"EVIDENCE_DIR={evidence_dir}",
-        "-s", f"RULES_DIR={REPO_ROOT / 'rules'}",
-        "-s", "AUTOTHROTTLE_ENABLED=0",
-        "-s", "DOWNLOAD_DELAY=0",
-        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-        "-s", "LOG_LEVEL=INFO",
-        "-s", f"LOG_FILE={log_path}",
-    ]  # fmt: skip
-    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings")
+    settings = {
+        "PLATFORM_BASE_URLS": json.dumps(base_urls),
+        "STORE_URI": store_uri,
+        "EVIDENCE_DIR": str(evidence_dir),
+        "RULES_DIR": str(REPO_ROOT / "rules"),
+        "AUTOTHROTTLE_ENABLED": "0",
+        "DOWNLOAD_DELAY": "0",
+        "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+        "LOG_LEVEL": "INFO",
+        "LOG_FILE": str(log_path),
+    }
     started = time.monotonic()
     try:
-        result = subprocess.run(
-            command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=CRAWL_TIMEOUT, check=False
-        )
+        result = run_crawl(spider, {"keywords": "*"}, settings, timeout=CRAWL_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
         raise DemoError(f"scrapy crawl {spider} took over {CRAWL_TIMEOUT:.0f}s; see {log_path}") from exc
     outcome = CrawlOutcome(spider, result.returncode, time.monotonic() - started, log_path, read_counts(log_path))
