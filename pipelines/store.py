@@ -2,10 +2,11 @@
 
 The store is chosen by ``STORE_URI`` (SQLite by default, MongoDB in production). Listings are
 buffered and written ``STORE_BATCH_SIZE`` at a time. When the store cannot be reached or a write
-fails, the batch is not lost: it is appended to ``data/spool/<spider>-<time>.jsonl`` and the log says
-how to load it later (``crawler store import FILE``). At the end of the run one ``crawl_runs`` record
-keeps the run's stats, its first 200 ERROR messages and the rules version. Stats: ``store/upserted``,
-``store/inserted``, ``store/updated``, ``store/unchanged``, ``store/rejected``, ``store/spooled``.
+fails, the batch is not lost: it is appended to ``SPOOL_DIR/<spider>-<time>.jsonl`` (default
+``data/spool``) and the log says how to load it later (``crawler store import FILE``). At the end of
+the run one ``crawl_runs`` record keeps the run's stats, its first 200 ERROR messages and the rules
+version. Stats: ``store/upserted``, ``store/inserted``, ``store/updated``, ``store/unchanged``,
+``store/rejected``, ``store/spooled``.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class StorePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        spool = Path(settings.get("EVIDENCE_DIR", "data/evidence")).parent / "spool"
+        spool = Path(settings.get("SPOOL_DIR", "data/spool"))
         return cls(crawler, settings.get("STORE_URI"), settings.getint("STORE_BATCH_SIZE", 500), spool)
 
     @property

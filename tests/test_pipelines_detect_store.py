@@ -39,6 +39,7 @@ def _crawler(tmp_path: Path, store_uri: str) -> Crawler:
             "STORE_URI": store_uri,
             "STORE_BATCH_SIZE": 2,
             "EVIDENCE_DIR": str(tmp_path / "evidence"),
+            "SPOOL_DIR": str(tmp_path / "spool"),
         }
     )
     crawler.stats.open_spider()
