@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from crawler.prices import PriceError, parse_vnd
+from crawler.prices import MAX_VND, PriceError, parse_vnd
 
 KINDS: tuple[str, ...] = ("banned", "counterfeit", "missing_origin", "price_anomaly")
 Kind = Literal["banned", "counterfeit", "missing_origin", "price_anomaly"]
@@ -36,18 +36,13 @@ class _Model(BaseModel):
 class Seller(_Model):
     """Who sells a listing, as the platform names them."""
 
-    platform_id: str | None = None
+    platform_id: str | None = Field(default=None, coerce_numbers_to_str=True)
     name: str | None = None
     url: str | None = None
     province: str | None = None
     official: bool = False
     phones: list[str] = Field(default_factory=list)
     """Phone numbers the seller published (E.164, ``+84…``), kept for seller-network analysis."""
-
-    @field_validator("platform_id", mode="before")
-    @classmethod
-    def _id_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
 
 
 class Match(_Model):
@@ -78,6 +73,11 @@ class PricePoint(_Model):
 
 
 class Review(_Model):
+    """An inspector's decision on a listing. Immutable: a new decision is a new Review (so that
+    every unreviewed listing can share the one default instance instead of building its own)."""
+
+    model_config = ConfigDict(frozen=True)
+
     status: ReviewStatus = "new"
     by: str | None = None
     at: datetime | None = None
@@ -109,13 +109,14 @@ class Capture(BaseModel):
 
 
 Price = Annotated[int | None, Field(ge=0)]
+_BLANK_IS_NONE = ("brand", "category", "origin", "description")
 
 
 class Listing(_Model):
     """A listing on one platform, keyed by (platform, listing_id). See DESIGN.md's data model."""
 
     platform: str = Field(min_length=1)
-    listing_id: str = Field(min_length=1)
+    listing_id: str = Field(min_length=1, coerce_numbers_to_str=True)
     url: str = Field(min_length=1)
     title: str = Field(min_length=1)
     description: str | None = None
@@ -136,34 +137,30 @@ class Listing(_Model):
     price_history: list[PricePoint] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     risk: float = 0.0
-    review: Review = Field(default_factory=Review)
+    review: Review = Review()
     evidence: Evidence | None = None
     capture: Capture | None = Field(default=None, exclude=True, repr=False)
-
-    @field_validator("listing_id", mode="before")
-    @classmethod
-    def _id_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
 
     @field_validator("price", "original_price", mode="before")
     @classmethod
     def _parse_price(cls, value: Any) -> Any:
-        if value is None or isinstance(value, bool):
+        if type(value) is int and 0 <= value <= MAX_VND:
+            return value  # what parse_vnd gives, without its checks' cost (most prices are ints)
+        if value is None:
             return value
         try:
-            return parse_vnd(value)
+            return parse_vnd(value)  # a JSON true/false is refused here, not read as 1/0 đồng
         except PriceError as exc:
             raise ValueError(str(exc)) from exc
 
-    @field_validator("brand", "category", "origin", "description", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: Any) -> Any:
-        if isinstance(value, str) and not value.strip():
-            return None
-        return value
-
     @model_validator(mode="after")
-    def _risk_from_flags(self) -> Listing:
+    def _tidy(self) -> Listing:
+        # Blank optional texts are absent (whitespace is already stripped), and the risk is at
+        # least the highest flag score: one Python call per listing instead of one per field.
+        fields = self.__dict__
+        for name in _BLANK_IS_NONE:
+            if fields[name] == "":
+                fields[name] = None
         if self.flags:
             self.risk = max(self.risk, max(flag.score for flag in self.flags))
         return self

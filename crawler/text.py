@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -79,9 +79,9 @@ def _ascii_fold(text: str) -> str:
     character when the tables are built), at a fifth of its cost on Vietnamese text.
     """
     text = text.replace("đ", "d").replace("Đ", "D")
-    return (
-        unicodedata.normalize("NFD", text).encode("ascii", "ignore").decode("ascii").lower().translate(_ASCII_SPACES)
-    )
+    folded = unicodedata.normalize("NFD", text).encode("ascii", "ignore").decode("ascii").lower()
+    # only control characters are not printable in ASCII: tabs, newlines… become spaces
+    return folded if folded.isprintable() else folded.translate(_ASCII_SPACES)
 
 
 _ASCII_SPACES = str.maketrans({chr(code): " " for code in range(128) if chr(code).isspace()})
@@ -158,6 +158,10 @@ _TEEN = re.compile(
 
 # --------------------------------------------------------------------------- result type
 
+Offsets = Sequence[int]
+"""For each normalised character, the index of the original one: a list, or a ``range`` when
+every character stayed where it was (most text; no list is built for it)."""
+
 @dataclass(frozen=True, slots=True)
 class NormalizedText:
     """Normalised text plus, for each of its characters, the index of the original character.
@@ -167,10 +171,14 @@ class NormalizedText:
     """
 
     text: str
-    offsets: list[int]
+    offsets: Offsets
     original: str = field(default="", repr=False)
     tokens: list[str] | None = field(default=None, repr=False, compare=False)
     """The words (letter/digit runs) of ``text`` when normalisation already found them."""
+    words: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    """The set of :attr:`tokens`, when normalisation built it."""
+    spaced: str | None = field(default=None, repr=False, compare=False)
+    """:attr:`tokens` joined by spaces, with a space before and after, when normalisation built it."""
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The ``[start, end)`` span of the original text that normalised ``[start, end)`` came from."""
@@ -215,13 +223,13 @@ def _fix_confusables(text: str) -> str:
     return _WORD_WITH_CONFUSABLE.sub(repl, text)
 
 
-def _char_fold(text: str) -> tuple[str, list[int]]:
+def _char_fold(text: str) -> tuple[str, Offsets]:
     """Per-character folding (lower case, no diacritics) with offsets."""
     if _ASCII_SAFE_MATCH(text) is not None:  # its fold has no character of the slow path
-        return _ascii_fold(text), list(range(len(text)))
+        return _ascii_fold(text), range(len(text))
     translated = text.translate(_TABLE)
     if not _SLOW.search(translated):
-        return translated, list(range(len(text)))
+        return translated, range(len(text))
     chars: list[str] = []
     offsets: list[int] = []
     slow_match = _SLOW.match
@@ -239,10 +247,10 @@ def _char_fold(text: str) -> tuple[str, list[int]]:
 
 def _rewrite(
     text: str,
-    offsets: list[int],
+    offsets: Offsets,
     matches: Iterable[re.Match[str]],
-    repl: Callable[[re.Match[str]], tuple[str, list[int]] | None],
-) -> tuple[str, list[int]]:
+    repl: Callable[[re.Match[str]], tuple[str, Offsets] | None],
+) -> tuple[str, Offsets]:
     """Replace matched spans; ``repl`` gives (new text, offsets) or None to keep the match."""
     out: list[str] = []
     out_offsets: list[int] = []
@@ -266,18 +274,18 @@ def _rewrite(
     return "".join(out), out_offsets
 
 
-def _spread(new: str, offsets: list[int], start: int, end: int) -> list[int]:
+def _spread(new: str, offsets: Offsets, start: int, end: int) -> list[int]:
     """Offsets for a replacement string: character j maps to original char start+j (clamped)."""
     last = end - 1
     return [offsets[min(start + j, last)] for j in range(len(new))]
 
 
-def _collapse_spaces(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+def _collapse_spaces(text: str, offsets: Offsets) -> tuple[str, Offsets]:
     if "  " not in text and not text.startswith(" ") and not text.endswith(" "):
         return text, offsets
     size = len(text)
 
-    def repl(match: re.Match[str]) -> tuple[str, list[int]]:
+    def repl(match: re.Match[str]) -> tuple[str, Offsets]:
         if match.start() == 0 or match.end() == size:
             return "", []
         return " ", [offsets[match.start()]]
@@ -285,8 +293,8 @@ def _collapse_spaces(text: str, offsets: list[int]) -> tuple[str, list[int]]:
     return _rewrite(text, offsets, _SPACES.finditer(text), repl)
 
 
-def _join_letters(text: str, offsets: list[int]) -> tuple[str, list[int]]:
-    def repl(match: re.Match[str]) -> tuple[str, list[int]] | None:
+def _join_letters(text: str, offsets: Offsets) -> tuple[str, Offsets]:
+    def repl(match: re.Match[str]) -> tuple[str, Offsets] | None:
         start, end = match.span()
         letters = [i for i in range(start, end) if text[i].isalpha() and not text[i].isdigit()]
         # letters split by spaces alone need three of them ("g u c c i"; not "size m l")
@@ -327,8 +335,8 @@ def _unleet_word(word: str) -> str | None:
     return "".join(chars) if changed else None
 
 
-def _unleet(text: str, offsets: list[int]) -> tuple[str, list[int]]:
-    def repl(match: re.Match[str]) -> tuple[str, list[int]] | None:
+def _unleet(text: str, offsets: Offsets) -> tuple[str, Offsets]:
+    def repl(match: re.Match[str]) -> tuple[str, Offsets] | None:
         word = match.group(0)
         if word.isalpha():
             return None
@@ -340,8 +348,8 @@ def _unleet(text: str, offsets: list[int]) -> tuple[str, list[int]]:
     return _rewrite(text, offsets, _ALNUM_WORD.finditer(text), repl)
 
 
-def _teencode(text: str, offsets: list[int]) -> tuple[str, list[int]]:
-    def repl(match: re.Match[str]) -> tuple[str, list[int]]:
+def _teencode(text: str, offsets: Offsets) -> tuple[str, Offsets]:
+    def repl(match: re.Match[str]) -> tuple[str, Offsets]:
         new = _TEENCODE[match.group(0)]
         return new, _spread(new, offsets, match.start(), match.end())
 
@@ -394,16 +402,17 @@ _CACHE_MAX_LEN = 160
 _TOKENS = re.compile(r"[^\W_]+")
 _TEEN_WORDS = frozenset(_TEENCODE)
 _ASCII_NON_WORD = str.maketrans({chr(code): " " for code in range(128) if not chr(code).isalnum()})
-# on the words of ASCII text joined by single spaces, with a space before and after:
-_ASCII_SINGLE = re.compile(r" [A-Za-z] ")
-"""A one-letter word."""
-_ASCII_MIXED = re.compile(r" (?=[A-Za-z0-9]*[0-9])(?:[0-9]*[A-Za-z]){3}")
-"""A word of digits and at least three letters."""
+_ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+"""One-letter words (looked for in the set of an ASCII text's words)."""
+_ASCII_MIXED = re.compile(r" (?=[A-Za-z]*+[0-9])(?:[0-9]*+[A-Za-z]){3}")
+"""A word of digits and at least three letters, in ASCII words joined by single spaces with a space
+before and after (possessive: a word is only letters and digits, so nothing needs backtracking;
+2.5× faster than the same test with greedy repeats)."""
 
 
 def _normalize(text: str) -> NormalizedText:
     if _ASCII_SAFE_MATCH(text) is not None:  # Latin/Vietnamese letters only: no look-alikes either
-        folded, offsets = _ascii_fold(text), list(range(len(text)))
+        folded, offsets = _ascii_fold(text), range(len(text))
     else:
         folded, offsets = _char_fold(_fix_confusables(text))
     folded, offsets = _collapse_spaces(folded, offsets)
@@ -413,12 +422,14 @@ def _normalize(text: str) -> NormalizedText:
     if folded.isascii():
         # the same tests as below, by regexes (ASCII words are runs of [A-Za-z0-9])
         tokens = folded.translate(_ASCII_NON_WORD).split()
-        joined = " " + " ".join(tokens) + " "
-        single = _ASCII_SINGLE.search(joined) is not None
-        mixed = _ASCII_MIXED.search(joined) is not None
-        teen = not _TEEN_WORDS.isdisjoint(tokens)
+        words = frozenset(tokens)
+        spaced = " " + " ".join(tokens) + " "
+        single = not words.isdisjoint(_ASCII_LETTERS)
+        mixed = _ASCII_MIXED.search(spaced) is not None
+        teen = not words.isdisjoint(_TEEN_WORDS)
     else:
         tokens = _TOKENS.findall(folded)
+        words = spaced = None
         single = mixed = False
         for token in tokens:
             if len(token) == 1:
@@ -443,7 +454,9 @@ def _normalize(text: str) -> NormalizedText:
         folded, offsets = _teencode(folded, offsets)
         if folded is not before:
             tokens = None
-    return NormalizedText(folded, offsets, text, tokens)
+    if tokens is None:
+        return NormalizedText(folded, offsets, text)
+    return NormalizedText(folded, offsets, text, tokens, words, spaced)
 
 
 # --- phone numbers -------------------------------------------------------------------------------

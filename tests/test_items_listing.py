@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from crawler.items import Flag, Listing, split_key
+from crawler.prices import PriceError, parse_vnd
 
 
 def _listing(**fields: object) -> Listing:
@@ -62,3 +63,28 @@ def test_split_key() -> None:
     assert split_key("shopee:123:456") == ("shopee", "123:456")
     with pytest.raises(ValueError, match="platform:listing_id"):
         split_key("123")
+
+
+@pytest.mark.parametrize("price", [0, 1, 250_000, 1_000_000_000_000, -5, 1_000_000_000_001, 3.0, "250k", True])
+def test_integer_prices_take_a_short_path_with_the_same_result(price: object) -> None:
+    """Integers in range skip ``parse_vnd``; everything else still goes through it, same messages."""
+    try:
+        expected: object = parse_vnd(price)
+    except PriceError as exc:
+        expected = str(exc)
+    try:
+        got: object = _listing(price=price).price
+    except ValidationError as exc:
+        got = exc.errors()[0]["msg"].removeprefix("Value error, ")
+    assert got == expected  # a bool is refused like parse_vnd refuses it (it was read as 1 đồng)
+
+
+@pytest.mark.parametrize("field", ["description", "brand", "category", "origin"])
+def test_blank_optional_text_is_none_and_json_ids_become_text(field: str) -> None:
+    listing = Listing.model_validate_json(
+        '{"platform": "tiki", "listing_id": 42, "url": "u", "title": "t", "seller": {"platform_id": 9}, '
+        f'"{field}": " \\t "}}'
+    )
+    assert getattr(listing, field) is None
+    assert listing.listing_id == "42" and listing.seller.platform_id == "9"
+    assert _listing(**{field: " x "}).model_dump()[field] == "x"

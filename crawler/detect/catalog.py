@@ -60,7 +60,12 @@ class CatalogIndex:
             if n_words in self._fuzzy and len(alias.replace(" ", "")) >= FUZZY_MIN_ALIAS:
                 self._fuzzy[n_words].append(alias)
         self._fuzzy_cache: dict[str, str | None] = {}
-        self._fuzzy_by_size: dict[tuple[int, int], list[str]] = {}
+        self._fuzzy_by_size: dict[tuple[int, int, int], list[str]] = {}
+        # per alias size, a table deleting the characters its aliases use (what is left is foreign)
+        self._fuzzy_alphabet = {
+            n_words: str.maketrans("", "", "".join(sorted(set("".join(aliases)))))
+            for n_words, aliases in self._fuzzy.items()
+        }
         self._fuzzy_text_cache: dict[str, list[tuple[Brand, int, int, float]]] = {}
         self._product_cache: dict[str, ProductHit | None] = {}
         self._brands_cache: dict[tuple[tuple[str, ...], tuple[str, ...]], list[BrandHit]] = {}
@@ -93,7 +98,10 @@ class CatalogIndex:
         key = f"{n_words}|{query}"
         if key in self._fuzzy_cache:
             return self._fuzzy_cache[key]
-        choices = self._fuzzy_choices(n_words, len(query))
+        # characters no alias of this size holds (the digits of "sp0001234") can be in no common
+        # subsequence: only the others can count towards the score
+        usable = len(query) - len(query.translate(self._fuzzy_alphabet[n_words]))
+        choices = self._fuzzy_choices(n_words, len(query), usable)
         found = None
         if choices:
             best = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
@@ -118,16 +126,18 @@ class CatalogIndex:
             self._fuzzy_text_cache[normalized] = cached
         return [(brand, Hit(name, start, end), similarity) for brand, start, end, similarity in cached]
 
-    def _fuzzy_choices(self, n_words: int, size: int) -> list[str]:
-        """The aliases of ``n_words`` words (in catalog order) that a query of ``size`` characters
-        can reach the cutoff against: ratio = 200·LCS / (len a + len b) ≤ 200·min / (len a + len b).
+    def _fuzzy_choices(self, n_words: int, size: int, usable: int | None = None) -> list[str]:
+        """The aliases of ``n_words`` words (in catalog order) that a query of ``size`` characters,
+        ``usable`` of which occur in some such alias, can reach the cutoff against:
+        ratio = 200·LCS / (len a + len b) ≤ 200·min(usable, len b) / (len a + len b).
         Leaving out the others changes no result (they cannot reach the cutoff), only the time."""
-        key = (n_words, size)
+        usable = size if usable is None else usable
+        key = (n_words, size, usable)
         choices = self._fuzzy_by_size.get(key)
         if choices is None:
             choices = [
                 alias for alias in self._fuzzy[n_words]
-                if 200.0 * min(size, len(alias)) / (size + len(alias)) >= FUZZY_CUTOFF - 0.5
+                if 200.0 * min(usable, len(alias)) / (size + len(alias)) >= FUZZY_CUTOFF - 0.5
             ]
             self._fuzzy_by_size[key] = choices
         return choices

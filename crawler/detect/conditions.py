@@ -5,10 +5,12 @@ normalised spans; :class:`ListingText` turns them back into spans of the origina
 
 Speed: each field of a listing is normalised once (:class:`ListingText` caches it) together with
 the set of its words; a phrase set runs its regex only when one of its anchors (a phrase's word,
-or a pair of adjacent words) is among them, so most rules cost one set intersection per listing.
-Word pairs are only built for words that start some pair anchor. A phrase set's hits depend on
-the field's text alone, so they are also cached per text for short fields (titles, categories,
-sellers repeat across listings); descriptions are done per listing.
+or a pair of adjacent words) is in the field. The anchors a field holds are found once per field,
+against every anchor ever looked for in that field (:meth:`ListingText.present`), so each phrase
+set then costs one set test; a word pair is only looked for when both its words are there. A
+phrase set's hits depend on the field's text alone, so they are also cached per text for short
+fields (titles, categories, sellers repeat across listings); descriptions are done per listing.
+Conditions with no anchor words (regexes) get a gate instead (:mod:`crawler.detect.gates`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, pairwise
+from itertools import pairwise
 
+from crawler.detect.gates import AllGate, AnchorGate, AnyGate, Gate, LiteralGate, required_literals
 from crawler.items import TEXT_FIELDS, Listing, Match
 from crawler.text import NormalizedText, fold, normalize
 
@@ -112,13 +115,26 @@ def _pair(first: str, second: str) -> str:
     return f"{first} {second}"
 
 
+_COMMON_WORDS = frozenset({
+    "thiet", "bi", "trung", "quoc", "viet", "nam", "nhat", "ban", "han", "hang", "san", "pham", "chinh", "cho",
+    "cua", "va", "voi", "loai", "co", "khong", "the", "mot", "cac", "nhung", "duoc", "dien",
+})
+"""Folded words found in a large share of Vietnamese listings ("thiết bị", "Trung Quốc", "sản
+phẩm"…): a pre-filter anchor made of them would let its rule through on most listings."""
+
+
 def _anchor(words: list[str]) -> str:
-    """The pre-filter key of a phrase: its one word, or the pair of adjacent words holding its
-    longest word (a matching text has all the phrase's words, adjacent, as its own words)."""
+    """The pre-filter key of a phrase: its one word, or a pair of its adjacent words (a matching
+    text has all the phrase's words, adjacent, as its own words, so any pair is right; the pair
+    with the most letters outside :data:`_COMMON_WORDS` is the rarest, so it is chosen: "pháo trung
+    quốc" is anchored on "phao trung", "thiết bị nghe lén" on "nghe len")."""
     if len(words) == 1:
         return words[0]
-    longest = max(range(len(words)), key=lambda i: len(words[i]))
-    start = min(longest, len(words) - 2)
+
+    def rarity(start: int) -> int:
+        return sum(len(w) for w in words[start:start + 2] if w not in _COMMON_WORDS)
+
+    start = max(range(len(words) - 1), key=rarity)
     return _pair(words[start], words[start + 1])
 
 
@@ -132,23 +148,66 @@ SHORT_TEXT = 160
 _SHARED_LIMIT = 20_000
 
 
+class _Universe:
+    """Every anchor looked for in one field (of every :class:`Anchors` asked about that field).
+
+    A field's anchors are found once against it (:meth:`ListingText.present`), and each phrase
+    set or rule then only intersects its own anchors with that small set: one pass per field
+    instead of one per phrase set. One universe per field: the catalog's brand and product
+    aliases are only looked for in titles, and descriptions need not pay for them.
+    """
+
+    __slots__ = ("firsts", "pairs", "seconds", "single", "version")
+
+    def __init__(self) -> None:
+        self.single: frozenset[str] = frozenset()
+        self.pairs: frozenset[str] = frozenset()
+        self.firsts: frozenset[str] = frozenset()
+        """The first words of the pair anchors."""
+        self.seconds: dict[str, frozenset[str]] = {}
+        """For each first word of a pair anchor, the words that follow it in some pair anchor."""
+        self.version = 0
+        """Grows with every change: results computed against an older universe are stale."""
+
+    def add(self, anchors: frozenset[str]) -> None:
+        """Take in the anchors of a new :class:`Anchors`."""
+        new = anchors - self.single - self.pairs
+        if not new:
+            return
+        pairs = frozenset(a for a in new if " " in a)
+        self.single |= new - pairs
+        self.pairs |= pairs
+        for pair in pairs:
+            first, second = pair.split(" ", 1)
+            self.seconds[first] = self.seconds.get(first, frozenset()) | {second}
+        self.firsts = frozenset(self.seconds)
+        self.version += 1
+
+
+_UNIVERSES: dict[str, _Universe] = {}
+
+
 class Anchors:
-    """A set of pre-filter anchors (words, and pairs of adjacent words "a b") split for fast checks."""
+    """A set of pre-filter anchors: words, and pairs of adjacent words ("a b")."""
 
-    __slots__ = ("all", "by_text", "firsts", "pairs", "single")
-
-    every_first: frozenset[str] = frozenset()
-    """The first words of the pair anchors of every :class:`Anchors` built so far."""
+    __slots__ = ("all", "by_text", "fields")
 
     def __init__(self, anchors: Iterable[str]) -> None:
         self.by_text: dict[str, frozenset[str]] = {}
         """The anchors in a short field text (its words do not depend on the field)."""
         self.all = frozenset(anchors)
-        self.single = frozenset(a for a in self.all if " " not in a)
-        self.pairs = frozenset(a for a in self.all if " " in a)
-        self.firsts = frozenset(a.split(" ", 1)[0] for a in self.pairs)
-        if not self.firsts <= Anchors.every_first:
-            Anchors.every_first = Anchors.every_first | self.firsts
+        self.fields: set[str] = set()
+        """The fields whose universe holds these anchors."""
+
+    def universe(self, name: str) -> _Universe:
+        """The anchor universe of a field, these anchors added to it on first use."""
+        universe = _UNIVERSES.get(name)
+        if universe is None:
+            universe = _UNIVERSES[name] = _Universe()
+        if name not in self.fields:
+            universe.add(self.all)
+            self.fields.add(name)
+        return universe
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,15 +226,25 @@ class Hit:
 class ListingText:
     """A listing's field texts, normalised lazily and once each."""
 
-    __slots__ = ("_all_words", "_folded", "_hits", "_norm", "_pairs", "_raw", "_tokens", "_words", "listing", "memo")
+    __slots__ = (
+        "_all_words", "_folded", "_hits", "_norm", "_present", "_raw", "_tokens", "_words", "listing", "memo",
+    )
 
     def __init__(self, listing: Listing) -> None:
         self.listing = listing
-        self._raw: dict[str, str] = {}
+        self._raw: dict[str, str] = {
+            "title": listing.title,
+            "description": listing.description or "",
+            "brand": listing.brand or "",
+            "category": listing.category or "",
+            "origin": listing.origin or "",
+            "seller": listing.seller.name or "",
+        }
+        """The text of each matchable field (``Listing.field_text``, read once)."""
         self._norm: dict[str, NormalizedText] = {}
         self._words: dict[str, frozenset[str]] = {}
         self._tokens: dict[str, frozenset[str]] = {}
-        self._pairs: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._present: dict[str, tuple[int, frozenset[str]]] = {}
         self._folded: dict[str, str] = {}
         self._hits: dict[tuple[int, str], list[Hit]] = {}
         self._all_words: frozenset[str] | None = None
@@ -185,10 +254,7 @@ class ListingText:
     def raw(self, name: str) -> str:
         """The original text of a field ('' when absent; ``seller`` is the seller's name)."""
         cached = self._raw.get(name)
-        if cached is None:
-            cached = self.listing.field_text(name)
-            self._raw[name] = cached
-        return cached
+        return cached if cached is not None else self.listing.field_text(name)
 
     def norm(self, name: str) -> NormalizedText:
         """The normalised text of a field."""
@@ -215,35 +281,41 @@ class ListingText:
         """The words (letter/digit runs) of a field's normalised text."""
         cached = self._tokens.get(name)
         if cached is None:
-            cached = frozenset(self._token_list(name))
+            normalized = self.norm(name)
+            cached = normalized.words if normalized.words is not None else frozenset(self._token_list(name))
             self._tokens[name] = cached
         return cached
 
-    def pairs(self, name: str) -> frozenset[str]:
-        """The pairs of adjacent words ("a b") of a field's normalised text that can be anchors:
-        those whose first word starts a pair anchor of some :class:`Anchors` (building every
-        pair of a long description costs more than all the checks together)."""
-        firsts = Anchors.every_first
-        cached = self._pairs.get(name)
-        if cached is None or cached[0] is not firsts:
-            tokens = self._token_list(name)
-            pairs = frozenset(map(" ".join, compress(pairwise(tokens), map(firsts.__contains__, tokens))))
-            cached = (firsts, pairs)
-            self._pairs[name] = cached
+    def present(self, anchors: Anchors, name: str) -> frozenset[str]:
+        """Every anchor of the field's universe (the anchors ever looked for in it, ``anchors``
+        included) that the field's words or word pairs hold.
+
+        Equal to ``universe.all & self.words(name)``; but only the pair anchors whose two words
+        are both in the text are looked for, as " first second " in the text's words joined by
+        spaces (building every word pair of a description costs more than everything else).
+        """
+        universe = anchors.universe(name)
+        cached = self._present.get(name)
+        if cached is None or cached[0] != universe.version:
+            tokens = self.tokens(name)
+            found = set(universe.single.intersection(tokens))
+            seconds = universe.seconds
+            spaced = ""
+            for first in universe.firsts.intersection(tokens):
+                for second in seconds[first].intersection(tokens):
+                    if not spaced:
+                        spaced = self.norm(name).spaced or " " + " ".join(self._token_list(name)) + " "
+                    pair = f"{first} {second}"
+                    if f" {pair} " in spaced:
+                        found.add(pair)
+            cached = (universe.version, frozenset(found))
+            self._present[name] = cached
         return cached[1]
 
     def has_anchor(self, anchors: Anchors, name: str) -> bool:
-        """Whether a field's words or word pairs hold one of ``anchors``.
-
-        The same as ``not anchors.all.isdisjoint(self.words(name))``, but the word pairs are only
-        built when a word that starts a pair anchor is there.
-        """
-        tokens = self.tokens(name)
-        if not anchors.single.isdisjoint(tokens):
-            return True
-        if anchors.pairs and not anchors.firsts.isdisjoint(tokens):
-            return not anchors.pairs.isdisjoint(self.pairs(name))
-        return False
+        """Whether a field's words or word pairs hold one of ``anchors``
+        (``not anchors.all.isdisjoint(self.words(name))``, computed once per field)."""
+        return not anchors.all.isdisjoint(self.present(anchors, name))
 
     @staticmethod
     def _token_pattern() -> re.Pattern[str]:
@@ -265,8 +337,7 @@ class ListingText:
         (``anchors.all & self.all_words()``, without building word pairs needlessly)."""
         found: set[str] = set()
         cache = anchors.by_text
-        for name in TEXT_FIELDS:
-            raw = self.raw(name)
+        for name, raw in self._raw.items():
             if not raw:
                 continue
             if len(raw) <= SHORT_TEXT:
@@ -282,11 +353,16 @@ class ListingText:
         return found
 
     def _field_anchors(self, anchors: Anchors, name: str) -> frozenset[str]:
-        tokens = self.tokens(name)
-        present = anchors.single.intersection(tokens)
-        if anchors.pairs and not anchors.firsts.isdisjoint(tokens):
-            present |= anchors.pairs.intersection(self.pairs(name))
-        return present
+        return anchors.all.intersection(self.present(anchors, name))
+
+    def joined(self, names: tuple[str, ...]) -> str:
+        """The normalised texts of some fields joined by newlines (cached per listing)."""
+        key = ("joined", names)
+        cached = self.memo.get(key)
+        if cached is None:
+            cached = "\n".join(self.norm(name).text for name in names)
+            self.memo[key] = cached
+        return cached  # type: ignore[return-value]
 
     def has_marks(self, name: str) -> bool:
         """Whether a field has any diacritics at all (else it is written without them)."""
@@ -448,6 +524,15 @@ class Condition:
         """
         return None
 
+    def gate(self) -> Gate | None:
+        """A cheap test that is false only when the condition cannot be true (None: no such test).
+
+        Used for rules without :meth:`anchors`, e.g. ``any`` of a regex and phrases: the regex's
+        required literals or the phrases' anchors.
+        """
+        anchors = self.anchors()
+        return AnchorGate(anchors) if anchors is not None else None
+
 
 class PhraseCondition(Condition):
     """True when one of the phrases occurs (outside exception phrases) in the fields.
@@ -481,6 +566,16 @@ class RegexCondition(Condition):
         self.patterns = patterns
         self.fields = fields
         self.line = line
+
+    def gate(self) -> Gate | None:
+        """Open when the literals one of the patterns requires are in the fields' text."""
+        gates: list[Gate] = []
+        for pattern in self.patterns:
+            clauses = required_literals(pattern)
+            if not clauses:
+                return None  # this pattern may match any text
+            gates.append(LiteralGate(clauses, self.fields))
+        return AnyGate(gates) if len(gates) > 1 else gates[0] if gates else None
 
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         hits: list[Hit] = []
@@ -518,6 +613,15 @@ class AnyOf(Condition):
             found |= words
         return frozenset(found)
 
+    def gate(self) -> Gate | None:
+        anchors = self.anchors()
+        if anchors is not None:
+            return AnchorGate(anchors)
+        gates = [child.gate() for child in self.children]
+        if any(g is None for g in gates):
+            return None
+        return AnyGate([g for g in gates if g is not None])
+
 
 class AllOf(Condition):
     """True when every child is true; hits of all children."""
@@ -538,6 +642,12 @@ class AllOf(Condition):
     def anchors(self) -> frozenset[str] | None:
         options = [words for child in self.children if (words := child.anchors()) is not None]
         return min(options, key=len) if options else None
+
+    def gate(self) -> Gate | None:
+        gates = [g for child in self.children if (g := child.gate()) is not None]
+        if not gates:
+            return None
+        return gates[0] if len(gates) == 1 else AllGate(gates)
 
 
 class Not(Condition):

@@ -13,10 +13,12 @@ Every flag quotes the original text (``Match.text``) with offsets into the origi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crawler.detect.catalog import BrandHit, CatalogIndex, ProductHit
 from crawler.detect.conditions import Anchors, Hit, ListingText, MatchContext
+from crawler.detect.gates import Gate
 from crawler.detect.model import Rule, RuleSet
 from crawler.detect.peers import TITLE_PREFIX, PeerStats, PeerSummary, usable_price
 from crawler.items import Flag, Listing, Match
@@ -61,9 +63,26 @@ class _Scored:
     brand: BrandHit
     score: float
     parts: dict[str, float]
-    details: dict[str, str]
     hits: list[Hit]
     vetoed: bool
+    phrase_hits: list[Hit]
+    floor: int | None
+
+    def details(self, text: ListingText) -> dict[str, str]:
+        """Each present signal in words (built only for a flag or an explanation)."""
+        brand_hit = self.brand
+        how = "chính xác" if brand_hit.similarity >= 1.0 else f"gần đúng {brand_hit.similarity:.0%}"
+        details = {"brand": f"{brand_hit.brand.name} ({how})"}
+        if self.phrase_hits:
+            details["phrase"] = ", ".join(dict.fromkeys(text.to_match(h).text for h in self.phrase_hits))
+        price = text.listing.price
+        if price is not None and self.floor is not None and price < self.floor:
+            details["price_floor"] = f"{format_vnd(price)} < sàn {format_vnd(self.floor)}"
+        if brand_hit.evasive:
+            details["evasion"] = ", ".join(text.to_match(h).text for h in brand_hit.hits)
+        if not self.vetoed:
+            details["unofficial_seller"] = text.listing.seller.name or "(không rõ người bán)"
+        return details
 
 
 class Detector:
@@ -77,17 +96,25 @@ class Detector:
             if r.match is not None
         ]
         # Pre-filter: a condition rule whose match needs one of some words (its anchors) is only
-        # evaluated on listings that have one of them; the others are always evaluated.
+        # evaluated on listings that have one of them; one without anchors but with a gate (e.g.
+        # a regex's required literals) only when its gate is open; the others always.
         self._always: list[int] = []
+        self._gated: list[tuple[int, Gate]] = []
         self._by_anchor: dict[str, list[int]] = {}
+        gate_words: set[str] = set()
         for position, rule in enumerate(self._condition_rules):
             anchors = rule.match.anchors() if rule.match is not None else None
-            if anchors is None:
-                self._always.append(position)
-            else:
+            if anchors is not None:
                 for word in anchors:
                     self._by_anchor.setdefault(word, []).append(position)
-        self._anchor_words = frozenset(self._by_anchor)
+                continue
+            gate = rule.match.gate() if rule.match is not None else None
+            if gate is None:
+                self._always.append(position)
+            else:
+                self._gated.append((position, gate))
+                gate_words |= gate.anchor_words()
+        self._anchor_words = frozenset(self._by_anchor) | gate_words
         self._anchors = Anchors(self._anchor_words)
         self._scored_rules = [r for r in ruleset.rules_of("counterfeit") if r.scoring is not None]
         self._price_rules = [r for r in ruleset.rules_of("price_anomaly") if r.price is not None]
@@ -151,12 +178,13 @@ class Detector:
                                              0.0, "không thấy nhãn hiệu nào của danh mục"))
                 continue
             total = sum(scored.parts.values()) or 1.0
+            details = scored.details(text)
             for signal in ("brand", "phrase", "price_floor", "evasion", "unofficial_seller"):
                 weight = rule.scoring.weights.get(signal, 0.0)
                 part = scored.parts.get(signal, 0.0)
                 out.append(SignalExplanation(
                     rule.id, rule.kind, signal, part > 0, weight, part / total,
-                    scored.details.get(signal, "—"),
+                    details.get(signal, "—"),
                     self._matches(text, scored.brand.hits) if signal == "brand" else []))
             verdict = "người bán chính hãng: bỏ qua" if scored.vetoed else (
                 f"điểm {scored.score:.2f} / ngưỡng {rule.scoring.threshold:.2f}")
@@ -173,12 +201,16 @@ class Detector:
     def _candidate_rules(self, text: ListingText) -> list[Rule]:
         """The condition rules that can match this listing (in file order), by the pre-filter."""
         present = text.anchors_in(self._anchors)
-        if not present:
-            return [self._condition_rules[i] for i in self._always]
+        rules = self._condition_rules
+        opened = [i for i, gate in self._gated if gate.open(text, present, rules[i].fields)]
+        if not present and not opened:
+            return [rules[i] for i in self._always]
         chosen = set(self._always)
+        chosen.update(opened)
+        by_anchor = self._by_anchor
         for word in present:
-            chosen.update(self._by_anchor[word])
-        return [self._condition_rules[i] for i in sorted(chosen)]
+            chosen.update(by_anchor.get(word, ()))
+        return [rules[i] for i in sorted(chosen)]
 
     def _in_scope(self, rule: Rule, text: ListingText) -> bool:
         return rule.categories is None or bool(rule.categories.finditer(text, "category"))
@@ -201,14 +233,14 @@ class Detector:
         scoring = rule.scoring
         if scoring is None or not self._in_scope(rule, text):
             return None
-        if rule.exceptions is not None and rule.exceptions.find(text, rule.fields):
+        brand_hits = self.index.brands_in(text)  # cached per title: the cheap reason to stop
+        if not brand_hits or (rule.exceptions is not None and rule.exceptions.find(text, rule.fields)):
             return None
         best: _Scored | None = None
-        for brand_hit in self.index.brands_in(text):
-            weights = scoring.weights
+        weights = scoring.weights
+        price = text.listing.price
+        for brand_hit in brand_hits:
             parts: dict[str, float] = {"brand": weights.get("brand", 0.0) * brand_hit.similarity}
-            how = "chính xác" if brand_hit.similarity >= 1.0 else f"gần đúng {brand_hit.similarity:.0%}"
-            details = {"brand": f"{brand_hit.brand.name} ({how})"}
             hits = list(brand_hit.hits)
             phrase_hits = [
                 hit for phrases, tiers in scoring.phrases
@@ -217,22 +249,17 @@ class Detector:
             ]
             if phrase_hits:
                 parts["phrase"] = weights.get("phrase", 0.0)
-                details["phrase"] = ", ".join(dict.fromkeys(text.to_match(h).text for h in phrase_hits))
                 hits.extend(phrase_hits)
-            price = text.listing.price
             floor = self.index.floor_for(text, brand_hit.brand, product)
             if price is not None and floor is not None and price < floor:
                 parts["price_floor"] = weights.get("price_floor", 0.0)
-                details["price_floor"] = f"{format_vnd(price)} < sàn {format_vnd(floor)}"
             if brand_hit.evasive:
                 parts["evasion"] = weights.get("evasion", 0.0)
-                details["evasion"] = ", ".join(text.to_match(h).text for h in brand_hit.hits)
             official = self.index.is_official(text, brand_hit.brand)
             if not official:
                 parts["unofficial_seller"] = weights.get("unofficial_seller", 0.0)
-                details["unofficial_seller"] = text.listing.seller.name or "(không rõ người bán)"
             parts = {k: v for k, v in parts.items() if v > 0}
-            scored = _Scored(brand_hit, min(1.0, sum(parts.values())), parts, details, hits, official)
+            scored = _Scored(brand_hit, min(1.0, sum(parts.values())), parts, hits, official, phrase_hits, floor)
             if best is None or (not scored.vetoed and (best.vetoed or scored.score > best.score)):
                 best = scored
         return best
@@ -243,7 +270,7 @@ class Detector:
             f"{SIGNAL_LABELS[name]} {part / total:.0%}" for name, part in
             sorted(scored.parts.items(), key=lambda kv: -kv[1])
         )
-        extra = f"; {scored.details['price_floor']}" if "price_floor" in scored.parts else ""
+        extra = f"; {scored.details(text)['price_floor']}" if "price_floor" in scored.parts else ""
         message = f"{rule.message}: {scored.brand.brand.name} (tín hiệu: {shares}{extra})"
         score = rule.score if rule.score is not None else round(scored.score, 3)
         return self._flag(rule, score, message, self._matches(text, scored.hits))
@@ -262,16 +289,19 @@ class Detector:
             return []
         if key.startswith(TITLE_PREFIX) and (summary.mad or 0) > CLUSTER_MAX_SPREAD * summary.median:
             return []  # a cluster of similar titles with spread-out prices is not one product
-        if product is not None:
-            group = f"tin cùng sản phẩm \u201c{product.product.name or product.product.key}\u201d"
-        else:
-            group = f"tin tương tự \u201c{peers.name_of(key)}\u201d"
         flags: list[Flag] = []
         for rule in self._price_rules:
-            flag = self._price_flag(rule, text, summary, group, product)
+            flag = self._price_flag(rule, text, summary, product, lambda: self._group_name(peers, key, product))
             if flag is not None:
                 flags.append(flag)
         return flags
+
+    @staticmethod
+    def _group_name(peers: PeerStats, key: str, product: ProductHit | None) -> str:
+        """How a price flag names the listing's peer group."""
+        if product is not None:
+            return f"tin cùng sản phẩm \u201c{product.product.name or product.product.key}\u201d"
+        return f"tin tương tự \u201c{peers.name_of(key)}\u201d"
 
     @staticmethod
     def _price_evidence(text: ListingText, product: ProductHit | None) -> list[Match]:
@@ -281,15 +311,13 @@ class Detector:
         title = text.norm("title")
         return [text.to_match(Hit("title", 0, len(title.text)))] if title.text else []
 
-    def _price_flag(self, rule: Rule, text: ListingText, summary: PeerSummary, group: str,
-                    product: ProductHit | None) -> Flag | None:
+    def _price_flag(self, rule: Rule, text: ListingText, summary: PeerSummary, product: ProductHit | None,
+                    group_name: Callable[[], str]) -> Flag | None:
         config = rule.price
         price = text.listing.price
         if config is None or price is None or summary.median is None or summary.median <= 0:
             return None
-        if summary.count < config.min_peers or not self._in_scope(rule, text):
-            return None
-        if rule.exceptions is not None and rule.exceptions.find(text, rule.fields):
+        if summary.count < config.min_peers:
             return None
         ratio = price / summary.median
         z = _MAD_SCALE * (price - summary.median) / summary.mad if summary.mad else None
@@ -305,12 +333,15 @@ class Detector:
             if not (by_ratio or by_z):
                 return None
             strength = min(1.0, (ratio / config.ratio - 1) / 3) if by_ratio else 0.0
+        # the scope and exception phrases last: the price test above rules out nearly every listing
+        if not self._in_scope(rule, text) or (rule.exceptions is not None and rule.exceptions.find(text, rule.fields)):
+            return None
         score = rule.score if rule.score is not None else round(min(0.95, 0.5 + 0.45 * strength), 3)
         z_text = f", z = {z:.1f}" if z is not None else ""
         mad_text = f", MAD {format_vnd(round(summary.mad))}" if summary.mad else ""
         message = (
             f"{rule.message}: giá {format_vnd(price)} = {ratio:.0%} trung vị {format_vnd(round(summary.median))}"
-            f"{mad_text} của {summary.count} {group}{z_text}"
+            f"{mad_text} của {summary.count} {group_name()}{z_text}"
         )
         return self._flag(rule, score, message, self._price_evidence(text, product))
 

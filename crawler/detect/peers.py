@@ -66,11 +66,23 @@ def usable_price(listing: Listing) -> bool:
 
 def title_signature(text: ListingText) -> str | None:
     """The significant words of a title (at most :data:`CLUSTER_WORDS`), None when too few."""
-    words = [w for w in _WORD.findall(text.norm("title").text) if w not in _NOISE]
+    normalized = text.norm("title").text
+    if normalized in _SIGNATURES:
+        return _SIGNATURES[normalized]
+    words = [w for w in _WORD.findall(normalized) if w not in _NOISE]
     words = words[:CLUSTER_WORDS]
-    if len(words) < 3:
-        return None
-    return " ".join(words)
+    signature = " ".join(words) if len(words) >= 3 else None
+    if len(_SIGNATURES) >= _SIGNATURES_LIMIT:
+        _SIGNATURES.clear()
+    _SIGNATURES[normalized] = signature
+    return signature
+
+
+_UNSETTLED = object()
+_TITLE_KEYS_LIMIT = 200_000
+_SIGNATURES: dict[str, str | None] = {}
+"""Signatures by normalised title: titles repeat across listings."""
+_SIGNATURES_LIMIT = 100_000
 
 
 def _sorted_words(signature: str) -> str:
@@ -111,6 +123,10 @@ class PeerStats:
         self._cache: dict[str, PeerSummary] = {}
         self._group_of: dict[str, str] = {}
         self._blocks: dict[str, list[str]] = {}
+        self._clustered: set[str] = set()
+        self._title_keys: dict[str, str | None] = {}
+        """Settled group keys by title (see :meth:`_find_key`): titles repeat across listings."""
+        """The signatures that founded a cluster (of any block)."""
         self._sorted_blocks: dict[str, list[str]] = {}
         self._names: dict[str, str] = {}
 
@@ -126,31 +142,48 @@ class PeerStats:
         return self._compute_key(text, assign=False)
 
     def _compute_key(self, text: ListingText, assign: bool) -> str | None:
+        title = text.raw("title")
+        known = self._title_keys.get(title, _UNSETTLED)
+        if known is not _UNSETTLED:
+            return known
+        key, settled = self._find_key(text, assign)
+        if settled:
+            if len(self._title_keys) >= _TITLE_KEYS_LIMIT:
+                self._title_keys.clear()
+            self._title_keys[title] = key
+        return key
+
+    def _find_key(self, text: ListingText, assign: bool) -> tuple[str | None, bool]:
+        """The group key, and whether it is settled: the same for this title from now on (a
+        catalog product, no group, or a cluster this title founded or is the founder of), not
+        the nearest of the clusters so far."""
         found = self.index.product_in(text)
         if found is not None:
             self._names.setdefault(found.product.key, found.product.name or found.product.key)
-            return found.product.key
+            return found.product.key, True
         if self.index.accessories.find(text, ("title",)):
-            return None
+            return None, True
         signature = title_signature(text)
         if signature is None:
-            return None
+            return None, True
+        if signature in self._clustered:
+            return TITLE_PREFIX + signature, True
         block_key = " ".join(signature.split(" ", 2)[:2])
         block = self._blocks.get(block_key, [])
-        if signature in block:
-            return TITLE_PREFIX + signature
         # token_sort_ratio(a, b) is ratio(sorted words of a, sorted words of b): the block keeps
         # its signatures with sorted words too, so they are not split and sorted on every look-up
         sorted_block = self._sorted_blocks.get(block_key, [])
         best = process.extractOne(_sorted_words(signature), sorted_block, scorer=fuzz.ratio,
                                   score_cutoff=CLUSTER_CUTOFF)
         if best is not None:
-            return TITLE_PREFIX + block[best[2]]
+            return TITLE_PREFIX + block[best[2]], False
         if assign and len(block) < _BLOCK_LIMIT:
+            self._clustered.add(signature)
             self._blocks.setdefault(block_key, []).append(signature)
             self._sorted_blocks.setdefault(block_key, []).append(_sorted_words(signature))
             self._names[TITLE_PREFIX + signature] = text.raw("title")
-        return TITLE_PREFIX + signature if assign else None
+            return TITLE_PREFIX + signature, True
+        return (TITLE_PREFIX + signature if assign else None), False
 
     def name_of(self, key: str) -> str:
         """A readable name of a group: the catalog product, or the first title of a cluster."""
@@ -163,19 +196,20 @@ class PeerStats:
         leaves its earlier group if it now belongs to another. ``text`` is the listing's
         :class:`ListingText` when the caller has one (its normalised title is then reused).
         """
-        previous = self._group_of.get(listing.key)
+        listing_key = listing.key
+        previous = self._group_of.get(listing_key)
         if not usable_price(listing):
             if previous is not None:
-                self._remove(listing.key, previous)
+                self._remove(listing_key, previous)
             return None
         if key is None:
             key = self._compute_key(text if text is not None else ListingText(listing), assign=True)
         if previous is not None and previous != key:
-            self._remove(listing.key, previous)
+            self._remove(listing_key, previous)
         if key is None:
             return None
-        self._prices.setdefault(key, {})[listing.key] = listing.price  # type: ignore[assignment]
-        self._group_of[listing.key] = key
+        self._prices.setdefault(key, {})[listing_key] = listing.price  # type: ignore[assignment]
+        self._group_of[listing_key] = key
         self._cache.pop(key, None)
         return key
 
