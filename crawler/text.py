@@ -363,7 +363,10 @@ def fold(text: str) -> str:
     if not text:
         return ""
     if _ASCII_SAFE_MATCH(text) is not None:
-        return " ".join(_ascii_fold(text).split())
+        folded = _ascii_fold(text)  # ASCII, its only whitespace " ": re-joined only when needed
+        if "  " in folded or folded.startswith(" ") or folded.endswith(" "):
+            return " ".join(folded.split())
+        return folded
     folded = text.translate(_TABLE)
     if _SLOW.search(folded):
         folded = "".join(_slow_char(ch) if _SLOW.match(ch) else ch for ch in folded)

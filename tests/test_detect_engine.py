@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import random
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from crawler.detect import Detector, PeerStats, load_rules
+from crawler.detect.conditions import ListingText
+from crawler.detect.peers import PeerSummary
 from crawler.items import Listing
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -179,3 +183,45 @@ def test_peer_stats(detector: Detector) -> None:
 
 def test_detect_without_peers_gives_no_price_flags(detector: Detector) -> None:
     assert "price_anomaly" not in kinds(detector.detect(make("iPhone 15 Pro Max", price=1_000)))
+
+
+def test_quiet_price_band_never_hides_a_flag(detector: Detector) -> None:
+    """Prices inside the band skip the price rules: none of them would have fired there, and just
+    outside it (on both sides, for spread-out and tight groups) the rules are asked."""
+    rng = random.Random(3)
+    text = ListingText(make("iPhone 15 Pro Max 256GB VN/A", price=1_000))
+    checked = 0
+    for n in range(300):
+        median = rng.choice([50_000, 1_000_000, 28_000_000]) * rng.uniform(0.5, 2)
+        mad = rng.choice([0.0, median * rng.uniform(0.001, 0.6)])
+        summary = PeerSummary(rng.randint(3, 80), median, mad)
+        low, high = detector._quiet_band(f"k{n}", summary)
+        for price in (low, high, low * 1.01, high * 0.99, low * 0.999, high * 1.001, median):
+            if not low < price < high:
+                continue
+            checked += 1
+            listing = text.listing.model_copy(update={"price": int(price)})
+            probe = ListingText(listing)
+            assert all(
+                detector._price_flag(rule, probe, summary, None, lambda: "g") is None for rule in detector._price_rules
+            ), (summary, price)
+        # just outside a finite edge, the rule does fire
+        if low > 1 and summary.count >= 5:
+            listing = text.listing.model_copy(update={"price": int(low * 0.98)})
+            flags = [detector._price_flag(r, ListingText(listing), summary, None, lambda: "g")
+                     for r in detector._price_rules]
+            assert any(flags), (summary, low)
+    assert checked > 500
+
+
+def test_detect_many_gives_each_listing_what_detect_gives(detector: Detector) -> None:
+    """Stage by stage over a batch, the same flags in the same order as one detect() per listing."""
+    path = RULES.parent / "tests" / "data" / "eval" / "listings.jsonl"
+    listings = [Listing.model_validate(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()]
+    peers = detector.new_peer_stats()
+    for listing in listings:
+        peers.add(listing)
+    one_by_one = [detector.detect(listing, peers) for listing in listings]
+    batched = detector.detect_many([ListingText(listing) for listing in listings], peers)
+    assert batched == one_by_one
+    assert sum(map(len, batched)) > 100

@@ -90,3 +90,12 @@ def test_empty_and_frozen() -> None:
     assert nt == NormalizedText("", [], "")
     with pytest.raises(AttributeError):
         nt.text = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("raw", [
+    "Hàng  chính hãng", " Hàng chính hãng", "Hàng chính hãng ", "Hàng\tchính\nhãng", "Hàng\x1cchính\r\nhãng",
+    "Hàng chính hãng", "\u00a0Hàng chính hãng\u2003",
+])
+def test_fold_collapses_every_kind_of_whitespace(raw: str) -> None:
+    """fold only re-joins words when the folded text needs it: the result is the same either way."""
+    assert fold(raw) == "hang chinh hang"

@@ -24,6 +24,7 @@ import tempfile
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -56,6 +57,7 @@ class DetectSummary:
 
 _FREEZE_EVERY = 4096
 _YOUNG_THRESHOLD = 50_000
+_CHUNK = 256
 
 
 def flag_record(flag: Flag) -> dict[str, Any]:
@@ -152,7 +154,7 @@ def detect_file(
         name = "<stdin>"
     else:
         source = Path(input_path)
-    frozen = False
+    frozen, frozen_at = False, 0
     thresholds = gc.get_threshold()
     # Each listing allocates a few dozen container objects and keeps them: with the default
     # threshold (700) the young generation is collected every ~20 listings, for nothing to free.
@@ -163,19 +165,22 @@ def detect_file(
             peers.add(listing)
         kept: deque[ListingText] = deque()
         with source.open(encoding="utf-8", errors="replace") as handle:
-            for listing in _listings(handle, name, warn=True):
-                if listing is None:
-                    summary.bad_lines += 1
-                    continue
-                summary.read += 1
-                text = ListingText(listing)
-                peers.add(listing, text=text)
-                kept.append(text)
-                if len(kept) % _FREEZE_EVERY == 0:
+            parsed = _listings(handle, name, warn=True)
+            # in chunks: a chunk's lines are parsed in one loop, then its listings counted as peers
+            while chunk := list(islice(parsed, _CHUNK)):
+                for listing in chunk:
+                    if listing is None:
+                        summary.bad_lines += 1
+                        continue
+                    summary.read += 1
+                    text = ListingText(listing)
+                    peers.add(listing, text=text)
+                    kept.append(text)
+                if len(kept) >= frozen_at + _FREEZE_EVERY:
                     # The kept listings are long-lived: leave them out of the garbage collector's
                     # full passes, which would otherwise walk all of them again and again.
                     gc.freeze()
-                    frozen = True
+                    frozen, frozen_at = True, len(kept)
         summary.peer_groups = len(peers.keys())
         len_kept = len(kept)
         gc.freeze()
@@ -188,21 +193,23 @@ def detect_file(
                 out = stack.enter_context(Path(output_path).open("w", encoding="utf-8"))
             dumps = json.JSONEncoder(ensure_ascii=False).encode
             write = out.write
-            detect = detector.detect
+            detect_many = detector.detect_many
             by_kind, by_rule = summary.flags_by_kind, summary.flags_by_rule
             while kept:
-                text = kept.popleft()  # dropped once done: its caches hold the normalised fields
-                listing = text.listing
-                flags = detect(listing, peers, text=text)
-                if flags:
-                    write(dumps(output_record(listing, flags)) + "\n")
-                    summary.flagged += 1
-                    for flag in flags:
-                        by_kind[flag.kind] += 1
-                        by_rule[flag.rule_id] += 1
-                else:  # most listings: the same line as dumps(output_record(listing, [])) gives
-                    write(f'{{"listing_id": {dumps(listing.listing_id)}, "platform": {dumps(listing.platform)}, '
-                          f'"flags": [], "risk": 0}}\n')
+                # chunks of listings, detected stage by stage (Detector.detect_many), and dropped
+                # once done: their caches hold the normalised fields
+                chunk = [kept.popleft() for _ in range(min(_CHUNK, len(kept)))]
+                for text, flags in zip(chunk, detect_many(chunk, peers), strict=True):
+                    listing = text.listing
+                    if flags:
+                        write(dumps(output_record(listing, flags)) + "\n")
+                        summary.flagged += 1
+                        for flag in flags:
+                            by_kind[flag.kind] += 1
+                            by_rule[flag.rule_id] += 1
+                    else:  # most listings: the same line as dumps(output_record(listing, [])) gives
+                        write(f'{{"listing_id": {dumps(listing.listing_id)}, '
+                              f'"platform": {dumps(listing.platform)}, "flags": [], "risk": 0}}\n')
             summary.written += len_kept
             out.flush()
     finally:

@@ -118,6 +118,7 @@ class Detector:
         self._anchors = Anchors(self._anchor_words)
         self._scored_rules = [r for r in ruleset.rules_of("counterfeit") if r.scoring is not None]
         self._price_rules = [r for r in ruleset.rules_of("price_anomaly") if r.price is not None]
+        self._bands: dict[tuple[str, int, float | None, float | None], tuple[float, float]] = {}
 
     @property
     def version(self) -> str:
@@ -139,19 +140,39 @@ class Detector:
         """
         if text is None or text.listing is not listing:
             text = ListingText(listing)
-        flags: list[Flag] = []
-        for rule in self._candidate_rules(text):
-            flag = self._condition_flag(rule, text)
-            if flag is not None:
-                flags.append(flag)
-        product = self.index.product_in(text) if (self._scored_rules or peers is not None) else None
-        for rule in self._scored_rules:
-            scored = self._score(rule, text, product)
-            if scored is not None and not scored.vetoed and scored.score >= rule.scoring.threshold:
-                flags.append(self._counterfeit_flag(rule, text, scored))
+        return self.detect_many([text], peers)[0]
+
+    def detect_many(self, texts: list[ListingText], peers: PeerStats | None = None) -> list[list[Flag]]:
+        """:meth:`detect` for several listings (their :class:`ListingText`), the flags of each.
+
+        The same flags in the same order as one :meth:`detect` per listing, but done stage by
+        stage over all of them (normalise the long fields, then the condition rules, then the
+        counterfeit scores, then the prices): each stage's code and tables stay in the CPU
+        caches, which makes a batch of a few hundred listings markedly faster.
+        """
+        for text in texts:
+            text.normalize_long_fields()
+        candidates = [self._candidate_rules(text) for text in texts]
+        results: list[list[Flag]] = []
+        for text, rules in zip(texts, candidates, strict=True):
+            flags: list[Flag] = []
+            for rule in rules:
+                flag = self._condition_flag(rule, text)
+                if flag is not None:
+                    flags.append(flag)
+            results.append(flags)
+        need_product = bool(self._scored_rules) or peers is not None
+        products = [self.index.product_in(text) if need_product else None for text in texts]
+        if self._scored_rules:
+            for text, product, flags in zip(texts, products, results, strict=True):
+                for rule in self._scored_rules:
+                    scored = self._score(rule, text, product)
+                    if scored is not None and not scored.vetoed and scored.score >= rule.scoring.threshold:
+                        flags.append(self._counterfeit_flag(rule, text, scored))
         if peers is not None:
-            flags.extend(self._price_flags(text, peers, product))
-        return flags
+            for text, product, flags in zip(texts, products, results, strict=True):
+                flags.extend(self._price_flags(text, peers, product))
+        return results
 
     def price_flags(self, listing: Listing, peers: PeerStats) -> list[Flag]:
         """Only the price_anomaly flags for one listing."""
@@ -289,12 +310,51 @@ class Detector:
             return []
         if key.startswith(TITLE_PREFIX) and (summary.mad or 0) > CLUSTER_MAX_SPREAD * summary.median:
             return []  # a cluster of similar titles with spread-out prices is not one product
+        low, high = self._quiet_band(key, summary)
+        if low < listing.price < high:  # type: ignore[operator]
+            return []  # no price rule can fire (most listings): skip them
         flags: list[Flag] = []
         for rule in self._price_rules:
             flag = self._price_flag(rule, text, summary, product, lambda: self._group_name(peers, key, product))
             if flag is not None:
                 flags.append(flag)
         return flags
+
+    def _quiet_band(self, key: str, summary: PeerSummary) -> tuple[float, float]:
+        """Prices strictly between these two fire no price rule against ``summary``.
+
+        A "below" rule fires when ratio < r, or when z < robust_z and ratio < 0.6: for a price
+        under max(r·median, min(0.6·median, median + robust_z·MAD/0.6745)); an "above" rule when
+        over min(r·median, max(2·median, median + robust_z·MAD/0.6745)). The band is narrowed by
+        a millionth on each side, so that rounding never hides a flag; prices outside it go
+        through the rules themselves. Cached per group summary.
+        """
+        cache_key = (key, summary.count, summary.median, summary.mad)
+        band = self._bands.get(cache_key)
+        if band is not None:
+            return band
+        median = summary.median or 0.0
+        mad = summary.mad
+        low, high = 0.0, float("inf")
+        for rule in self._price_rules:
+            config = rule.price
+            if config is None or summary.count < config.min_peers:
+                continue
+            by_ratio = config.ratio * median
+            by_z = None
+            if config.robust_z is not None and mad:
+                by_z = median + config.robust_z * mad / _MAD_SCALE
+            if config.direction == "below":
+                edge = by_ratio if by_z is None else max(by_ratio, min(Z_GATE_BELOW * median, by_z))
+                low = max(low, edge)
+            else:
+                edge = by_ratio if by_z is None else min(by_ratio, max(Z_GATE_ABOVE * median, by_z))
+                high = min(high, edge)
+        band = (low * (1 + 1e-6) + 1e-6, high * (1 - 1e-6))
+        if len(self._bands) >= 100_000:
+            self._bands.clear()
+        self._bands[cache_key] = band
+        return band
 
     @staticmethod
     def _group_name(peers: PeerStats, key: str, product: ProductHit | None) -> str:

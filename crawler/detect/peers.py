@@ -120,7 +120,8 @@ class PeerStats:
         self.ruleset = ruleset
         self.index = index if index is not None else CatalogIndex(ruleset.catalog)
         self._prices: dict[str, dict[str, int]] = {}
-        self._cache: dict[str, PeerSummary] = {}
+        self._cache: dict[str, tuple[PeerSummary, PeerSummary]] = {}
+        """Per group: its summary, and the same less one listing (for a member of a large group)."""
         self._group_of: dict[str, str] = {}
         self._blocks: dict[str, list[str]] = {}
         self._clustered: set[str] = set()
@@ -235,11 +236,10 @@ class PeerStats:
             return _summarise([p for k, p in prices.items() if k != excluded])
         cached = self._cache.get(key)
         if cached is None:
-            cached = _summarise(list(prices.values()))
+            full = _summarise(list(prices.values()))
+            cached = (full, PeerSummary(full.count - 1, full.median, full.mad))
             self._cache[key] = cached
-        if excluded is not None and excluded in prices:
-            return PeerSummary(cached.count - 1, cached.median, cached.mad)
-        return cached
+        return cached[1] if excluded is not None and excluded in prices else cached[0]
 
     def keys(self) -> list[str]:
         """The groups seen so far."""
