@@ -8,20 +8,26 @@ sellers in provinces, ~30 % flagged), then prints a table of:
 - ``query_flagged`` (50 rows) and ``count_flagged`` for a set of filter combinations, the median
   of ``--runs`` runs each, in milliseconds.
 
+``--compare DIR --rounds 3`` measures the ``crawler`` package copied to DIR (the code before a change)
+and this tree's, alternately in fresh processes, and prints the medians side by side.
 Figures go to BENCHMARKS.md (store section). No assertion here: it measures.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from crawler.items import KINDS, Flag, Listing
 from crawler.store import FlagQuery, Store, open_store
@@ -47,8 +53,15 @@ def synthetic(n: int, seed: int = 7) -> list[Listing]:
             for _ in range(rng.choice((1, 1, 2))):
                 kind = rng.choice(KINDS)
                 rule = f"{kind}.r{rng.randrange(10)}"
-                flags.append(Flag(rule_id=rule, kind=kind, score=round(rng.random(), 2), message=f"{kind} hit",
-                                  matched=[{"field": "title", "text": words[:12], "start": 0, "end": 12}]))
+                flags.append(
+                    Flag(
+                        rule_id=rule,
+                        kind=kind,
+                        score=round(rng.random(), 2),
+                        message=f"{kind} hit",
+                        matched=[{"field": "title", "text": words[:12], "start": 0, "end": 12}],
+                    )
+                )
         listings.append(Listing(
             platform=platform, listing_id=str(100000 + i), url=f"https://{platform}.vn/p/{i}",
             title=f"{rng.choice(BRANDS) or 'Hàng'} {words} {i}",
@@ -103,57 +116,123 @@ def queries(n: int) -> list[tuple[str, FlagQuery]]:
     ]
 
 
+def measure(n: int, runs: int, batch: int, uri: str | None) -> dict[str, Any]:
+    """Build the store, time the upserts and queries: {"upserts": {name: (per s, per CPU s)}, "queries": …}."""
+    listings = synthetic(n)
+    out: dict[str, Any] = {"load": os.getloadavg()[0], "upserts": {}, "queries": {}, "others": {}}
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-store-") as tmp,
+        open_store(uri or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}") as store,
+    ):
+        # seen times spread over a week so that date filters select a slice
+        started, cpu = time.perf_counter(), time.process_time()
+        chunk = max(batch, len(listings) // 28)
+        for part, start in enumerate(range(0, len(listings), chunk)):
+            seen = T0 + timedelta(hours=6 * part)
+            part_listings = listings[start : start + chunk]
+            for b in range(0, len(part_listings), batch):
+                store.upsert_listings(part_listings[b : b + batch], seen_at=seen)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        out["upserts"]["insert (new listings)"] = (len(listings) / elapsed, len(listings) / cpu)
+        sample = listings[: min(20_000, len(listings))]
+        out["upserts"]["re-crawl, unchanged"] = upsert_rate(store, sample, batch, T0 + timedelta(days=8))
+        repriced = [x.model_copy(update={"price": (x.price or 0) + 1000}) for x in sample]
+        out["upserts"]["re-crawl, price changed"] = upsert_rate(store, repriced, batch, T0 + timedelta(days=9))
+        out["store"] = f"{store!r}, {store.count_listings():,} listings, {store.count_flagged(FlagQuery()):,} flagged"
+        for name, query in queries(n):
+            rows, total = len(store.query_flagged(query)), store.count_flagged(query)
+            q_ms = median_ms(lambda q=query: store.query_flagged(q), runs)
+            c_ms = median_ms(lambda q=query: store.count_flagged(q), runs)
+            out["queries"][name] = (rows, total, q_ms, c_ms)
+        for name, run in (
+            ("seller_summaries(min_confirmed=0)", lambda: store.seller_summaries()),
+            ("report_data(1 week)", lambda: store.report_data(T0, T0 + timedelta(days=7))),
+            ("count_flagged_by_kind", store.count_flagged_by_kind),
+        ):
+            out["others"][name] = median_ms(run, runs)
+    return out
+
+
+def print_result(out: dict[str, Any], runs: int, batch: int) -> None:
+    """One measurement as the table BENCHMARKS.md quotes."""
+    print(f"store: {out['store']}")
+    print(f"load average at start: {out['load']:.2f} on {os.cpu_count()} cores")
+    print(f"{'upsert (batches of ' + str(batch) + ')':<34}{'per s':>12}{'per CPU s':>12}")
+    for name, (rate, cpu_rate) in out["upserts"].items():
+        print(f"{name:<34}{rate:>12,.0f}{cpu_rate:>12,.0f}")
+    print()
+    print(f"{'query (median of ' + str(runs) + ')':<34}{'rows':>7}{'total':>9}{'query ms':>10}{'count ms':>10}")
+    for name, (rows, total, q_ms, c_ms) in out["queries"].items():
+        print(f"{name:<34}{rows:>7}{total:>9,}{q_ms:>10.1f}{c_ms:>10.1f}")
+    for name, ms in out["others"].items():
+        print(f"{name:<34}{'':>16}{ms:>10.1f}")
+
+
+def compare(baseline: Path, argv: list[str], rounds: int, after: Path | None = None) -> None:
+    """Run this benchmark on the ``crawler`` package of ``baseline`` and of ``after`` (default: this tree),
+    interleaved, one fresh process each (baseline first in odd rounds, second in even ones); print the
+    medians side by side."""
+    here = Path(__file__).resolve().parent.parent
+    trees = {"before": baseline.resolve(), "after": (after or here).resolve()}
+    results: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
+    for number in range(rounds):
+        for label in ("before", "after") if number % 2 == 0 else ("after", "before"):
+            env = {**os.environ, "PYTHONPATH": str(trees[label])}
+            done = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--json", *argv],
+                env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            results[label].append(json.loads(done.stdout.splitlines()[-1]))
+            up = results[label][-1]["upserts"]
+            print(
+                f"round {number + 1} {label:6}: " + ", ".join(f"{k} {v[1]:,.0f}/CPU s" for k, v in up.items()),
+                flush=True,
+            )
+    loads = [r["load"] for rs in results.values() for r in rs]
+    print(f"\nmedians of {rounds} rounds; load average at the starts {min(loads):.2f}–{max(loads):.2f}")
+    print(f"{'upsert (listings/s)':<34}{'before wall':>12}{'before CPU':>12}{'after wall':>12}{'after CPU':>12}")
+    for name in results["after"][0]["upserts"]:
+        cells = [statistics.median(r["upserts"][name][i] for r in results[label])
+                 for label in ("before", "after") for i in (0, 1)]  # fmt: skip
+        print(f"{name:<34}" + "".join(f"{cell:>12,.0f}" for cell in cells))
+    print(f"\n{'query (median, ms)':<34}{'before q':>10}{'before c':>10}{'after q':>10}{'after c':>10}")
+    for name in results["after"][0]["queries"]:
+        cells = [statistics.median(r["queries"][name][i] for r in results[label])
+                 for label in ("before", "after") for i in (2, 3)]  # fmt: skip
+        print(f"{name:<34}" + "".join(f"{cell:>10.1f}" for cell in cells))
+    for name in results["after"][0]["others"]:
+        cells = [statistics.median(r["others"][name] for r in results[label]) for label in ("before", "after")]
+        print(f"{name:<34}{cells[0]:>20.1f}{cells[1]:>20.1f}")
+
+
 def main(argv: list[str]) -> int:
-    """Build the store, measure, print the table."""
+    """Build the store, measure, print the table (or compare with a baseline tree)."""
     parser = argparse.ArgumentParser(prog="python -m bench store_scale", description=__doc__)
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--uri", default=None, help="store URI (default: a SQLite file in a temp dir)")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        help="a directory holding a baseline copy of crawler/: measure it and this tree, interleaved",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --compare (one process per tree each)")
+    parser.add_argument("--after", type=Path, default=None, help="with --compare: the changed tree (default: this one)")
     args = parser.parse_args(argv)
-    listings = synthetic(args.n)
-    with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
-        uri = args.uri or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        with open_store(uri) as store:
-            # seen times spread over a week so that date filters select a slice
-            started, cpu = time.perf_counter(), time.process_time()
-            chunk = max(args.batch, len(listings) // 28)
-            for part, start in enumerate(range(0, len(listings), chunk)):
-                seen = T0 + timedelta(hours=6 * part)
-                part_listings = listings[start : start + chunk]
-                for b in range(0, len(part_listings), args.batch):
-                    store.upsert_listings(part_listings[b : b + args.batch], seen_at=seen)
-            insert = len(listings) / (time.perf_counter() - started), len(listings) / (time.process_time() - cpu)
-            sample = listings[: min(20_000, len(listings))]
-            unchanged = upsert_rate(store, sample, args.batch, T0 + timedelta(days=8))
-            repriced = [x.model_copy(update={"price": (x.price or 0) + 1000}) for x in sample]
-            changed = upsert_rate(store, repriced, args.batch, T0 + timedelta(days=9))
-            print(f"store: {store!r}, {store.count_listings():,} listings, "
-                  f"{store.count_flagged(FlagQuery()):,} flagged")  # fmt: skip
-            print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-            print(f"{'upsert (batches of ' + str(args.batch) + ')':<34}{'per s':>12}{'per CPU s':>12}")
-            for name, (rate, cpu_rate) in (("insert (new listings)", insert), ("re-crawl, unchanged", unchanged),
-                                           ("re-crawl, price changed", changed)):  # fmt: skip
-                print(f"{name:<34}{rate:>12,.0f}{cpu_rate:>12,.0f}")
-            print()
-            head = f"query (median of {args.runs})"
-            print(f"{head:<34}{'rows':>7}{'total':>9}{'query ms':>10}{'count ms':>10}")
-            for name, query in queries(args.n):
-                rows = len(store.query_flagged(query))
-                total = store.count_flagged(query)
-                q_ms = median_ms(lambda q=query: store.query_flagged(q), args.runs)
-                c_ms = median_ms(lambda q=query: store.count_flagged(q), args.runs)
-                print(f"{name:<34}{rows:>7}{total:>9,}{q_ms:>10.1f}{c_ms:>10.1f}")
-            for name, run in (
-                ("seller_summaries(min_confirmed=0)", lambda: store.seller_summaries()),
-                ("report_data(1 week)", lambda: store.report_data(T0, T0 + timedelta(days=7))),
-                ("count_flagged_by_kind", store.count_flagged_by_kind),
-            ):
-                print(f"{name:<34}{'':>16}{median_ms(run, args.runs):>10.1f}")
+    if args.compare is not None:
+        sizes = ["--n", str(args.n), "--runs", str(args.runs), "--batch", str(args.batch)]
+        compare(args.compare, sizes, args.rounds, args.after)
+        return 0
+    out = measure(args.n, args.runs, args.batch, args.uri)
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print_result(out, args.runs, args.batch)
     return 0
 
 
 if __name__ == "__main__":
-    import sys
-
     sys.exit(main(sys.argv[1:]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
@@ -11,9 +13,11 @@ import pytest
 
 from crawler.items import Flag, Listing
 from crawler.store import FlagQuery, StoreError, open_store
+from crawler.store.documents import MERGED_FIELDS
 from crawler.store.factory import sqlite_path
 from crawler.store.sqlite import SQLiteStore
-from crawler.store.sqlite_schema import SCHEMA_VERSION
+from crawler.store.sqlite_rows import DIGEST_VERSION, EXCLUDE_NONE, Prepared
+from crawler.store.sqlite_schema import DEFAULT_REVIEW, SCHEMA_VERSION
 from crawler.text import fold
 
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
@@ -57,8 +61,15 @@ def test_default_uri_creates_directories_and_uses_wal(tmp_path: Path, monkeypatc
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         indexes = {row[1] for row in raw.execute("SELECT type, name FROM sqlite_master WHERE type = 'index'")}
-    assert {"listings_risk", "listings_newest", "listings_reviewed", "listings_seller", "listings_seller_name",
-            "listings_province", "flags_rule"} <= indexes
+    assert {
+        "listings_risk",
+        "listings_newest",
+        "listings_reviewed",
+        "listings_seller",
+        "listings_seller_name",
+        "listings_province",
+        "flags_rule",
+    } <= indexes
 
 
 def test_env_store_uri_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -218,7 +229,6 @@ def test_dismissal_uses_the_content_of_the_stored_document(tmp_path: Path) -> No
     with open_store(f"sqlite:///{db}") as store:
         store.upsert_listings([listing("1", flags=[flag])], seen_at=T0)
         store.apply_review("tiki", "1", "dismissed", by="an", at=T0)
-        assert sqlite3.connect(db).execute("SELECT content FROM listings").fetchone() == (None,)
         store.upsert_listings([listing("1", flags=[flag])], seen_at=T0 + timedelta(1))
         kept = store.get_listing("tiki", "1")
         store.replace_flags("tiki", "1", [flag])
@@ -232,3 +242,54 @@ def test_dismissal_uses_the_content_of_the_stored_document(tmp_path: Path) -> No
         and reopened.review.status == "new"
         and [f.rule_id for f in reopened.flags] == ["banned.gun"]
     )
+
+
+def test_search_text_is_kept_on_a_price_change_and_refolded_on_a_text_change(tmp_path: Path) -> None:
+    """A re-crawl folds title and description again only when they changed (text_key), else keeps ``search``."""
+    db = tmp_path / "s.sqlite3"
+    read = lambda: sqlite3.connect(db).execute("SELECT search, text_key FROM listings").fetchone()  # noqa: E731
+    with open_store(f"sqlite:///{db}") as store:
+        store.upsert_listings([listing("1", title="Đồng hồ Rolex", description="Chính hãng")], seen_at=T0)
+        first = read()
+        store.upsert_listings([listing("1", title="Đồng hồ Rolex", description="Chính hãng", price=99_000)],
+                              seen_at=T0 + timedelta(1))  # fmt: skip
+        assert read() == first == (fold("Đồng hồ Rolex\nChính hãng"), first[1])
+        store.upsert_listings([listing("1", title="Túi Gucci", description="Chính hãng", price=99_000)],
+                              seen_at=T0 + timedelta(2))  # fmt: skip
+        search, text_key = read()
+        assert search == fold("Túi Gucci\nChính hãng") and text_key != first[1]
+        assert [x.key for x in store.query_flagged(FlagQuery(flagged_only=False, text="tui gucci"))] == ["tiki:1"]
+        assert store.query_flagged(FlagQuery(flagged_only=False, text="rolex")) == []
+        store.upsert_listings([listing("1", title="Túi Gucci", description=None)], seen_at=T0 + timedelta(3))
+        assert read()[0] == fold("Túi Gucci")
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA page_size").fetchone()[0] == 16384
+
+
+def test_stored_body_drops_nulls_and_merged_fields_and_reads_back_the_same(tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite3"
+    item = listing("1", description=None, seller={"name": "Shop"}, evidence={"url": "https://tiki.vn/p/1"},
+                   review={"status": "confirmed", "by": "an", "at": T0})  # fmt: skip
+    assert EXCLUDE_NONE
+    with open_store(f"sqlite:///{db}") as store:
+        store.upsert_listings([item], seen_at=T0)
+        got = store.get_listing("tiki", "1")
+    doc, review, evidence, history = (
+        sqlite3.connect(db).execute("SELECT doc, review, evidence, history FROM listings").fetchone()
+    )
+    body = json.loads(doc)
+    assert "description" not in body and "url" not in body["seller"] and not MERGED_FIELDS & body.keys()
+    assert json.loads(review)["by"] == "an" and json.loads(evidence)["url"] == "https://tiki.vn/p/1"
+    assert json.loads(history) == [{"price": 150_000, "at": "2025-03-01T00:00:00.000Z"}]
+    assert got is not None
+    assert got.model_dump(exclude={"first_seen", "last_seen", "price_history"}) == item.model_dump(
+        exclude={"first_seen", "last_seen", "price_history"}
+    )
+
+
+def test_the_digest_shortcut_for_plain_listings_equals_the_general_digest() -> None:
+    plain = Prepared(listing("1"))
+    tail = f"\n{DEFAULT_REVIEW}\nnull\n{[]!r}".encode()  # review, evidence, the history it brought
+    assert plain.digest == hashlib.blake2b(f"{DIGEST_VERSION}\n".encode() + plain.body + tail, digest_size=16).digest()
+    assert Prepared(listing("1", price=1)).digest != plain.digest
+    assert Prepared(listing("1", review={"status": "new", "note": "x"})).digest != plain.digest

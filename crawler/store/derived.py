@@ -49,16 +49,13 @@ def fold_key(text: str | None) -> str | None:
 
 
 def search_text(listing: Listing) -> str:
-    """The folded title and description that text search looks in (``fold(title + "\\n" + description)``).
+    """The folded title and description that text search looks in: ``fold(title + "\\n" + description)``.
 
-    Folding works character by character and whitespace becomes one space, so folding the two
-    parts apart and joining them with a space gives the same text.
+    One call on the joined text (folding works character by character and whitespace becomes one
+    space, so this equals folding the two parts apart and joining the non-empty ones with a space).
     """
-    title = fold(listing.title)
-    description = fold(listing.description) if listing.description else ""
-    if title and description:
-        return f"{title} {description}"
-    return title or description
+    description = listing.description
+    return fold(f"{listing.title}\n{description}" if description else listing.title)
 
 
 def search_needle(text: str) -> str:

@@ -1,21 +1,24 @@
-"""The embedded default backend: one SQLite file (WAL), listings as JSON documents.
+"""The embedded default backend: one SQLite file (WAL), listings as JSON bodies plus columns.
 
-Each listing is one row: its document as JSON text plus real, indexed columns for what queries
-filter, sort and group on (see ``crawler.store.sqlite_schema``). A ``digest`` column of what the
-crawler last sent makes re-crawls cheap: a listing whose digest is unchanged only gets its
-``last_seen`` column set, without its document being read or rewritten. Review decisions and
-their hash-chained audit entries are written in one transaction. Every statement is
-parameterised: listing text never becomes SQL.
+Each listing is one row: the JSON of what the crawler sent (its *body*) plus real, indexed columns
+for what queries filter, sort and group on, and the fields the store merges (seen times, price
+history, review, evidence, risk) in their own columns (see ``crawler.store.sqlite_schema`` and
+``crawler.store.sqlite_rows``). A ``digest`` of what the crawler last sent makes re-crawls cheap: a
+listing whose digest is unchanged only gets its ``last_seen`` column set; a changed one gets its
+body and columns rewritten by one upsert that keeps the stored review and first-seen time, and its
+search text folded again only when its title or description changed. Review decisions and their
+hash-chained audit entries are written in one transaction. Every statement is parameterised:
+listing text never becomes SQL.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,55 +35,69 @@ from crawler.store.base import (
     StoreError,
     UpsertResult,
     check_key,
-    seller_key,
 )
 from crawler.store.derived import (
     KIND_BITS,
     REOPEN_NOTE,
     SYSTEM,
-    Screened,
     content_digest,
     dismissal_record,
     fold_key,
     kinds_mask,
     screen_flags,
     search_needle,
-    search_text,
 )
-from crawler.store.documents import (
-    Prior,
-    check_listing,
-    content_json,
-    content_parts,
-    crawl_run_document,
-    iso_ms,
-    merge,
-    normalize_listing,
-    risk_of,
-)
+from crawler.store.documents import crawl_run_document, iso_ms, risk_of
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.sqlite_reports import SQLiteReports
+from crawler.store.sqlite_rows import (
+    DOC_COLUMNS,
+    ROW_MARKS,
+    Prepared,
+    append_point,
+    body_json,
+    body_listing,
+    document,
+    history_json,
+    listing_row,
+    own_history,
+)
 from crawler.store.sqlite_schema import LISTING_COLUMNS
 
 logger = logging.getLogger(__name__)
 
+PAGE_SIZE = 16384
+MMAP_SIZE = 1 << 30  # address space only: the pages are the OS's file cache, shared between processes
 _CHUNK = 500  # keys per IN (...) read; well under SQLite's variable limit
+_KEPT_ON_UPDATE = ("platform", "listing_id", "first_seen", "review_status", "review_at", "dismissed", "review")
 _UPSERT = (
-    f"INSERT INTO listings ({', '.join(LISTING_COLUMNS)}) VALUES ({','.join('?' * len(LISTING_COLUMNS))}) "
+    f"INSERT INTO listings ({', '.join(LISTING_COLUMNS)}) VALUES ({ROW_MARKS}) "
+    "ON CONFLICT (platform, listing_id) DO UPDATE SET "
+    + ", ".join(
+        "first_seen = COALESCE(first_seen, excluded.first_seen)" if name == "first_seen"
+        else "search = COALESCE(excluded.search, search)" if name == "search"
+        else "evidence = COALESCE(excluded.evidence, evidence)" if name == "evidence"
+        else f"{name} = excluded.{name}"
+        for name in LISTING_COLUMNS if name not in _KEPT_ON_UPDATE or name == "first_seen"
+    )
+)  # fmt: skip
+"""Insert, or update what a re-crawl changes: the stored review, dismissal and first-seen time are kept,
+the stored evidence when the listing has none, the search text when ``search`` is NULL."""
+_IMPORT = (
+    f"INSERT INTO listings ({', '.join(LISTING_COLUMNS)}) VALUES ({ROW_MARKS}) "
     "ON CONFLICT (platform, listing_id) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in LISTING_COLUMNS[2:])
 )
+"""Write a row as it is (imports)."""
+_DOC_WIDTH = len(DOC_COLUMNS.split(","))
+_L_DOC_COLUMNS = ", ".join(f"l.{name.strip()}" for name in DOC_COLUMNS.split(","))
 _REVIEW_COLUMNS = "seq, platform, listing_id, action, from_status, to_status, by, at, note, prev_hash, hash"
 
 Key = tuple[str, str]
+State = tuple[Any, ...]
+"""A stored listing's (digest, flagged, text_key, history, dismissed, review_status)."""
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def with_last_seen(doc: str, last_seen: str | None) -> str:
-    """A stored document (kept without ``last_seen``) with its ``last_seen`` column spliced in."""
-    value = "null" if last_seen is None else f'"{last_seen}"'
-    return f'{doc[:-1]},"last_seen":{value}}}'
 
 
 def _like_pattern(needle: str) -> str:
@@ -88,101 +105,38 @@ def _like_pattern(needle: str) -> str:
     return f"%{escaped}%"
 
 
-class _Prepared:
-    """A listing ready to write: normalised, its JSON parts (serialised once) and its digest.
+_LAST_PRICE = re.compile(r'\{"price":(-?\d+),"at":"[^"]*"\}\]\Z')
+"""The last point of a history the store wrote (other spellings are parsed as JSON)."""
 
-    The content digest is computed on first use: only a dismissed listing needs it.
+
+def _last_price(history: str | None) -> Any:
+    """The price of the stored history's last point (None without points).
+
+    Only the last point is parsed: points are flat objects of a price and an ISO time (no braces inside).
     """
-
-    __slots__ = ("_content", "body", "digest", "evidence", "listing", "review")
-
-    def __init__(self, listing: Listing) -> None:
-        self.listing = listing
-        parts = content_parts(listing)
-        self.body, self.review, self.evidence, self.digest = parts.body, parts.review, parts.evidence, parts.digest
-        self._content: str | None = None
-
-    @property
-    def content(self) -> str:
-        """:func:`crawler.store.derived.content_digest` of the listing."""
-        if self._content is None:
-            self._content = content_digest(self.listing)
-        return self._content
+    if not history or history == "[]":
+        return None
+    start = history.rfind("{")
+    found = _LAST_PRICE.match(history, start)
+    if found is not None:
+        return int(found[1])
+    return json.loads(history[start:-1]).get("price")
 
 
-@dataclass(slots=True)
-class _Row:
-    """A stored listing's merge inputs (review/evidence as JSON text), review state and dismissal."""
-
-    prior: Prior
-    status: str
-    review_at: str | None
-    dismissed: dict[str, Any] | None
-    history: str
-    """The stored price history as JSON text (a re-crawl appends to it)."""
-
-
-def _history_json(row: _Row | None, points: list[dict[str, Any]]) -> str:
-    """The merged price history as JSON: the stored text plus the appended point, if any.
-
-    Every point written here is the store's own (an int price, an iso_ms time): no escaping needed.
-    """
-    if row is None:
-        return "[" + ",".join([f'{{"price":{int(x["price"])},"at":"{x["at"]}"}}' for x in points]) + "]"
-    if len(points) == len(row.prior.price_history):
-        return row.history
-    point = points[-1]
-    head = row.history[:-1]
-    return f'{head}{"," if head != "[" else ""}{{"price":{int(point["price"])},"at":"{point["at"]}"}}]'
-
-
-def _prepare(listing: Listing) -> _Prepared:
-    return _Prepared(normalize_listing(listing))
-
-
-def stored_content(doc: str) -> str:
-    """The content digest of a stored document (the ``content`` column is no longer written)."""
-    return content_digest(Listing.model_validate_json(doc))
-
-
-def listing_row(
-    p: _Prepared,
-    *,
-    flags: list[Flag],
-    body: str,
-    first_seen: str | None,
-    last_seen: str | None,
-    history: str,
-    review: str,
-    status: str,
-    review_at: str | None,
-    evidence: str,
-    digest: str | None,
-    dismissed: dict[str, Any] | None,
-) -> tuple[Any, ...]:
-    """One row of :data:`LISTING_COLUMNS` (datetimes are iso_ms text: no character needs escaping).
-
-    ``content`` is written NULL: the digest is computed from the document when a dismissal needs it.
-    """
-    listing = p.listing
-    risk = float(max([flag.score for flag in flags])) if flags else 0.0  # documents.risk_of, inlined
-    first = "null" if first_seen is None else f'"{first_seen}"'
-    doc = (
-        f'{body[:-1]},"first_seen":{first},"risk":{risk!r},"price_history":{history},'
-        f'"review":{review},"evidence":{evidence}}}'
-    )
-    seller = listing.seller
-    name, platform_id = seller.name, seller.platform_id
-    key = seller_key(listing.platform, platform_id, name) if platform_id or name else None
-    mask = 0
-    for flag in flags:
-        mask |= KIND_BITS[flag.kind]
-    return (
-        listing.platform, listing.listing_id, risk, first_seen, last_seen, status, review_at, int(bool(flags)),
-        mask, listing.source, key, platform_id, name, fold_key(name), seller.province,
-        fold_key(seller.province), listing.category, search_text(listing), digest, None,
-        None if dismissed is None else _dumps(dismissed), doc,
-    )  # fmt: skip
+def _unique_rounds(keys: list[Key], prepared: list[Prepared]) -> list[tuple[list[Key], list[Prepared]]]:
+    """The batch in rounds without a repeated key, in order (a listing twice in a batch: two rounds)."""
+    if len(set(keys)) == len(keys):
+        return [(keys, prepared)]
+    counts: dict[Key, int] = {}
+    rounds: list[tuple[list[Key], list[Prepared]]] = []
+    for key, p in zip(keys, prepared, strict=True):
+        index = counts.get(key, 0)
+        counts[key] = index + 1
+        if index == len(rounds):
+            rounds.append(([], []))
+        rounds[index][0].append(key)
+        rounds[index][1].append(p)
+    return rounds
 
 
 class SQLiteStore(SQLiteReports, Store):
@@ -196,6 +150,10 @@ class SQLiteStore(SQLiteReports, Store):
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
             self._db.execute("PRAGMA busy_timeout = 30000")
+            # a new file gets 16 KiB pages (an existing one keeps its own): a batch commit writes fewer, fuller
+            # WAL frames; reads go through a memory map (no copy per page), so scans and row fetches stay fast
+            self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            self._db.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
             if path != ":memory:":
                 self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
@@ -210,21 +168,21 @@ class SQLiteStore(SQLiteReports, Store):
 
     @staticmethod
     def _v1_row(doc: dict[str, Any], last_seen: str | None) -> tuple[Any, ...]:
-        """A version-1 document as a version-2 row (digest NULL: the next crawl rewrites it)."""
+        """A version-1 document as a current row (digest NULL: the next crawl rewrites it)."""
         return SQLiteStore._document_row(doc, last_seen, None)
 
     @staticmethod
     def _document_row(doc: dict[str, Any], last_seen: Any, dismissed: dict[str, Any] | None) -> tuple[Any, ...]:
-        listing = Listing.model_validate(doc)
-        p = _prepare(listing)
+        """A full listing document (every field as stored) as a row, digest NULL."""
+        p = Prepared(Listing.model_validate(doc))
         normal = p.listing
-        history = _dumps([{"price": point.price, "at": iso_ms(point.at)} for point in normal.price_history])
-        review, evidence = p.review, p.evidence
+        review = normal.review
         return listing_row(
             p, flags=normal.flags, body=p.body, first_seen=iso_ms(normal.first_seen) if normal.first_seen else None,
-            last_seen=iso_ms(last_seen) if last_seen else None, history=history, review=review,
-            status=normal.review.status, review_at=iso_ms(normal.review.at) if normal.review.at else None,
-            evidence=evidence, digest=None, dismissed=dismissed,
+            last_seen=iso_ms(last_seen) if last_seen else None, history=history_json(own_history(normal)),
+            review=p.review, status=review.status, review_at=iso_ms(review.at) if review.at else None,
+            evidence=p.evidence, digest=None, search=p.search,
+            dismissed=None if dismissed is None else _dumps(dismissed),
         )  # fmt: skip
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -249,12 +207,15 @@ class SQLiteStore(SQLiteReports, Store):
 
     def _select_keys(self, columns: str, keys: Iterable[Key]) -> list[tuple[Any, ...]]:
         """(platform, listing_id, *columns) of the stored listings among ``keys``; one IN query per platform chunk."""
-        by_platform: dict[str, set[str]] = {}
+        by_platform: dict[str, list[str]] = {}
         for platform, listing_id in keys:
-            by_platform.setdefault(platform, set()).add(listing_id)
+            ids = by_platform.get(platform)
+            if ids is None:
+                by_platform[platform] = [listing_id]
+            else:
+                ids.append(listing_id)
         found: list[tuple[Any, ...]] = []
-        for platform, id_set in by_platform.items():
-            ids = sorted(id_set)
+        for platform, ids in by_platform.items():
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
@@ -265,31 +226,18 @@ class SQLiteStore(SQLiteReports, Store):
                 found.extend(self._db.execute(sql, (platform, *chunk)).fetchall())
         return found
 
-    def _read_digests(self, keys: Iterable[Key]) -> dict[Key, tuple[str | None, int]]:
-        """(digest, flagged) of each stored listing among ``keys``."""
-        return {(row[0], row[1]): (row[2], row[3]) for row in self._select_keys("digest, flagged", keys)}
-
-    def _read_priors(self, keys: Iterable[Key]) -> dict[Key, _Row]:
-        """The merge inputs of the stored listings among ``keys``."""
-        columns = (
-            "first_seen, review_status, json_extract(doc, '$.review'), json_extract(doc, '$.price_history'),"
-            " json_extract(doc, '$.evidence'), digest, review_at, dismissed"
-        )
-        found: dict[Key, _Row] = {}
-        loads = json.loads
-        for row in self._select_keys(columns, keys):
-            platform, listing_id, first_seen, status, review, history, evidence, digest, review_at, dismissed = row
-            prior = Prior(first_seen, review, loads(history) if history else [], evidence, digest)
-            found[(platform, listing_id)] = _Row(
-                prior, status or "new", review_at, loads(dismissed) if dismissed else None, history or "[]"
-            )
-        return found
+    def _read_states(self, keys: Iterable[Key]) -> dict[Key, State]:
+        """What an upsert needs of each stored listing among ``keys`` (see :data:`State`)."""
+        rows = self._select_keys("digest, flagged, text_key, history, dismissed, review_status", keys)
+        return {(row[0], row[1]): row[2:] for row in rows}
 
     def _write_flags(self, keys: list[Key], rows: list[tuple[Any, ...]]) -> None:
-        self._db.executemany("DELETE FROM flags WHERE platform = ? AND listing_id = ?", keys)
-        self._db.executemany(
-            "INSERT INTO flags (platform, listing_id, kind, rule_id, score) VALUES (?, ?, ?, ?, ?)", rows
-        )
+        if keys:
+            self._db.executemany("DELETE FROM flags WHERE platform = ? AND listing_id = ?", keys)
+        if rows:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO flags (platform, listing_id, kind, rule_id, score) VALUES (?, ?, ?, ?, ?)", rows
+            )
 
     def _append_entries(self, specs: list[tuple[str, str, str, str, str, str, str | None]]) -> list[ReviewEntry]:
         """Append audit entries (platform, id, from, to, by, at, note) after the chain's head (in a transaction)."""
@@ -311,20 +259,19 @@ class SQLiteStore(SQLiteReports, Store):
     # -- writes ----------------------------------------------------------------------------------
 
     def upsert_listings(self, listings: Sequence[Listing], *, seen_at: datetime | None = None) -> UpsertResult:
-        """Upsert a batch in one transaction; the rule is :func:`crawler.store.documents.merge`.
+        """Upsert a batch in one transaction, with the rule of :func:`crawler.store.documents.merge`.
 
         Unchanged listings (same digest as stored) only get ``last_seen`` set. Dismissed
         listings are screened (:func:`crawler.store.derived.screen_flags`).
         """
         result = UpsertResult()
         seen = iso_ms(seen_at or utcnow())
-        prepared: list[_Prepared] = []
+        prepared: list[Prepared] = []
         for index, listing in enumerate(listings):
             if not isinstance(listing, Listing):
                 raise TypeError(f"upsert_listings: item {index} is a {type(listing).__name__}, not a Listing")
             try:
-                check_listing(listing)
-                prepared.append(_prepare(listing))
+                prepared.append(Prepared(listing))
             except ValueError as exc:
                 result.rejected += 1
                 result.errors.append(f"{listing.key}: {exc}")
@@ -332,82 +279,87 @@ class SQLiteStore(SQLiteReports, Store):
             self._transaction(f"upsert of {len(prepared)} listings", lambda: self._upsert(prepared, seen, result))
         return result
 
-    def _upsert(self, prepared: list[_Prepared], seen: str, result: UpsertResult) -> None:
+    def _upsert(self, prepared: list[Prepared], seen: str, result: UpsertResult) -> None:
         keys = [(p.listing.platform, p.listing.listing_id) for p in prepared]
-        stored = self._read_digests(keys)
-        once: set[Key] = set()
-        twice: set[Key] = set()
-        for key in keys:
-            (twice if key in once else once).add(key)
-        # only listings that changed (or appear twice) need their stored state read and merged
-        rows = self._read_priors(
-            key for key, p in zip(keys, prepared, strict=True)
-            if key in stored and (stored[key][0] != p.digest or key in twice)
-        )  # fmt: skip
-        writes: dict[Key, tuple[Any, ...]] = {}
-        flag_rows: dict[Key, list[tuple[Any, ...]]] = {}
-        touched: set[Key] = set()
+        for part_keys, part in _unique_rounds(keys, prepared):
+            self._upsert_unique(part_keys, part, seen, result)
+
+    def _upsert_unique(self, keys: list[Key], prepared: list[Prepared], seen: str, result: UpsertResult) -> None:
+        """Upsert listings of distinct keys: the merge rule of :func:`crawler.store.documents.merge` on columns.
+
+        Insert: first_seen = seen, the listing's own history plus its price, its review and evidence.
+        Update: first_seen and review kept (in SQL), the stored evidence kept when the listing has
+        none, the price appended to the stored history when it differs from the last point.
+        """
+        states = self._read_states(keys)
+        point_end = f',"at":"{seen}"}}]'  # a new listing's history: its price, now
+        writes: list[tuple[Any, ...]] = []
+        touched: list[tuple[str, str, str]] = []
+        flag_keys: list[Key] = []
+        flag_rows: list[tuple[Any, ...]] = []
         reopened: list[tuple[str, str, str, str, str, str, str | None]] = []
+        inserted = updated = 0
         for key, p in zip(keys, prepared, strict=True):
-            row = rows.get(key)
-            if row is None and key in stored:  # stored with this very digest: only seen again
-                result.unchanged += 1
-                touched.add(key)
-                continue
-            listing, body, flags = p.listing, p.body, p.listing.flags
-            dismissed = row.dismissed if row is not None else None
-            # no dismissal (nearly always): the flags stay and the content digest is never needed
-            screened = screen_flags(dismissed, p.content, flags) if dismissed else Screened(flags, False, None)
-            if len(screened.flags) != len(flags):
-                flags = screened.flags
-                body = content_json(listing.model_copy(update={"flags": flags}))[0]
-            history = (
-                [{"price": x.price, "at": iso_ms(x.at)} for x in listing.price_history]
-                if row is None and listing.price_history else []
-            )  # fmt: skip
-            merged = merge(
-                row.prior if row else None,
-                price=listing.price,
-                history=history,
-                has_evidence=listing.evidence is not None,
-                digest=p.digest,
-                seen=seen,
-            )
-            setattr(result, merged.status, getattr(result, merged.status) + 1)
-            if merged.status == "unchanged":
-                touched.add(key)
-                continue
-            if row is None:
-                review, status = p.review, listing.review.status
-                review_at = iso_ms(listing.review.at) if listing.review.at else None
+            listing = p.listing
+            price = listing.price
+            state = states.get(key)
+            if state is None:
+                if listing.price_history:
+                    points = own_history(listing)
+                    if price is not None and points[-1][0] != price:
+                        points.append((price, seen))
+                    history = history_json(points)
+                else:
+                    history = None if price is None else f'[{{"price":{int(price)}{point_end}'
+                review = listing.review
+                flags = listing.flags
+                writes.append(listing_row(
+                    p, flags=flags, body=p.body, first_seen=seen, last_seen=seen, history=history,
+                    review=p.review, status=review.status, review_at=iso_ms(review.at) if review.at else None,
+                    evidence=p.evidence, digest=p.digest, search=p.search, dismissed=None,
+                ))  # fmt: skip
+                inserted += 1
             else:
-                review, status, review_at = merged.review, row.status, row.review_at
-            if screened.reopen:
-                reopened.append((*key, status, "new", SYSTEM, seen, REOPEN_NOTE))
-                review = _dumps({"status": "new", "by": SYSTEM, "at": seen, "note": REOPEN_NOTE})
-                status, review_at = "new", seen
-            evidence = merged.evidence if merged.evidence is not None else p.evidence
-            history_json = _history_json(row, merged.price_history)
-            writes[key] = listing_row(
-                p, flags=flags, body=body, first_seen=merged.first_seen, last_seen=seen, history=history_json,
-                review=review, status=status, review_at=review_at, evidence=evidence, digest=p.digest,
-                dismissed=screened.dismissed,
-            )  # fmt: skip
-            flag_rows[key] = [(*key, flag.kind, flag.rule_id, flag.score) for flag in flags]
-            stored_evidence = None if evidence == "null" else evidence
-            prior = Prior(merged.first_seen, review, merged.price_history, stored_evidence, p.digest)
-            rows[key] = _Row(prior, status, review_at, screened.dismissed, history_json)
-        self._db.executemany(_UPSERT, list(writes.values()))
-        self._db.executemany(
-            "UPDATE listings SET last_seen = ? WHERE platform = ? AND listing_id = ?",
-            [(seen, *key) for key in touched - writes.keys()],
-        )
+                digest, flagged, text_key, history, dismissed, status = state
+                if digest == p.digest:  # what the crawler sent is what is stored: only seen again
+                    touched.append((seen, *key))
+                    result.unchanged += 1
+                    continue
+                flags, body = listing.flags, p.body
+                if dismissed:  # screened against the dismissal (rare): the content digest is needed
+                    screened = screen_flags(json.loads(dismissed), p.content, flags)
+                    if len(screened.flags) != len(flags):
+                        flags = screened.flags
+                        body = body_json(listing.model_copy(update={"flags": flags}))
+                    if screened.reopen:
+                        reopened.append((*key, status, "new", SYSTEM, seen, REOPEN_NOTE))
+                if price is not None and _last_price(history) != price:
+                    history = append_point(history, price, seen)
+                writes.append(listing_row(
+                    p, flags=flags, body=body, first_seen=seen, last_seen=seen, history=history, review=None,
+                    status="new", review_at=None, evidence=p.evidence, digest=p.digest,
+                    search=None if text_key == p.text_key else p.search, dismissed=None,
+                ))  # fmt: skip
+                if flagged:
+                    flag_keys.append(key)
+                updated += 1
+            for flag in flags:
+                flag_rows.append((*key, flag.kind, flag.rule_id, flag.score))
+        result.inserted += inserted
+        result.updated += updated
+        db = self._db
+        db.executemany(_UPSERT, writes)
+        if touched:
+            db.executemany("UPDATE listings SET last_seen = ? WHERE platform = ? AND listing_id = ?", touched)
         # flag rows exist only for listings stored flagged (the flags table follows the document)
-        self._write_flags(
-            [key for key in flag_rows if key in stored and stored[key][1]],
-            [row for rows in flag_rows.values() for row in rows],
-        )
+        self._write_flags(flag_keys, flag_rows)
         if reopened:
+            review = _dumps({"status": "new", "by": SYSTEM, "at": seen, "note": REOPEN_NOTE})
+            db.executemany(
+                "UPDATE listings SET review = ?, review_status = 'new', review_at = ?, dismissed = NULL"
+                " WHERE platform = ? AND listing_id = ?",
+                [(review, seen, platform, listing_id) for platform, listing_id, *_ in reopened],
+            )
             self._append_entries(reopened)
 
     def replace_flags(self, platform: str, listing_id: str, flags: list[Flag]) -> None:
@@ -423,16 +375,15 @@ class SQLiteStore(SQLiteReports, Store):
             if found is None:
                 raise StoreError(f"no listing {platform}:{listing_id} in {self.path}")
             text, dismissed = found
+            stored = body_listing(text)
             # the content digest is only needed against a dismissal
-            kept = screen_flags(json.loads(dismissed), stored_content(text), checked).flags if dismissed else checked
-            doc = json.loads(text)
-            doc["flags"] = [flag.model_dump(mode="json") for flag in kept]
-            doc["risk"] = risk = risk_of(flag.score for flag in kept)
+            kept = screen_flags(json.loads(dismissed), content_digest(stored), checked).flags if dismissed else checked
+            body = body_json(stored.model_copy(update={"flags": kept})).decode()
             # digest NULL: the next crawl of this listing rewrites it even if unchanged
             self._db.execute(
                 "UPDATE listings SET doc = ?, risk = ?, flagged = ?, kinds = ?, digest = NULL"
                 " WHERE platform = ? AND listing_id = ?",
-                (_dumps(doc), risk, int(bool(kept)), kinds_mask(kept), platform, listing_id),
+                (body, risk_of(flag.score for flag in kept), int(bool(kept)), kinds_mask(kept), platform, listing_id),
             )
             key = (platform, listing_id)
             self._write_flags([key], [(*key, f.kind, f.rule_id, f.score) for f in kept])
@@ -440,7 +391,13 @@ class SQLiteStore(SQLiteReports, Store):
         self._transaction(f"replace_flags {platform}:{listing_id}", work)
 
     def apply_review(
-        self, platform: str, listing_id: str, status: str, *, by: str, note: str | None = None,
+        self,
+        platform: str,
+        listing_id: str,
+        status: str,
+        *,
+        by: str,
+        note: str | None = None,
         at: datetime | None = None,
     ) -> ReviewEntry:
         """Set the review status and append its audit entry, in one transaction."""
@@ -457,13 +414,13 @@ class SQLiteStore(SQLiteReports, Store):
             from_status, doc = found
             dismissed = None
             if status == "dismissed":
-                stored = Listing.model_validate_json(doc)
+                stored = body_listing(doc)
                 dismissed = dismissal_record(content_digest(stored), stored.flags)
             review = _dumps({"status": status, "by": by, "at": when, "note": note})
             # digest NULL: the next crawl re-screens the listing against its (new) dismissal
             self._db.execute(
-                "UPDATE listings SET review_status = ?, review_at = ?, dismissed = ?, digest = NULL,"
-                " doc = json_set(doc, '$.review', json(?)) WHERE platform = ? AND listing_id = ?",
+                "UPDATE listings SET review_status = ?, review_at = ?, dismissed = ?, digest = NULL, review = ?"
+                " WHERE platform = ? AND listing_id = ?",
                 (status, when, None if dismissed is None else _dumps(dismissed), review, platform, listing_id),
             )
             spec = (platform, listing_id, from_status or "new", status, by, when, note)
@@ -485,10 +442,13 @@ class SQLiteStore(SQLiteReports, Store):
         for name in ("started_at", "finished_at"):
             stored[name] = None if doc[name] is None else iso_ms(doc[name])
         text = _dumps(stored)
-        if unless_present and self._db.execute(
-            "SELECT 1 FROM crawl_runs WHERE spider = ? AND started_at IS ? AND doc = ?",
-            (doc["spider"], stored["started_at"], text),
-        ).fetchone():
+        if (
+            unless_present
+            and self._db.execute(
+                "SELECT 1 FROM crawl_runs WHERE spider = ? AND started_at IS ? AND doc = ?",
+                (doc["spider"], stored["started_at"], text),
+            ).fetchone()
+        ):
             return False
         self._db.execute(
             "INSERT INTO crawl_runs (spider, started_at, finished_at, doc) VALUES (?, ?, ?, ?)",
@@ -510,10 +470,10 @@ class SQLiteStore(SQLiteReports, Store):
         check_key(platform, listing_id)
         rows = self._select(
             "get_listing",
-            "SELECT doc, last_seen FROM listings WHERE platform = ? AND listing_id = ?",
+            f"SELECT {DOC_COLUMNS} FROM listings WHERE platform = ? AND listing_id = ?",
             (platform, listing_id),
         )
-        return Listing.model_validate_json(with_last_seen(*rows[0])) if rows else None
+        return Listing.model_validate_json(document(*rows[0])) if rows else None
 
     @staticmethod
     def _where(query: FlagQuery) -> tuple[str, str, list[Any]]:
@@ -572,11 +532,11 @@ class SQLiteStore(SQLiteReports, Store):
         source, where, params = self._where(query)
         order = "l.risk DESC, l.last_seen DESC" if query.sort == "risk" else "l.last_seen DESC, l.risk DESC"
         sql = (
-            f"SELECT l.doc, l.last_seen FROM {source} WHERE {where} "
+            f"SELECT {_L_DOC_COLUMNS} FROM {source} WHERE {where} "
             f"ORDER BY {order}, l.platform, l.listing_id LIMIT ? OFFSET ?"
         )
         rows = self._select("query_flagged", sql, (*params, query.limit, query.offset))
-        return [Listing.model_validate_json(with_last_seen(doc, seen)) for doc, seen in rows]
+        return [Listing.model_validate_json(document(*row)) for row in rows]
 
     def count_flagged(self, query: FlagQuery) -> int:
         """How many listings match ``query``'s filters."""
@@ -615,15 +575,16 @@ class SQLiteStore(SQLiteReports, Store):
         last_id = 0
         extra = f", {columns}" if columns else ""
         while True:
-            head = f"SELECT id, doc, last_seen{extra} FROM listings WHERE id > ?"
+            head = f"SELECT id, {DOC_COLUMNS}{extra} FROM listings WHERE id > ?"
             if platform is None:
                 sql, params = f"{head} ORDER BY id LIMIT ?", (last_id,)
             else:
                 sql, params = f"{head} AND platform = ? ORDER BY id LIMIT ?", (last_id, platform)
             rows = self._select("iter_listings", sql, (*params, batch_size))
-            for row_id, text, last_seen, *rest in rows:
-                last_id = row_id
-                yield (row_id, with_last_seen(text, last_seen), *rest)
+            width = 1 + _DOC_WIDTH
+            for row in rows:
+                last_id = row[0]
+                yield (last_id, document(*row[1:width]), *row[width:])
             if len(rows) < batch_size:
                 return
 
@@ -683,15 +644,15 @@ class SQLiteStore(SQLiteReports, Store):
         while True:
             rows = self._select(
                 "export listings",
-                "SELECT platform, listing_id, doc, last_seen, dismissed FROM listings"
+                f"SELECT platform, listing_id, dismissed, {DOC_COLUMNS} FROM listings"
                 " WHERE (platform, listing_id) > (?, ?) ORDER BY platform, listing_id LIMIT 1000",
                 last,
             )
-            for platform, listing_id, doc, last_seen, dismissed in rows:
-                document = Listing.model_validate_json(with_last_seen(doc, last_seen)).to_document()
+            for platform, listing_id, dismissed, *columns in rows:
+                exported = Listing.model_validate_json(document(*columns)).to_document()
                 if dismissed:
-                    document["_dismissed"] = json.loads(dismissed)
-                yield "listings", document
+                    exported["_dismissed"] = json.loads(dismissed)
+                yield "listings", exported
                 last = (platform, listing_id)
             if len(rows) < 1000:
                 break
@@ -725,7 +686,7 @@ class SQLiteStore(SQLiteReports, Store):
                     doc = dict(doc)
                     dismissed = doc.pop("_dismissed", None)
                     row = self._document_row(doc, doc.get("last_seen"), dismissed)
-                    self._db.execute(_UPSERT, row)
+                    self._db.execute(_IMPORT, row)
                     listing = Listing.model_validate(doc)
                     key = (listing.platform, listing.listing_id)
                     self._write_flags([key], [(*key, f.kind, f.rule_id, f.score) for f in listing.flags])

@@ -1,17 +1,26 @@
-"""The SQLite store's tables and indexes, and the upgrade of a version-1 file.
+"""The SQLite store's tables and indexes, and the upgrade of older files (versions 1 to 3).
 
-``listings`` keeps each listing's document as JSON text (``doc``, without ``last_seen``, which
-lives in its column and is spliced in on read, so a re-crawl rewrites one short column) beside
-real columns for every filter, sort and group the CLI offers. The indexes are partial (``WHERE
-flagged = 1``): ~70 % of listings are never flagged, and the CLI's flag queries always say
-``flagged = 1``; the two sort indexes carry the low-cardinality filter columns (kinds bit mask,
-review status, platform, source) so that those filters and counts never read the table.
-``flags`` (one row per flag) backs the rule filter; ``reviews`` is the hash-chained audit log.
+``listings`` keeps each listing as its *body* (``doc``: the JSON of what the crawler sent, without
+the fields the store merges and without null fields) beside real columns for every filter, sort
+and group the CLI offers, and for the merged fields themselves: ``first_seen``, ``last_seen``,
+``risk``, ``history`` (price history JSON, NULL for none), ``review`` (JSON, NULL for a new
+listing's default review) and ``evidence`` (JSON or NULL). A read splices them into the body
+(:func:`crawler.store.sqlite_rows.document`), so a re-crawl never reads or rewrites them as JSON.
+``digest`` (128-bit) tells an unchanged re-crawl, ``text_key`` (128-bit) an unchanged title and
+description, whose folded ``search`` text is then kept instead of folded again.
 
-Version 3 (same tables as 2): the ``content`` column is no longer written (NULL); the content
-digest a dismissal needs is computed from the document then, which keeps it off the bulk-upsert
-path. Version-2 code would take the NULL for a digest, hence the version bump (a version-2 file
-opens as it is: its ``content`` values are simply not read any more).
+The indexes are partial (``WHERE flagged = 1``): ~70 % of listings are never flagged, and the CLI's
+flag queries always say ``flagged = 1``; the two sort indexes carry the low-cardinality filter
+columns (kinds bit mask, review status, platform, source) so that those filters and counts never
+read the table. ``flags`` (one row per distinct flag, keyed by listing: no rowid, one B-tree less to write) backs
+the rule filter; ``reviews`` is the hash-chained audit log.
+
+Version 4: the merged fields moved out of ``doc`` into their columns, ``doc`` drops null fields,
+``digest`` is a 16-byte BLOB of a new digest, ``text_key`` is new, ``content`` (unused since
+version 3) is gone and ``flags`` has no rowid. Older files are upgraded when opened, in one
+transaction: version 1 row by row from its documents, versions 2 and 3 in SQL (digests cleared:
+the next crawl rewrites each listing once); listing ids (insertion order), flags, the audit log and
+crawl runs are kept as they are.
 """
 
 from __future__ import annotations
@@ -21,12 +30,12 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 LISTING_COLUMNS: tuple[str, ...] = (
     "platform", "listing_id", "risk", "first_seen", "last_seen", "review_status", "review_at", "flagged",
     "kinds", "source", "seller_key", "seller_id", "seller_name", "seller_fold", "province", "province_fold",
-    "category", "search", "digest", "content", "dismissed", "doc",
+    "category", "search", "digest", "text_key", "dismissed", "history", "review", "evidence", "doc",
 )  # fmt: skip
 
 SCHEMA = """
@@ -50,9 +59,12 @@ CREATE TABLE IF NOT EXISTS listings (
     province_fold TEXT,
     category TEXT,
     search TEXT,
-    digest TEXT,
-    content TEXT,
+    digest BLOB,
+    text_key BLOB,
     dismissed TEXT,
+    history TEXT,
+    review TEXT,
+    evidence TEXT,
     doc TEXT NOT NULL,
     UNIQUE (platform, listing_id)
 );
@@ -69,9 +81,9 @@ CREATE TABLE IF NOT EXISTS flags (
     listing_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     rule_id TEXT NOT NULL,
-    score REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS flags_listing ON flags (platform, listing_id);
+    score REAL NOT NULL,
+    PRIMARY KEY (platform, listing_id, rule_id, kind, score)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS flags_rule ON flags (rule_id);
 CREATE TABLE IF NOT EXISTS reviews (
     seq INTEGER PRIMARY KEY,
@@ -98,12 +110,14 @@ CREATE INDEX IF NOT EXISTS crawl_runs_spider ON crawl_runs (spider, started_at D
 CREATE INDEX IF NOT EXISTS crawl_runs_started ON crawl_runs (started_at DESC);
 """
 
-_V1_DROPPED_INDEXES = ("listings_risk", "listings_last_seen", "listings_review_status", "listings_seller", "flags_kind")
-"""Version-1 indexes, dropped before the version-2 ones (some by the same name) are created."""
+DEFAULT_REVIEW = '{"status":"new","by":null,"at":null,"note":null}'
+"""A new listing's review as JSON (a NULL ``review`` column reads as this)."""
+MERGED_PATHS = ("$.first_seen", "$.risk", "$.price_history", "$.review", "$.evidence")
+"""What version 4 moved out of the stored document into columns."""
 
 
 def create(db: sqlite3.Connection, row_of: Callable[[dict[str, Any], str | None], tuple[Any, ...]]) -> None:
-    """Create the tables and indexes, upgrading a version-1 file first (``row_of`` rebuilds a row).
+    """Create the tables and indexes, upgrading an older file first (``row_of`` rebuilds a version-1 row).
 
     ``row_of(doc, last_seen)`` turns a stored version-1 document into a row of
     :data:`LISTING_COLUMNS`. Raises ``sqlite3.Error`` on failure, ValueError for a newer file.
@@ -115,7 +129,11 @@ def create(db: sqlite3.Connection, row_of: Callable[[dict[str, Any], str | None]
     db.execute("BEGIN IMMEDIATE")
     try:
         if has_listings and version < 2:
-            _upgrade_v1(db, row_of)
+            _rebuild(db, lambda: _copy_v1(db, row_of))
+        elif has_listings and version < SCHEMA_VERSION:
+            _rebuild(db, lambda: _copy_v3(db))
+        if has_listings and version < SCHEMA_VERSION:
+            _rebuild_flags(db)
         _run_schema(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
@@ -131,17 +149,56 @@ def _run_schema(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
-def _upgrade_v1(db: sqlite3.Connection, row_of: Callable[[dict[str, Any], str | None], tuple[Any, ...]]) -> None:
-    """Version 1 → 2: rebuild ``listings`` with the new columns from each stored document."""
-    db.execute("ALTER TABLE listings RENAME TO listings_v1")
-    for name in _V1_DROPPED_INDEXES:
+def _rebuild(db: sqlite3.Connection, copy: Callable[[], None]) -> None:
+    """Rename ``listings`` to ``listings_old``, drop its indexes, create the current tables, ``copy()``, drop it."""
+    db.execute("ALTER TABLE listings RENAME TO listings_old")
+    names = db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'listings_old' AND sql IS NOT NULL"
+    ).fetchall()
+    for (name,) in names:
+        db.execute(f'DROP INDEX "{name}"')
+    for name in ("listings_last_seen", "listings_review_status", "flags_kind"):  # version 1's, on other tables too
         db.execute(f"DROP INDEX IF EXISTS {name}")
     _run_schema(db)
-    marks = ",".join("?" * len(LISTING_COLUMNS))
-    insert = f"INSERT INTO listings ({', '.join(LISTING_COLUMNS)}) VALUES ({marks})"
-    rows = db.execute("SELECT doc FROM listings_v1 ORDER BY id").fetchall()
-    for (text,) in rows:
+    copy()
+    db.execute("DROP TABLE listings_old")
+
+
+def _rebuild_flags(db: sqlite3.Connection) -> None:
+    """Flags into the version-4 table (keyed by listing, without rowid); a repeated flag row is kept once."""
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'flags'").fetchone():
+        return
+    db.execute("ALTER TABLE flags RENAME TO flags_old")
+    for name in ("flags_listing", "flags_rule", "flags_kind"):
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+    _run_schema(db)
+    db.execute(
+        "INSERT OR IGNORE INTO flags (platform, listing_id, kind, rule_id, score)"
+        " SELECT platform, listing_id, kind, rule_id, score FROM flags_old"
+    )
+    db.execute("DROP TABLE flags_old")
+
+
+def _copy_v1(db: sqlite3.Connection, row_of: Callable[[dict[str, Any], str | None], tuple[Any, ...]]) -> None:
+    """Version 1 (the document with every field, few columns): each row rebuilt from its document."""
+    marks = ", ".join(["?", *("CAST(? AS TEXT)" if name == "doc" else "?" for name in LISTING_COLUMNS)])
+    insert = f"INSERT INTO listings (id, {', '.join(LISTING_COLUMNS)}) VALUES ({marks})"
+    rows = db.execute("SELECT id, doc FROM listings_old ORDER BY id").fetchall()
+    for row_id, text in rows:
         doc = json.loads(text)
         last_seen = doc.pop("last_seen", None)
-        db.execute(insert, row_of(doc, last_seen))
-    db.execute("DROP TABLE listings_v1")
+        db.execute(insert, (row_id, *row_of(doc, last_seen)))
+
+
+def _copy_v3(db: sqlite3.Connection) -> None:
+    """Versions 2 and 3 (same columns): merged fields split out of the document in SQL, digests cleared."""
+    new = ("digest", "text_key", "history", "review", "evidence", "doc")
+    kept = [name for name in LISTING_COLUMNS if name not in new]
+    paths = ", ".join(f"'{path}'" for path in MERGED_PATHS)
+    db.execute(
+        f"INSERT INTO listings (id, {', '.join(kept)}, digest, text_key, history, review, evidence, doc)"
+        f" SELECT id, {', '.join(kept)}, NULL, NULL, NULLIF(json_extract(doc, '$.price_history'), '[]'),"
+        " NULLIF(json_extract(doc, '$.review'), ?), json_extract(doc, '$.evidence'),"
+        f" json_remove(doc, {paths}) FROM listings_old ORDER BY id",
+        (DEFAULT_REVIEW,),
+    )
