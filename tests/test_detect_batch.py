@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.detect.batch import detect_file
+from crawler.detect.batch import detect_file, output_record
 from crawler.items import Listing
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,3 +60,20 @@ def test_detect_file_to_stdout_with_extra_peers(tmp_path: Path, capsys: pytest.C
     with_peers = json.loads(capsys.readouterr().out)
     assert "price_anomaly.far_below_peers" in {f["rule_id"] for f in with_peers["flags"]}
     assert summary.written == 1 and summary.bad_lines == 0
+
+
+def test_lines_without_flags_are_exactly_the_contract_json(tmp_path: Path) -> None:
+    """Flagless lines are written without building the record: byte for byte what json gives it,
+    whatever the id holds (quotes, backslashes, control and non-ASCII characters)."""
+    ids = ['1', 'a"b', "c\\d", "tab\there", "Đồng-hồ", "\u2028x"]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(
+        json.dumps({"platform": "sh\"op", "listing_id": i, "url": "u", "title": "Áo thun cotton"}) + "\n" for i in ids
+    ), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    detect_file(source, out, RULES)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    expected = [
+        encode(output_record(Listing(platform='sh"op', listing_id=i, url="u", title="Áo thun cotton"), [])) for i in ids
+    ]
+    assert out.read_text(encoding="utf-8").split("\n") == [*expected, ""]

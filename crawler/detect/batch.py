@@ -25,6 +25,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -192,6 +193,7 @@ def detect_file(
             else:
                 out = stack.enter_context(Path(output_path).open("w", encoding="utf-8"))
             dumps = json.JSONEncoder(ensure_ascii=False).encode
+            quote = encode_basestring  # what dumps does with a str, without the method call
             write = out.write
             detect_many = detector.detect_many
             by_kind, by_rule = summary.flags_by_kind, summary.flags_by_rule
@@ -208,8 +210,8 @@ def detect_file(
                             by_kind[flag.kind] += 1
                             by_rule[flag.rule_id] += 1
                     else:  # most listings: the same line as dumps(output_record(listing, [])) gives
-                        write(f'{{"listing_id": {dumps(listing.listing_id)}, '
-                              f'"platform": {dumps(listing.platform)}, "flags": [], "risk": 0}}\n')
+                        write(f'{{"listing_id": {quote(listing.listing_id)}, '
+                              f'"platform": {quote(listing.platform)}, "flags": [], "risk": 0}}\n')
             summary.written += len_kept
             out.flush()
     finally:
