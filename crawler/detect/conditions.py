@@ -264,12 +264,13 @@ class ListingText:
             self._norm[name] = cached
         return cached
 
-    def normalize_long_fields(self) -> None:
-        """Normalise now every field longer than :data:`SHORT_TEXT` (descriptions): a batch does
-        this for all its listings in one loop, while the normaliser is in the CPU caches."""
+    def normalize_fields(self) -> None:
+        """Normalise every matchable field now (short texts come from the normaliser's cache): a
+        batch does this for all its listings in one loop, while the normaliser is in the CPU caches."""
+        norm = self._norm
         for name, raw in self._raw.items():
-            if len(raw) > SHORT_TEXT and name not in self._norm:
-                self._norm[name] = normalize(raw)
+            if raw and name not in norm:
+                norm[name] = normalize(raw)
 
     def words(self, name: str) -> frozenset[str]:
         """The words (letter/digit runs) of a field's normalised text and its word pairs ("a b")."""

@@ -151,7 +151,7 @@ class Detector:
         caches, which makes a batch of a few hundred listings markedly faster.
         """
         for text in texts:
-            text.normalize_long_fields()
+            text.normalize_fields()
         candidates = [self._candidate_rules(text) for text in texts]
         results: list[list[Flag]] = []
         for text, rules in zip(texts, candidates, strict=True):
