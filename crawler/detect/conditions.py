@@ -116,11 +116,21 @@ def _pair(first: str, second: str) -> str:
 
 
 _COMMON_WORDS = frozenset({
+    # grammar and origin words
     "thiet", "bi", "trung", "quoc", "viet", "nam", "nhat", "ban", "han", "hang", "san", "pham", "chinh", "cho",
-    "cua", "va", "voi", "loai", "co", "khong", "the", "mot", "cac", "nhung", "duoc", "dien",
+    "cua", "va", "voi", "loai", "co", "khong", "the", "mot", "cac", "nhung", "duoc", "dien", "tu", "tai", "khi",
+    "lam", "di", "nhieu", "moi", "tot", "cao", "cap", "gia", "re", "giam",
+    # shop boilerplate: warranty, delivery, returns, support, quality, colour, size
+    "bao", "hanh", "giao", "doi", "tra", "ho", "tro", "chat", "luong", "mau", "sac", "kich", "thuoc", "nhan",
+    "noi", "du", "van", "xuat",
 })
 """Folded words found in a large share of Vietnamese listings ("thiết bị", "Trung Quốc", "sản
 phẩm"…): a pre-filter anchor made of them would let its rule through on most listings."""
+
+
+def _rarity(word: str) -> int:
+    """How rare a folded word is likely to be in listing text: its length, 0 for a common word."""
+    return 0 if word in _COMMON_WORDS else len(word)
 
 
 def _anchor(words: list[str]) -> str:
@@ -132,7 +142,7 @@ def _anchor(words: list[str]) -> str:
         return words[0]
 
     def rarity(start: int) -> int:
-        return sum(len(w) for w in words[start:start + 2] if w not in _COMMON_WORDS)
+        return _rarity(words[start]) + _rarity(words[start + 1])
 
     start = max(range(len(words) - 1), key=rarity)
     return _pair(words[start], words[start + 1])
@@ -157,15 +167,15 @@ class _Universe:
     aliases are only looked for in titles, and descriptions need not pay for them.
     """
 
-    __slots__ = ("firsts", "pairs", "seconds", "single", "version")
+    __slots__ = ("keys", "pairs", "partners", "single", "version")
 
     def __init__(self) -> None:
         self.single: frozenset[str] = frozenset()
         self.pairs: frozenset[str] = frozenset()
-        self.firsts: frozenset[str] = frozenset()
-        """The first words of the pair anchors."""
-        self.seconds: dict[str, frozenset[str]] = {}
-        """For each first word of a pair anchor, the words that follow it in some pair anchor."""
+        self.keys: frozenset[str] = frozenset()
+        """The key word of each pair anchor: the rarer of its two words (:func:`_rarity`)."""
+        self.partners: dict[str, tuple[tuple[str, str], ...]] = {}
+        """For each key word, the other word of its pair anchors, and the pair."""
         self.version = 0
         """Grows with every change: results computed against an older universe are stale."""
 
@@ -177,10 +187,11 @@ class _Universe:
         pairs = frozenset(a for a in new if " " in a)
         self.single |= new - pairs
         self.pairs |= pairs
-        for pair in pairs:
+        for pair in sorted(pairs):
             first, second = pair.split(" ", 1)
-            self.seconds[first] = self.seconds.get(first, frozenset()) | {second}
-        self.firsts = frozenset(self.seconds)
+            key, partner = (second, first) if _rarity(second) > _rarity(first) else (first, second)
+            self.partners[key] = (*self.partners.get(key, ()), (partner, pair))
+        self.keys = frozenset(self.partners)
         self.version += 1
 
 
@@ -298,25 +309,27 @@ class ListingText:
         """Every anchor of the field's universe (the anchors ever looked for in it, ``anchors``
         included) that the field's words or word pairs hold.
 
-        Equal to ``universe.all & self.words(name)``; but only the pair anchors whose two words
-        are both in the text are looked for, as " first second " in the text's words joined by
-        spaces (building every word pair of a description costs more than everything else).
+        Equal to ``universe.all & self.words(name)``; but a pair anchor is only looked for when
+        its rarer word and then its other word are in the text, as " first second " in the text's
+        words joined by spaces (building every word pair of a description costs more than
+        everything else).
         """
         universe = anchors.universe(name)
         cached = self._present.get(name)
         if cached is None or cached[0] != universe.version:
             tokens = self.tokens(name)
-            found = set(universe.single.intersection(tokens))
-            seconds = universe.seconds
+            found = universe.single.intersection(tokens)
+            partners = universe.partners
+            pairs = []
             spaced = ""
-            for first in universe.firsts.intersection(tokens):
-                for second in seconds[first].intersection(tokens):
-                    if not spaced:
-                        spaced = self.norm(name).spaced or " " + " ".join(self._token_list(name)) + " "
-                    pair = f"{first} {second}"
-                    if f" {pair} " in spaced:
-                        found.add(pair)
-            cached = (universe.version, frozenset(found))
+            for key in universe.keys.intersection(tokens):
+                for partner, pair in partners[key]:
+                    if partner in tokens:
+                        if not spaced:
+                            spaced = self.norm(name).spaced or " " + " ".join(self._token_list(name)) + " "
+                        if f" {pair} " in spaced:
+                            pairs.append(pair)
+            cached = (universe.version, found.union(pairs) if pairs else found)
             self._present[name] = cached
         return cached[1]
 
