@@ -94,7 +94,7 @@ def _describe(exc: ValidationError) -> str:
 def _listings(handle: IO[str], name: str, warn: bool) -> Iterator[Listing | None]:
     validate_json = Listing.__pydantic_validator__.validate_json  # what model_validate_json calls
     for number, line in enumerate(handle, start=1):
-        if not line.strip():
+        if not line or line.isspace():
             continue
         try:
             # fast path: pydantic parses the JSON itself; anything it rejects takes the path below,
@@ -201,17 +201,20 @@ def detect_file(
                 # chunks of listings, detected stage by stage (Detector.detect_many), and dropped
                 # once done: their caches hold the normalised fields
                 chunk = [kept.popleft() for _ in range(min(_CHUNK, len(kept)))]
+                lines: list[str] = []
                 for text, flags in zip(chunk, detect_many(chunk, peers), strict=True):
                     listing = text.listing
                     if flags:
-                        write(dumps(output_record(listing, flags)) + "\n")
+                        lines.append(dumps(output_record(listing, flags)))
                         summary.flagged += 1
                         for flag in flags:
                             by_kind[flag.kind] += 1
                             by_rule[flag.rule_id] += 1
                     else:  # most listings: the same line as dumps(output_record(listing, [])) gives
-                        write(f'{{"listing_id": {quote(listing.listing_id)}, '
-                              f'"platform": {quote(listing.platform)}, "flags": [], "risk": 0}}\n')
+                        lines.append(f'{{"listing_id": {quote(listing.listing_id)}, '
+                                     f'"platform": {quote(listing.platform)}, "flags": [], "risk": 0}}')
+                lines.append("")
+                write("\n".join(lines))  # one write per chunk
             summary.written += len_kept
             out.flush()
     finally:

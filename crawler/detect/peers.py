@@ -61,7 +61,8 @@ _NOISE = frozenset([
 
 def usable_price(listing: Listing) -> bool:
     """Whether a listing's price can be compared: VND, at least :data:`MIN_PRICE`."""
-    return listing.price is not None and listing.price >= MIN_PRICE and listing.currency.upper() == "VND"
+    price, currency = listing.price, listing.currency
+    return price is not None and price >= MIN_PRICE and (currency == "VND" or currency.upper() == "VND")
 
 
 def title_signature(text: ListingText) -> str | None:
