@@ -146,7 +146,7 @@ class Detector:
         """:meth:`detect` for several listings (their :class:`ListingText`), the flags of each.
 
         The same flags in the same order as one :meth:`detect` per listing, but done stage by
-        stage over all of them (normalise the long fields, then the condition rules, then the
+        stage over all of them (normalise the fields, then the condition rules, then the
         counterfeit scores, then the prices): each stage's code and tables stay in the CPU
         caches, which makes a batch of a few hundred listings markedly faster.
         """
