@@ -126,12 +126,11 @@ class CatalogIndex:
             self._fuzzy_text_cache[normalized] = cached
         return [(brand, Hit(name, start, end), similarity) for brand, start, end, similarity in cached]
 
-    def _fuzzy_choices(self, n_words: int, size: int, usable: int | None = None) -> list[str]:
+    def _fuzzy_choices(self, n_words: int, size: int, usable: int) -> list[str]:
         """The aliases of ``n_words`` words (in catalog order) that a query of ``size`` characters,
         ``usable`` of which occur in some such alias, can reach the cutoff against:
         ratio = 200·LCS / (len a + len b) ≤ 200·min(usable, len b) / (len a + len b).
         Leaving out the others changes no result (they cannot reach the cutoff), only the time."""
-        usable = size if usable is None else usable
         key = (n_words, size, usable)
         choices = self._fuzzy_by_size.get(key)
         if choices is None:

@@ -238,27 +238,19 @@ class ListingText:
     """A listing's field texts, normalised lazily and once each."""
 
     __slots__ = (
-        "_all_words", "_folded", "_hits", "_norm", "_present", "_raw", "_tokens", "_words", "listing", "memo",
+        "_folded", "_hits", "_norm", "_present", "_raw", "_tokens", "_words", "listing", "memo",
     )
 
     def __init__(self, listing: Listing) -> None:
         self.listing = listing
-        self._raw: dict[str, str] = {
-            "title": listing.title,
-            "description": listing.description or "",
-            "brand": listing.brand or "",
-            "category": listing.category or "",
-            "origin": listing.origin or "",
-            "seller": listing.seller.name or "",
-        }
-        """The text of each matchable field (``Listing.field_text``, read once)."""
+        self._raw: dict[str, str] = {name: listing.field_text(name) for name in TEXT_FIELDS}
+        """The text of each matchable field, read once."""
         self._norm: dict[str, NormalizedText] = {}
         self._words: dict[str, frozenset[str]] = {}
         self._tokens: dict[str, frozenset[str]] = {}
         self._present: dict[str, tuple[int, frozenset[str]]] = {}
         self._folded: dict[str, str] = {}
         self._hits: dict[tuple[int, str], list[Hit]] = {}
-        self._all_words: frozenset[str] | None = None
         self.memo: dict[object, object] = {}
         """Results other modules computed from this text (e.g. the catalog product), by their key."""
 
@@ -343,19 +335,9 @@ class ListingText:
         """The word pattern of :meth:`words` (for tests of the normaliser's word shortcut)."""
         return _WORDS
 
-    def all_words(self) -> frozenset[str]:
-        """The words of every matchable field together (for rule pre-filtering)."""
-        if self._all_words is None:
-            words: set[str] = set()
-            for name in TEXT_FIELDS:
-                if self.raw(name):
-                    words |= self.words(name)
-            self._all_words = frozenset(words)
-        return self._all_words
-
     def anchors_in(self, anchors: Anchors) -> set[str]:
         """Which of ``anchors`` the words and word pairs of all matchable fields hold
-        (``anchors.all & self.all_words()``, without building word pairs needlessly)."""
+        (``anchors.all`` & the union of :meth:`words` over the fields, each field's anchors found once)."""
         found: set[str] = set()
         cache = anchors.by_text
         for name, raw in self._raw.items():
