@@ -108,6 +108,8 @@ class Capture(BaseModel):
     """Keep as evidence even when unflagged (the detect pipeline may flag it at the end of the run)."""
 
 
+_OWN_TEXT_FIELDS = tuple(name for name in TEXT_FIELDS if name != "seller")
+"""The text fields held by the listing itself (``seller`` is the seller's name)."""
 Price = Annotated[int | None, Field(ge=0)]
 _BLANK_IS_NONE = ("brand", "category", "origin", "description")
 
@@ -176,6 +178,14 @@ class Listing(_Model):
             return self.seller.name or ""
         value = getattr(self, field, None)
         return value if isinstance(value, str) else ""
+
+    def field_texts(self) -> dict[str, str]:
+        """:meth:`field_text` of every field of :data:`TEXT_FIELDS`, in that order (one call for
+        all: the rule engine reads them for every listing)."""
+        fields = self.__dict__
+        texts = {name: value if isinstance(value := fields.get(name), str) else "" for name in _OWN_TEXT_FIELDS}
+        texts["seller"] = self.seller.name or ""
+        return texts
 
     def to_document(self) -> dict[str, Any]:
         """The JSON-safe document the store keeps (no capture, datetimes as ISO strings)."""

@@ -15,7 +15,9 @@ the per-character Python path is only taken for rare characters (combining marks
 characters, compatibility forms that expand to several characters). Text made only of ASCII and
 precomposed Latin/Vietnamese letters (nearly all listings) takes a faster exact path instead of
 the table: NFD, drop what is not ASCII, lower case (:func:`_ascii_fold`; checked against the table
-for every such character at import), and its words are found with ``str.split``.
+for every such character at import), and its words are found with ``str.split``. Long texts
+(descriptions) are taken piece by piece, between ". " and newlines, and each piece's result is
+cached: sellers repeat their boilerplate sentences (see :func:`_normalize_segments`).
 """
 
 from __future__ import annotations
@@ -369,7 +371,20 @@ def _teencode(text: str, offsets: Offsets) -> tuple[str, Offsets]:
 # --------------------------------------------------------------------------- public API
 
 def fold(text: str) -> str:
-    """Lower case, diacritics removed (đ → d), whitespace collapsed and stripped."""
+    """Lower case, diacritics removed (đ → d), whitespace collapsed and stripped.
+
+    Long texts are folded sentence by sentence (:func:`_fold_segments`), each sentence's fold
+    cached: the result is the same as folding the whole text at once (:func:`_fold`).
+    """
+    if len(text) > _SEGMENT_MIN_LEN:
+        folded = _fold_segments(text)
+        if folded is not None:
+            return folded
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    """:func:`fold` of the whole text at once."""
     if not text:
         return ""
     if _ASCII_SAFE_MATCH(text) is not None:
@@ -393,7 +408,8 @@ def normalize(text: str) -> NormalizedText:
     ("iphone 15", "ps5", "s24", "1:1", "850g"); a few teencode words expanded ("hàg" → "hang",
     a standalone "k"/"ko" → "khong").
 
-    Short texts (categories, seller names, brands repeat across listings) are cached.
+    Short texts (categories, seller names, brands repeat across listings) are cached; long ones
+    (descriptions) are taken sentence by sentence when they are plain (:func:`_normalize_segments`).
     """
     if not text:
         return NormalizedText("", [], text or "")
@@ -401,12 +417,13 @@ def normalize(text: str) -> NormalizedText:
         cached = _CACHE.get(text)
         if cached is not None:
             return cached
-    result = _normalize(text)
-    if len(text) <= _CACHE_MAX_LEN:
+        # a short text of several sentences (a short description) is made of pieces too
+        result = (_SEGMENT_SEP in text and _normalize_segments(text)) or _normalize(text)
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.clear()
         _CACHE[text] = result
-    return result
+        return result
+    return _normalize_segments(text) or _normalize(text)
 
 
 _CACHE: dict[str, NormalizedText] = {}
@@ -479,6 +496,172 @@ def _normalize(text: str) -> NormalizedText:
         return NormalizedText(folded, offsets, text)
     return NormalizedText(folded, offsets, text, tokens, words, spaced)
 
+
+
+# --------------------------------------------------------------------------- long texts, sentence by sentence
+# Descriptions are made of sentences that recur across listings: a seller's boilerplate
+# ("Giao hàng toàn quốc, đổi trả trong 7 ngày.", "Liên hệ shop qua chat để được tư vấn thêm.")
+# with a figure or a colour changed. On ASCII-safe text folding works character by character and
+# no word spans ". " or a newline, so a whole text's fold, words and rare-pass tests are those of
+# its pieces between them put together: each piece is done once and kept (in bounded caches), and
+# a text whose pieces are all known costs a few look-ups and joins. Anything else (a piece that is
+# not ASCII-safe, or that the rare passes or the space collapsing would touch) takes the
+# whole-text path, so the results are exactly those of :func:`_fold` and :func:`_normalize`.
+
+_SEGMENT_SEP = ". "
+_SEGMENT_MIN_LEN = _CACHE_MAX_LEN
+"""Texts up to this long go whole (short texts are cached whole by :func:`normalize`)."""
+_SEGMENT_MAX_LEN = 300
+"""Pieces longer than this are done but not kept (the caches stay small: at most
+:data:`_SEGMENTS_SIZE` pieces of at most this many characters each)."""
+_SEGMENTS_SIZE = 20_000
+_WINDOW = 1_000
+"""Pieces per verdict of :class:`_PieceCache` on whether it pays."""
+_MAX_MISSES = 0.3
+"""Share of pieces that may miss (or belong to texts that went whole anyway) for a cache to pay:
+a missed piece costs about 2.5 times its share of the whole-text path, a known one a tenth."""
+_PAUSE = 1_000
+"""Texts that go straight to the whole-text path after a window in which the cache did not pay;
+doubled after each such window in a row (up to :data:`_MAX_PAUSE`), so that a cold cache is
+soon tried again and text that never repeats soon stops paying for it."""
+_MAX_PAUSE = 64_000
+
+
+class _PieceCache:
+    """Results of pieces of text, bounded, and whether taking texts piece by piece pays.
+
+    On text whose sentences are all different, every piece is a miss and costs more than the
+    whole text at once: after a window of :data:`_WINDOW` pieces with more than
+    :data:`_MAX_MISSES` of them missed, the next texts go whole (:data:`_PAUSE`), then it tries again.
+    """
+
+    __slots__ = ("backoff", "entries", "misses", "pause", "pieces")
+
+    def __init__(self) -> None:
+        self.entries: dict[str, object] = {}
+        self.pieces = 0
+        self.misses = 0
+        self.pause = 0
+        """Texts still to send to the whole-text path."""
+        self.backoff = _PAUSE
+
+    def put(self, piece: str, entry: object) -> None:
+        """Keep a piece's result (unless the piece is long)."""
+        if len(piece) <= _SEGMENT_MAX_LEN:
+            if len(self.entries) >= _SEGMENTS_SIZE:
+                self.entries.clear()
+            self.entries[piece] = entry
+
+    def record(self, pieces: int, misses: int) -> None:
+        """Count a text's pieces and those that did not help; pause the cache when it does not pay."""
+        self.pieces += pieces
+        self.misses += misses
+        if self.pieces >= _WINDOW:
+            if self.misses > _MAX_MISSES * self.pieces:
+                self.pause = self.backoff
+                self.backoff = min(2 * self.backoff, _MAX_PAUSE)
+            else:
+                self.backoff = _PAUSE
+            self.pieces = self.misses = 0
+
+
+_PlainPiece = tuple[str, tuple[str, ...], frozenset[str]]
+_PLAIN_PIECES = _PieceCache()
+"""For each piece: its fold, words and word set when it is plain (ASCII-safe, nothing for the
+rare passes to do), else None (:func:`_plain_piece`)."""
+_FOLD_PIECES = _PieceCache()
+"""For each piece: its :func:`_ascii_fold` when it is ASCII-safe, else None."""
+
+
+def _plain_piece(piece: str) -> _PlainPiece | None:
+    """The fold and words of a piece of text when :func:`_normalize` would only fold it."""
+    if _ASCII_SAFE_MATCH(piece) is None:
+        return None
+    ascii_bytes = _ascii_fold_bytes(piece)
+    folded = _ascii_text(ascii_bytes)
+    if "@" in folded:
+        return None
+    tokens = ascii_bytes.translate(_ASCII_NON_WORD_BYTES).decode("ascii").split()
+    words = frozenset(tokens)
+    if not words.isdisjoint(_ASCII_LETTERS) or not words.isdisjoint(_TEEN_WORDS):
+        return None
+    if _ASCII_MIXED.search(" " + " ".join(tokens) + " ") is not None:
+        return None
+    return folded, tuple(tokens), words
+
+
+def _normalize_segments(text: str) -> NormalizedText | None:
+    """:func:`_normalize` of a plain text from its pieces' cached results; None when the text or
+    one of its pieces is not plain, or when the cache does not pay (the caller then normalises
+    the whole text)."""
+    cache = _PLAIN_PIECES
+    if cache.pause:
+        cache.pause -= 1
+        return None
+    get = cache.entries.get
+    lines: list[str] = []
+    tokens: list[str] = []
+    sets: list[frozenset[str]] = []
+    pieces = misses = 0
+    for line in text.split("\n"):
+        folds: list[str] = []
+        for piece in line.split(_SEGMENT_SEP):
+            pieces += 1
+            entry = get(piece, False)
+            if entry is False:
+                misses += 1
+                entry = _plain_piece(piece)
+                cache.put(piece, entry)
+            if entry is None:
+                cache.record(pieces, pieces)  # the whole text is done again: none of it helped
+                return None
+            folds.append(entry[0])  # type: ignore[index]
+            tokens.extend(entry[1])  # type: ignore[index]
+            sets.append(entry[2])  # type: ignore[index]
+        lines.append(_SEGMENT_SEP.join(folds))
+    folded = lines[0] if len(lines) == 1 else " ".join(lines)  # a newline folds to a space
+    if "  " in folded or folded.startswith(" ") or folded.endswith(" "):
+        cache.record(pieces, pieces)
+        return None  # _normalize collapses the spaces and maps the offsets
+    cache.record(pieces, misses)
+    # no spaced text: ListingText.present joins the words itself when it needs them (rarely)
+    return NormalizedText(folded, range(len(text)), text, tokens, frozenset().union(*sets))
+
+
+def _fold_piece(piece: str) -> str | None:
+    """:func:`_ascii_fold` of an ASCII-safe piece, None for another."""
+    return _ascii_fold(piece) if _ASCII_SAFE_MATCH(piece) is not None else None
+
+
+def _fold_segments(text: str) -> str | None:
+    """:func:`_fold` of an ASCII-safe text from its pieces' cached folds; None when a piece is not
+    ASCII-safe or when the cache does not pay (the caller then folds the whole text)."""
+    cache = _FOLD_PIECES
+    if cache.pause:
+        cache.pause -= 1
+        return None
+    get = cache.entries.get
+    lines: list[str] = []
+    pieces = misses = 0
+    for line in text.split("\n"):
+        folds: list[str] = []
+        for piece in line.split(_SEGMENT_SEP):
+            pieces += 1
+            folded = get(piece, False)
+            if folded is False:
+                misses += 1
+                folded = _fold_piece(piece)
+                cache.put(piece, folded)
+            if folded is None:
+                cache.record(pieces, pieces)
+                return None
+            folds.append(folded)  # type: ignore[arg-type]
+        lines.append(_SEGMENT_SEP.join(folds))
+    cache.record(pieces, misses)
+    folded = lines[0] if len(lines) == 1 else " ".join(lines)  # a newline folds to a space
+    if "  " in folded or folded.startswith(" ") or folded.endswith(" "):
+        return " ".join(folded.split())
+    return folded
 
 # --- phone numbers -------------------------------------------------------------------------------
 # A Vietnamese number as sellers write it: 0 or (+)84, then a mobile (3/5/7/8/9 + 8 digits) or a

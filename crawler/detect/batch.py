@@ -56,7 +56,6 @@ class DetectSummary:
     peer_groups: int = 0
 
 
-_FREEZE_EVERY = 4096
 _YOUNG_THRESHOLD = 50_000
 _CHUNK = 256
 
@@ -155,7 +154,7 @@ def detect_file(
         name = "<stdin>"
     else:
         source = Path(input_path)
-    frozen, frozen_at = False, 0
+    frozen = False
     thresholds = gc.get_threshold()
     # Each listing allocates a few dozen container objects and keeps them: with the default
     # threshold (700) the young generation is collected every ~20 listings, for nothing to free.
@@ -177,11 +176,12 @@ def detect_file(
                     text = ListingText(listing)
                     peers.add(listing, text=text)
                     kept.append(text)
-                if len(kept) >= frozen_at + _FREEZE_EVERY:
-                    # The kept listings are long-lived: leave them out of the garbage collector's
-                    # full passes, which would otherwise walk all of them again and again.
-                    gc.freeze()
-                    frozen, frozen_at = True, len(kept)
+                # The kept listings are long-lived: leave them out of the garbage collector's
+                # passes, which would otherwise walk all of them again and again. After every
+                # chunk (a freeze only moves the generations' lists, whatever their length): the
+                # young generation then never fills up, and no pass walks a listing even once.
+                gc.freeze()
+                frozen = True
         summary.peer_groups = len(peers.keys())
         len_kept = len(kept)
         gc.freeze()

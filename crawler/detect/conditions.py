@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from crawler.detect.gates import AllGate, AnchorGate, AnyGate, Gate, LiteralGate, required_literals
-from crawler.items import TEXT_FIELDS, Listing, Match
+from crawler.items import Listing, Match
 from crawler.text import NormalizedText, fold, normalize
 
 __all__ = [
@@ -167,15 +167,18 @@ class _Universe:
     aliases are only looked for in titles, and descriptions need not pay for them.
     """
 
-    __slots__ = ("keys", "pairs", "partners", "single", "version")
+    __slots__ = ("keys", "pairs", "partners", "single", "version", "watched")
 
     def __init__(self) -> None:
         self.single: frozenset[str] = frozenset()
         self.pairs: frozenset[str] = frozenset()
         self.keys: frozenset[str] = frozenset()
         """The key word of each pair anchor: the rarer of its two words (:func:`_rarity`)."""
-        self.partners: dict[str, tuple[tuple[str, str], ...]] = {}
-        """For each key word, the other word of its pair anchors, and the pair."""
+        self.watched: frozenset[str] = frozenset()
+        """The words a field is first tested for: :attr:`single` and :attr:`keys` (one set test)."""
+        self.partners: dict[str, tuple[tuple[str, str, str], ...]] = {}
+        """For each key word, the other word of its pair anchors, the pair, and the pair with a
+        space before and after (how it is looked for in the words joined by spaces)."""
         self.version = 0
         """Grows with every change: results computed against an older universe are stale."""
 
@@ -190,12 +193,14 @@ class _Universe:
         for pair in sorted(pairs):
             first, second = pair.split(" ", 1)
             key, partner = (second, first) if _rarity(second) > _rarity(first) else (first, second)
-            self.partners[key] = (*self.partners.get(key, ()), (partner, pair))
+            self.partners[key] = (*self.partners.get(key, ()), (partner, pair, f" {pair} "))
         self.keys = frozenset(self.partners)
+        self.watched = self.single | self.keys
         self.version += 1
 
 
 _UNIVERSES: dict[str, _Universe] = {}
+_NONE: frozenset[str] = frozenset()
 
 
 class Anchors:
@@ -243,7 +248,7 @@ class ListingText:
 
     def __init__(self, listing: Listing) -> None:
         self.listing = listing
-        self._raw: dict[str, str] = {name: listing.field_text(name) for name in TEXT_FIELDS}
+        self._raw: dict[str, str] = listing.field_texts()
         """The text of each matchable field, read once."""
         self._norm: dict[str, NormalizedText] = {}
         self._words: dict[str, frozenset[str]] = {}
@@ -308,22 +313,28 @@ class ListingText:
         """
         universe = anchors.universe(name)
         cached = self._present.get(name)
-        if cached is None or cached[0] != universe.version:
-            tokens = self.tokens(name)
-            found = universe.single.intersection(tokens)
+        if cached is not None and cached[0] == universe.version:
+            return cached[1]
+        tokens = self.tokens(name)
+        watched = universe.watched.intersection(tokens)  # one set test for most words
+        if not watched:
+            found = _NONE
+        else:
+            found = universe.single.intersection(watched)
             partners = universe.partners
             pairs = []
             spaced = ""
-            for key in universe.keys.intersection(tokens):
-                for partner, pair in partners[key]:
+            for key in watched:
+                for partner, pair, spaced_pair in partners.get(key, ()):
                     if partner in tokens:
                         if not spaced:
                             spaced = self.norm(name).spaced or " " + " ".join(self._token_list(name)) + " "
-                        if f" {pair} " in spaced:
+                        if spaced_pair in spaced:
                             pairs.append(pair)
-            cached = (universe.version, found.union(pairs) if pairs else found)
-            self._present[name] = cached
-        return cached[1]
+            if pairs:
+                found = found.union(pairs)
+        self._present[name] = (universe.version, found)
+        return found
 
     def has_anchor(self, anchors: Anchors, name: str) -> bool:
         """Whether a field's words or word pairs hold one of ``anchors``
@@ -632,10 +643,13 @@ class AllOf(Condition):
     def __init__(self, children: list[Condition], line: int = 0) -> None:
         self.children = children
         self.line = line
+        # Field tests (``empty``, ``present``) first: they cost an attribute read, are false on
+        # many listings (most state an origin) and have no hits, so the result is the same.
+        self._order = sorted(children, key=lambda child: not isinstance(child, EmptyFields | PresentFields))
 
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         result: list[Hit] = []
-        for child in self.children:
+        for child in self._order:
             hits = child.evaluate(ctx)
             if hits is None:
                 return None
