@@ -49,13 +49,14 @@ def fold_key(text: str | None) -> str | None:
 
 
 def search_text(listing: Listing) -> str:
-    """The folded title and description that text search looks in: ``fold(title + "\\n" + description)``.
+    """The folded title and description that text search looks in: ``fold(title + " " + description)``.
 
     One call on the joined text (folding works character by character and whitespace becomes one
     space, so this equals folding the two parts apart and joining the non-empty ones with a space).
+    Joined by a space, not a newline: text without control characters takes ``fold``'s shortest path.
     """
     description = listing.description
-    return fold(f"{listing.title}\n{description}" if description else listing.title)
+    return fold(f"{listing.title} {description}" if description else listing.title)
 
 
 def search_needle(text: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 import re
 import sqlite3
 import threading
@@ -49,6 +50,7 @@ from crawler.store.derived import (
 )
 from crawler.store.documents import crawl_run_document, iso_ms, risk_of
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
+from crawler.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
 from crawler.store.sqlite_reports import SQLiteReports
 from crawler.store.sqlite_rows import (
     DOC_COLUMNS,
@@ -70,19 +72,25 @@ PAGE_SIZE = 16384
 MMAP_SIZE = 1 << 30  # address space only: the pages are the OS's file cache, shared between processes
 _CHUNK = 500  # keys per IN (...) read; well under SQLite's variable limit
 _KEPT_ON_UPDATE = ("platform", "listing_id", "first_seen", "review_status", "review_at", "dismissed", "review")
-_UPSERT = (
-    f"INSERT INTO listings ({', '.join(LISTING_COLUMNS)}) VALUES ({ROW_MARKS}) "
-    "ON CONFLICT (platform, listing_id) DO UPDATE SET "
+_INSERT = f"INSERT INTO listings ({', '.join(LISTING_COLUMNS)}) VALUES ({ROW_MARKS})"
+"""A listing not stored yet (known inside the upsert's transaction): no conflict clause to evaluate."""
+_UPDATED_COLUMNS = tuple(name for name in LISTING_COLUMNS if name not in _KEPT_ON_UPDATE or name == "first_seen")
+_UPDATE = (
+    "UPDATE listings SET "
     + ", ".join(
-        "first_seen = COALESCE(first_seen, excluded.first_seen)" if name == "first_seen"
-        else "search = COALESCE(excluded.search, search)" if name == "search"
-        else "evidence = COALESCE(excluded.evidence, evidence)" if name == "evidence"
-        else f"{name} = excluded.{name}"
-        for name in LISTING_COLUMNS if name not in _KEPT_ON_UPDATE or name == "first_seen"
+        "first_seen = COALESCE(first_seen, ?)" if name == "first_seen"
+        else "search = COALESCE(?, search)" if name == "search"
+        else "evidence = COALESCE(?, evidence)" if name == "evidence"
+        else "doc = CAST(? AS TEXT)" if name == "doc"
+        else f"{name} = ?"
+        for name in _UPDATED_COLUMNS
     )
+    + " WHERE platform = ? AND listing_id = ?"
 )  # fmt: skip
-"""Insert, or update what a re-crawl changes: the stored review, dismissal and first-seen time are kept,
-the stored evidence when the listing has none, the search text when ``search`` is NULL."""
+"""Update what a re-crawl changes in a stored listing (known inside the upsert's transaction): the stored
+review, dismissal and first-seen time are kept, the stored evidence when the listing has none, the
+search text when ``search`` is NULL. Its parameters are a row put in order by :data:`_UPDATE_ORDER`."""
+_UPDATE_ORDER = operator.itemgetter(*(LISTING_COLUMNS.index(n) for n in (*_UPDATED_COLUMNS, "platform", "listing_id")))
 _IMPORT = (
     f"INSERT INTO listings ({', '.join(LISTING_COLUMNS)}) VALUES ({ROW_MARKS}) "
     "ON CONFLICT (platform, listing_id) DO UPDATE SET "
@@ -145,6 +153,7 @@ class SQLiteStore(SQLiteReports, Store):
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.RLock()
+        self._checkpointer: Checkpointer | None = None
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -156,6 +165,9 @@ class SQLiteStore(SQLiteReports, Store):
             self._db.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
             if path != ":memory:":
                 self._db.execute("PRAGMA journal_mode = WAL")
+                # checkpoints run in a background thread; the writer's own is the backstop
+                self._db.execute(f"PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT}")
+                self._checkpointer = Checkpointer(path)
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA cache_size = -65536")  # 64 MiB
             self._db.execute("PRAGMA temp_store = MEMORY")
@@ -198,12 +210,14 @@ class SQLiteStore(SQLiteReports, Store):
                 try:
                     value = work()
                     self._db.execute("COMMIT")
-                    return value
                 except BaseException:
                     self._db.execute("ROLLBACK")
                     raise
             except sqlite3.Error as exc:
                 raise self._fail(what, exc) from exc
+            if self._checkpointer is not None:
+                self._checkpointer.poke()
+            return value
 
     def _select_keys(self, columns: str, keys: Iterable[Key]) -> list[tuple[Any, ...]]:
         """(platform, listing_id, *columns) of the stored listings among ``keys``; one IN query per platform chunk."""
@@ -293,6 +307,7 @@ class SQLiteStore(SQLiteReports, Store):
         """
         states = self._read_states(keys)
         point_end = f',"at":"{seen}"}}]'  # a new listing's history: its price, now
+        inserts: list[tuple[Any, ...]] = []
         writes: list[tuple[Any, ...]] = []
         touched: list[tuple[str, str, str]] = []
         flag_keys: list[Key] = []
@@ -313,7 +328,7 @@ class SQLiteStore(SQLiteReports, Store):
                     history = None if price is None else f'[{{"price":{int(price)}{point_end}'
                 review = listing.review
                 flags = listing.flags
-                writes.append(listing_row(
+                inserts.append(listing_row(
                     p, flags=flags, body=p.body, first_seen=seen, last_seen=seen, history=history,
                     review=p.review, status=review.status, review_at=iso_ms(review.at) if review.at else None,
                     evidence=p.evidence, digest=p.digest, search=p.search, dismissed=None,
@@ -348,7 +363,10 @@ class SQLiteStore(SQLiteReports, Store):
         result.inserted += inserted
         result.updated += updated
         db = self._db
-        db.executemany(_UPSERT, writes)
+        if inserts:
+            db.executemany(_INSERT, inserts)
+        if writes:
+            db.executemany(_UPDATE, map(_UPDATE_ORDER, writes))
         if touched:
             db.executemany("UPDATE listings SET last_seen = ? WHERE platform = ? AND listing_id = ?", touched)
         # flag rows exist only for listings stored flagged (the flags table follows the document)
@@ -718,8 +736,10 @@ class SQLiteStore(SQLiteReports, Store):
                 logger.error("import item %d rejected: %s", number, str(exc).splitlines()[0])
 
     def close(self) -> None:
-        """Close the connection (idempotent)."""
+        """Stop the background checkpoints and close the connection (idempotent)."""
         with self._lock:
+            if self._checkpointer is not None:
+                self._checkpointer.close()
             self._db.close()
 
     def __repr__(self) -> str:
