@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 __all__ = ["NormalizedText", "fold", "normalize"]
 
@@ -590,40 +591,62 @@ def _plain_piece(piece: str) -> _PlainPiece | None:
     return folded, tuple(tokens), words
 
 
-def _normalize_segments(text: str) -> NormalizedText | None:
-    """:func:`_normalize` of a plain text from its pieces' cached results; None when the text or
-    one of its pieces is not plain, or when the cache does not pay (the caller then normalises
-    the whole text)."""
-    cache = _PLAIN_PIECES
+_PieceResults = tuple[list[list[Any]], int, int]
+"""Each line's pieces' results, the number of pieces and of misses (:func:`_piece_results`)."""
+
+
+def _piece_results(text: str, cache: _PieceCache, compute: Callable[[str], object]) -> _PieceResults | None:
+    """The result of every piece of each line of ``text`` from ``cache`` (``compute`` and keep it on a
+    miss), with the counts of pieces and of misses (for the caller's :meth:`_PieceCache.record`);
+    None when the cache is paused or when a piece has no result (None: the whole text goes whole)."""
     if cache.pause:
         cache.pause -= 1
         return None
     get = cache.entries.get
-    lines: list[str] = []
-    tokens: list[str] = []
-    sets: list[frozenset[str]] = []
+    lines: list[list[Any]] = []
     pieces = misses = 0
     for line in text.split("\n"):
-        folds: list[str] = []
+        results: list[Any] = []
         for piece in line.split(_SEGMENT_SEP):
             pieces += 1
-            entry = get(piece, False)
-            if entry is False:
+            result = get(piece, False)
+            if result is False:
                 misses += 1
-                entry = _plain_piece(piece)
-                cache.put(piece, entry)
-            if entry is None:
+                result = compute(piece)
+                cache.put(piece, result)
+            if result is None:
                 cache.record(pieces, pieces)  # the whole text is done again: none of it helped
                 return None
-            folds.append(entry[0])  # type: ignore[index]
-            tokens.extend(entry[1])  # type: ignore[index]
-            sets.append(entry[2])  # type: ignore[index]
-        lines.append(_SEGMENT_SEP.join(folds))
-    folded = lines[0] if len(lines) == 1 else " ".join(lines)  # a newline folds to a space
-    if "  " in folded or folded.startswith(" ") or folded.endswith(" "):
-        cache.record(pieces, pieces)
+            results.append(result)
+        lines.append(results)
+    return lines, pieces, misses
+
+
+def _collapsed(folded: str) -> bool:
+    """Whether the whole-text path would collapse or strip spaces in ``folded`` (pieces put together)."""
+    return "  " in folded or folded.startswith(" ") or folded.endswith(" ")
+
+
+def _normalize_segments(text: str) -> NormalizedText | None:
+    """:func:`_normalize` of a plain text from its pieces' cached results; None when the text or
+    one of its pieces is not plain, or when the cache does not pay (the caller then normalises
+    the whole text)."""
+    found = _piece_results(text, _PLAIN_PIECES, _plain_piece)
+    if found is None:
+        return None
+    lines, pieces, misses = found
+    # a newline folds to a space
+    folded = " ".join([_SEGMENT_SEP.join([entry[0] for entry in line]) for line in lines])
+    if _collapsed(folded):
+        _PLAIN_PIECES.record(pieces, pieces)
         return None  # _normalize collapses the spaces and maps the offsets
-    cache.record(pieces, misses)
+    _PLAIN_PIECES.record(pieces, misses)
+    tokens: list[str] = []
+    sets: list[frozenset[str]] = []
+    for line in lines:
+        for entry in line:
+            tokens.extend(entry[1])
+            sets.append(entry[2])
     # no spaced text: ListingText.present joins the words itself when it needs them (rarely)
     return NormalizedText(folded, range(len(text)), text, tokens, frozenset().union(*sets))
 
@@ -636,32 +659,13 @@ def _fold_piece(piece: str) -> str | None:
 def _fold_segments(text: str) -> str | None:
     """:func:`_fold` of an ASCII-safe text from its pieces' cached folds; None when a piece is not
     ASCII-safe or when the cache does not pay (the caller then folds the whole text)."""
-    cache = _FOLD_PIECES
-    if cache.pause:
-        cache.pause -= 1
+    found = _piece_results(text, _FOLD_PIECES, _fold_piece)
+    if found is None:
         return None
-    get = cache.entries.get
-    lines: list[str] = []
-    pieces = misses = 0
-    for line in text.split("\n"):
-        folds: list[str] = []
-        for piece in line.split(_SEGMENT_SEP):
-            pieces += 1
-            folded = get(piece, False)
-            if folded is False:
-                misses += 1
-                folded = _fold_piece(piece)
-                cache.put(piece, folded)
-            if folded is None:
-                cache.record(pieces, pieces)
-                return None
-            folds.append(folded)  # type: ignore[arg-type]
-        lines.append(_SEGMENT_SEP.join(folds))
-    cache.record(pieces, misses)
-    folded = lines[0] if len(lines) == 1 else " ".join(lines)  # a newline folds to a space
-    if "  " in folded or folded.startswith(" ") or folded.endswith(" "):
-        return " ".join(folded.split())
-    return folded
+    lines, pieces, misses = found
+    _FOLD_PIECES.record(pieces, misses)
+    folded = " ".join([_SEGMENT_SEP.join(line) for line in lines])  # a newline folds to a space
+    return " ".join(folded.split()) if _collapsed(folded) else folded
 
 # --- phone numbers -------------------------------------------------------------------------------
 # A Vietnamese number as sellers write it: 0 or (+)84, then a mobile (3/5/7/8/9 + 8 digits) or a

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from crawler.detect.conditions import SHORT_TEXT, Hit, ListingText, PhraseSet, canonical
+from crawler.detect.gates import required_literals
 from crawler.detect.model import Brand, Catalog, Product
 
 __all__ = ["FUZZY_CUTOFF", "BrandHit", "CatalogIndex", "ProductHit"]
@@ -24,6 +25,9 @@ FUZZY_CUTOFF = 88.0
 FUZZY_MIN_ALIAS = 6
 _WORD = re.compile(r"[^\W_]+")
 _CACHE_LIMIT = 200_000
+_WINDOW_CACHE_LIMIT = 100_000
+_PLAIN_DELETE = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz ")
+"""Deletes the letters a–z and spaces: what is left of a text is not in a plain alias."""
 
 
 @dataclass(slots=True)
@@ -44,6 +48,23 @@ class ProductHit:
     hit: Hit
 
 
+def _literal_gate(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """A regex that finds nothing in a text only when none of ``patterns`` can match it: one of the
+    literals every match of each pattern contains (its first clause, :func:`required_literals`).
+    None when some pattern has no such literal (then every text must be tried)."""
+    literals: set[str] = set()
+    flags = 0
+    for pattern in patterns:
+        clauses = required_literals(pattern)
+        if not clauses:
+            return None
+        literals |= clauses[0]
+        flags |= pattern.flags & re.IGNORECASE  # its literals are lower-cased: then look for any case
+    if not literals:
+        return None
+    return re.compile("|".join(re.escape(literal) for literal in sorted(literals)), flags)
+
+
 class CatalogIndex:
     """Compiled look-ups over a :class:`~crawler.detect.model.Catalog`."""
 
@@ -60,13 +81,17 @@ class CatalogIndex:
             if n_words in self._fuzzy and len(alias.replace(" ", "")) >= FUZZY_MIN_ALIAS:
                 self._fuzzy[n_words].append(alias)
         self._fuzzy_cache: dict[str, str | None] = {}
-        self._fuzzy_by_size: dict[tuple[int, int, int], list[str]] = {}
+        self._fuzzy_by_size: dict[tuple[int, int, int, int], list[str]] = {}
+        self._plain_aliases = frozenset(a for a in self._alias_brand if not a.translate(_PLAIN_DELETE))
+        """Aliases of only letters a–z and spaces (see :meth:`_fuzzy_choices`)."""
         # per alias size, a table deleting the characters its aliases use (what is left is foreign)
         self._fuzzy_alphabet = {
             n_words: str.maketrans("", "", "".join(sorted(set("".join(aliases)))))
             for n_words, aliases in self._fuzzy.items()
         }
         self._fuzzy_text_cache: dict[str, list[tuple[Brand, int, int, float]]] = {}
+        self._fuzzy_window_cache: dict[tuple[str, ...], tuple[tuple[Brand, int, float], ...]] = {}
+        """Fuzzy hits of the groups starting at a window's first word (see :meth:`_fuzzy_spans`)."""
         self._product_cache: dict[str, ProductHit | None] = {}
         self._brands_cache: dict[tuple[tuple[str, ...], tuple[str, ...]], list[BrandHit]] = {}
         # letter counts a word group needs to reach FUZZY_CUTOFF against some alias of its size:
@@ -86,6 +111,7 @@ class CatalogIndex:
                 self._product_alias.setdefault(canonical(alias), product)
         self.product_aliases = PhraseSet(self._product_alias)
         self._patterned = [p for p in catalog.products.values() if p.patterns]
+        self._pattern_gate = _literal_gate([pattern for p in self._patterned for pattern in p.patterns])
         self.accessories = PhraseSet(catalog.accessory_words)
 
     # ------------------------------------------------------------------ brands
@@ -95,17 +121,18 @@ class CatalogIndex:
         return self._alias_brand.get(phrase) if phrase is not None else None
 
     def _fuzzy_lookup(self, query: str, n_words: int) -> str | None:
-        key = f"{n_words}|{query}"
-        if key in self._fuzzy_cache:
-            return self._fuzzy_cache[key]
         # characters no alias of this size holds (the digits of "sp0001234") can be in no common
         # subsequence: only the others can count towards the score
         usable = len(query) - len(query.translate(self._fuzzy_alphabet[n_words]))
-        choices = self._fuzzy_choices(n_words, len(query), usable)
-        found = None
-        if choices:
-            best = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-            found = best[0] if best else None
+        plain = len(query) - len(query.translate(_PLAIN_DELETE))
+        choices = self._fuzzy_choices(n_words, len(query), usable, plain)
+        if not choices:
+            return None  # no alias can reach the cutoff: not worth a cache entry
+        key = f"{n_words}|{query}"
+        if key in self._fuzzy_cache:
+            return self._fuzzy_cache[key]
+        best = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        found = best[0] if best else None
         if len(self._fuzzy_cache) >= _CACHE_LIMIT:
             self._fuzzy_cache.clear()
         self._fuzzy_cache[key] = found
@@ -126,48 +153,108 @@ class CatalogIndex:
             self._fuzzy_text_cache[normalized] = cached
         return [(brand, Hit(name, start, end), similarity) for brand, start, end, similarity in cached]
 
-    def _fuzzy_choices(self, n_words: int, size: int, usable: int) -> list[str]:
+    def _fuzzy_choices(self, n_words: int, size: int, usable: int, plain: int | None = None) -> list[str]:
         """The aliases of ``n_words`` words (in catalog order) that a query of ``size`` characters,
         ``usable`` of which occur in some such alias, can reach the cutoff against:
         ratio = 200·LCS / (len a + len b) ≤ 200·min(usable, len b) / (len a + len b).
+        For an alias of only letters a–z and spaces (most), ``plain`` (the query's characters among
+        those; None: ``usable``) bounds the LCS more tightly: the digits of "ma sp0001234" are usable
+        against "motul 7100" but not against "calvin klein".
         Leaving out the others changes no result (they cannot reach the cutoff), only the time."""
-        key = (n_words, size, usable)
+        if plain is None:
+            plain = usable
+        key = (n_words, size, usable, plain)
         choices = self._fuzzy_by_size.get(key)
         if choices is None:
             choices = [
                 alias for alias in self._fuzzy[n_words]
-                if 200.0 * min(usable, len(alias)) / (size + len(alias)) >= FUZZY_CUTOFF - 0.5
+                if 200.0 * min(plain if alias in self._plain_aliases else usable, len(alias)) / (size + len(alias))
+                >= FUZZY_CUTOFF - 0.5
             ]
             self._fuzzy_by_size[key] = choices
         return choices
 
     def _fuzzy_spans(self, normalized: str) -> list[tuple[Brand, int, int, float]]:
+        """Fuzzy hits (brand, start, end, similarity) of every group of 1–3 words of a normalised text.
+
+        Equal to :meth:`_fuzzy_spans_plain`. The hits of the groups starting at a word depend only
+        on that word and the (up to) two after it, the window (fewer at the end of the text, which
+        is also what stops the longer groups there): they are cached per window, as (brand, number
+        of words, similarity). Unique titles ("… mã SP0001234") share nearly all their windows with
+        other titles, and the windows are looked up in one ``map``; positions are only worked out
+        for the rare windows with a hit.
+        """
+        words = _WORD.findall(normalized)
+        if not words:
+            return []
+        windows: list[tuple[str, ...]] = list(zip(words, words[1:], words[2:], strict=False))
+        if len(words) >= 2:
+            windows.append((words[-2], words[-1]))
+        windows.append((words[-1],))
+        cache = self._fuzzy_window_cache
+        found_by_window = list(map(cache.get, windows))
+        if None in found_by_window:
+            for i, window in enumerate(windows):
+                if found_by_window[i] is None:
+                    hits = self._window_hits(window)
+                    if len(cache) >= _WINDOW_CACHE_LIMIT:
+                        cache.clear()
+                    cache[window] = found_by_window[i] = hits
+        if not any(found_by_window):
+            return []
+        spans = [(m.start(), m.end()) for m in _WORD.finditer(normalized)]
+        found: list[tuple[Brand, int, int, float]] = []
+        for i, hits in enumerate(found_by_window):
+            for brand, n_words, similarity in hits:  # type: ignore[union-attr]
+                found.append((brand, spans[i][0], spans[i + n_words - 1][1], similarity))
+        return found
+
+    def _window_hits(self, window: tuple[str, ...]) -> tuple[tuple[Brand, int, float], ...]:
+        """The fuzzy hits of the groups starting at a window's first word: (brand, words, similarity)."""
+        tokens: list[tuple[str, int, int]] = []
+        position = 0
+        for word in window:  # positions in the words joined by spaces: only the word count is kept
+            tokens.append((word, position, position + len(word)))
+            position += len(word) + 1
+        ends = {end: n for n, (_, _, end) in enumerate(tokens, start=1)}
+        return tuple((brand, ends[end], similarity) for brand, _, end, similarity in self._spans_from(tokens, 0))
+
+    def _fuzzy_spans_plain(self, normalized: str) -> list[tuple[Brand, int, int, float]]:
+        """The plain definition of :meth:`_fuzzy_spans`: the groups starting at each word in turn."""
         tokens = [(m.group(0), m.start(), m.end()) for m in _WORD.finditer(normalized)]
+        found: list[tuple[Brand, int, int, float]] = []
+        for i in range(len(tokens)):
+            found.extend(self._spans_from(tokens, i))
+        return found
+
+    def _spans_from(self, tokens: list[tuple[str, int, int]], i: int) -> list[tuple[Brand, int, int, float]]:
+        """Fuzzy hits of the groups of 1, 2, 3 words (no number in them) starting at word ``i``:
+        each group whose letter count could reach the cutoff against some alias of as many words
+        and that is not itself an alias is looked up (cached) with rapidfuzz."""
         found: list[tuple[Brand, int, int, float]] = []
         count = len(tokens)
         bounds = self._fuzzy_bounds
         alias_brand = self._alias_brand
-        for i in range(count):
-            first, start, _ = tokens[i]
-            if first.isdigit():
+        first, start, _ = tokens[i]
+        if first.isdigit():
+            return found
+        query = first
+        letters = len(first)
+        for n_words in (1, 2, 3):
+            if n_words > 1:
+                j = i + n_words - 1
+                if j >= count or tokens[j][0].isdigit():
+                    break
+                query = f"{query} {tokens[j][0]}"
+                letters += len(tokens[j][0])
+            low, high = bounds[n_words]
+            if letters < low or letters > high or query in alias_brand:
                 continue
-            query = first
-            letters = len(first)
-            for n_words in (1, 2, 3):
-                if n_words > 1:
-                    j = i + n_words - 1
-                    if j >= count or tokens[j][0].isdigit():
-                        break
-                    query = f"{query} {tokens[j][0]}"
-                    letters += len(tokens[j][0])
-                low, high = bounds[n_words]
-                if letters < low or letters > high or query in alias_brand:
-                    continue
-                alias = self._fuzzy_lookup(query, n_words)
-                if alias is None:
-                    continue
-                similarity = fuzz.ratio(query, alias) / 100.0
-                found.append((alias_brand[alias], start, tokens[i + n_words - 1][2], similarity))
+            alias = self._fuzzy_lookup(query, n_words)
+            if alias is None:
+                continue
+            similarity = fuzz.ratio(query, alias) / 100.0
+            found.append((alias_brand[alias], start, tokens[i + n_words - 1][2], similarity))
         return found
 
     def brands_in(self, text: ListingText, fields: tuple[str, ...] = ("title", "brand")) -> list[BrandHit]:
@@ -222,7 +309,7 @@ class CatalogIndex:
     def _plainly_named(self, text: ListingText, brand: Brand, fields: set[str]) -> bool:
         """True when the brand is spelt plainly (found in the merely folded text)."""
         for name in fields:
-            for match in self.aliases.regex.finditer(text.folded(name)):
+            for match in self.aliases.finditer_plain(text.folded(name)):
                 if self._brand_of(match.group(0)) is brand:
                     return True
         return False
@@ -281,7 +368,8 @@ class CatalogIndex:
             if product is not None and (best is None or hit.end - hit.start > best.hit.end - best.hit.start):
                 best = ProductHit(product, hit)
         title = text.norm("title").text
-        for product in self._patterned:
+        gate = self._pattern_gate
+        for product in self._patterned if gate is None or gate.search(title) else ():
             for pattern in product.patterns:
                 match = pattern.search(title)
                 if match and (best is None or match.end() - match.start() > best.hit.end - best.hit.start):
