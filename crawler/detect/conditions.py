@@ -336,11 +336,6 @@ class ListingText:
         self._present[name] = (universe.version, found)
         return found
 
-    def has_anchor(self, anchors: Anchors, name: str) -> bool:
-        """Whether a field's words or word pairs hold one of ``anchors``
-        (``not anchors.all.isdisjoint(self.words(name))``, computed once per field)."""
-        return not anchors.all.isdisjoint(self.present(anchors, name))
-
     @staticmethod
     def _token_pattern() -> re.Pattern[str]:
         """The word pattern of :meth:`words` (for tests of the normaliser's word shortcut)."""
@@ -357,16 +352,17 @@ class ListingText:
             if len(raw) <= SHORT_TEXT:
                 present = cache.get(raw)
                 if present is None:
-                    present = self._field_anchors(anchors, name)
+                    present = self.field_anchors(anchors, name)
                     if len(cache) >= _SHARED_LIMIT:
                         cache.clear()
                     cache[raw] = present
             else:
-                present = self._field_anchors(anchors, name)
+                present = self.field_anchors(anchors, name)
             found |= present
         return found
 
-    def _field_anchors(self, anchors: Anchors, name: str) -> frozenset[str]:
+    def field_anchors(self, anchors: Anchors, name: str) -> frozenset[str]:
+        """Which of ``anchors`` a field's words and word pairs hold (``anchors.all`` & :meth:`present`)."""
         return anchors.all.intersection(self.present(anchors, name))
 
     def joined(self, names: tuple[str, ...]) -> str:
@@ -516,7 +512,7 @@ class PhraseSet:
         return regex
 
     def _compute(self, text: ListingText, name: str) -> list[Hit]:
-        present = self.anchors.intersection(text.present(self._anchors, name))
+        present = text.field_anchors(self._anchors, name)
         if not present:
             return []
         hits = [Hit(name, m.start(), m.end()) for m in self.narrowed(present).finditer(text.norm(name).text)]
@@ -550,10 +546,6 @@ class PhraseSet:
         if not present:
             return iter(())
         return self.narrowed(present).finditer(plain)
-
-    def search_plain(self, plain: str) -> bool:
-        """True when a phrase occurs in some already-normalised or folded text."""
-        return bool(self.phrases) and self.regex.search(plain) is not None
 
     def which(self, matched: str) -> str | None:
         """The phrase (as written in the rule) that a matched normalised text stands for."""
