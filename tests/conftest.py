@@ -11,6 +11,9 @@ import pytest
 # one nx-27017 server shared by the whole session
 from tests.conftest_store import mongo_uri, nx_server, store, store_uri  # noqa: F401
 
+# what tests marked ``figures`` print is shown at the end of the run (see the plugin's docstring)
+pytest_plugins = ["tests.plugin_figures"]
+
 REPO = Path(__file__).resolve().parent.parent
 RAW_SAMPLES = REPO.parent / "shared" / "eval" / "raw"
 

@@ -84,6 +84,7 @@ def test_every_listing_in_the_demo_data_was_crawled(demo_runs: dict[str, object]
     assert expected <= stored
 
 
+@pytest.mark.figures
 def test_flags_match_the_demo_labels(demo_runs: dict[str, object]) -> None:
     """Precision and recall per kind on the demo's own labels (printed; both must be ≥ 0.9)."""
     records = [json.loads(line) for line in DEMO_DATA.read_text(encoding="utf-8").splitlines() if line.strip()]

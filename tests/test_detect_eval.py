@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from crawler.cli import app
@@ -34,6 +35,7 @@ def _scores(expected: dict[str, set[str]], got: dict[str, set[str]]) -> dict[str
     return table
 
 
+@pytest.mark.figures
 def test_eval_set_precision_and_recall(tmp_path: Path) -> None:
     expected: dict[str, set[str]] = {}
     titles: dict[str, str] = {}

@@ -10,6 +10,8 @@ import random
 import time
 from pathlib import Path
 
+import pytest
+
 from crawler.detect import Detector, load_rules
 from crawler.items import Listing
 
@@ -37,6 +39,7 @@ def synthetic(n: int, rng: random.Random) -> Listing:
     )
 
 
+@pytest.mark.figures
 def test_detect_throughput() -> None:
     detector = Detector(load_rules(RULES).ruleset)
     rng = random.Random(7)

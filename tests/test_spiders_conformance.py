@@ -209,6 +209,7 @@ def _score(records: list[Record], covered: dict[str, int]) -> tuple[int, list[st
     return valid, problems
 
 
+@pytest.mark.figures
 def test_every_real_sample_becomes_listings(raw_samples: Path) -> None:
     rows: list[tuple[str, int, int, list[str]]] = []
     coverage: dict[str, dict[str, int]] = {}

@@ -140,6 +140,7 @@ def test_a_failed_batch_is_rolled_back(tmp_path: Path, monkeypatch: pytest.Monke
         assert store.count_listings() == 1 and got is not None and got.title == "Sản phẩm 1"
 
 
+@pytest.mark.figures
 def test_batched_upserts_of_thousands(tmp_path: Path) -> None:
     """Batches of 1000 insert, then re-crawl unchanged (rates printed; bench/store_scale.py measures them)."""
     batch = [listing(str(i), flags=[Flag(rule_id="r", kind="banned", score=0.5, message="m")] if i % 4 else [])
