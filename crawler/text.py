@@ -444,6 +444,19 @@ before and after (possessive: a word is only letters and digits, so nothing need
 2.5× faster than the same test with greedy repeats)."""
 
 
+def _ascii_words(spaced_out: str) -> tuple[list[str], frozenset[str], str, bool, bool, bool]:
+    """The words of ASCII-folded text whose non-word characters are spaces (``spaced_out``), their
+    set, the words joined by spaces (with one before and after), and whether each rare pass may
+    apply: single letters (:func:`_join_letters`), letters mixed with digits (:func:`_unleet`),
+    teencode words (:func:`_teencode`)."""
+    tokens = spaced_out.split()
+    words = frozenset(tokens)
+    spaced = " " + " ".join(tokens) + " "
+    single = not words.isdisjoint(_ASCII_LETTERS)
+    mixed = _ASCII_MIXED.search(spaced) is not None
+    return tokens, words, spaced, single, mixed, not words.isdisjoint(_TEEN_WORDS)
+
+
 def _normalize(text: str) -> NormalizedText:
     ascii_bytes: bytes | None = None
     if _ASCII_SAFE_MATCH(text) is not None:  # Latin/Vietnamese letters only: no look-alikes either
@@ -460,12 +473,8 @@ def _normalize(text: str) -> NormalizedText:
         # (the bytes' translate is a plain table look-up per byte: faster than the str's)
         spaced_out = ascii_bytes.translate(_ASCII_NON_WORD_BYTES).decode("ascii") if ascii_bytes is not None else (
             folded.translate(_ASCII_NON_WORD))
-        tokens = spaced_out.split()  # the same words: collapsing spaces changed none
-        words = frozenset(tokens)
-        spaced = " " + " ".join(tokens) + " "
-        single = not words.isdisjoint(_ASCII_LETTERS)
-        mixed = _ASCII_MIXED.search(spaced) is not None
-        teen = not words.isdisjoint(_TEEN_WORDS)
+        # the same words: collapsing spaces changed none
+        tokens, words, spaced, single, mixed, teen = _ascii_words(spaced_out)
     else:
         tokens = _TOKENS.findall(folded)
         words = spaced = None
@@ -582,11 +591,8 @@ def _plain_piece(piece: str) -> _PlainPiece | None:
     folded = _ascii_text(ascii_bytes)
     if "@" in folded:
         return None
-    tokens = ascii_bytes.translate(_ASCII_NON_WORD_BYTES).decode("ascii").split()
-    words = frozenset(tokens)
-    if not words.isdisjoint(_ASCII_LETTERS) or not words.isdisjoint(_TEEN_WORDS):
-        return None
-    if _ASCII_MIXED.search(" " + " ".join(tokens) + " ") is not None:
+    tokens, words, _, single, mixed, teen = _ascii_words(ascii_bytes.translate(_ASCII_NON_WORD_BYTES).decode("ascii"))
+    if single or mixed or teen:  # a rare pass may apply (the same tests as _normalize's)
         return None
     return folded, tuple(tokens), words
 
