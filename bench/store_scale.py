@@ -134,8 +134,9 @@ def measure(n: int, runs: int, batch: int, uri: str | None, *, freeze: bool = Tr
     """Build the store, time the upserts and queries: {"upserts": {name: (per s, per CPU s)}, "queries": …}."""
     listings = synthetic(n)
     freeze_inputs(freeze)
-    out: dict[str, Any] = {"load": os.getloadavg()[0], "keep_gc": not freeze}
-    out.update(upserts={}, queries={}, others={})
+    out: dict[str, Any] = {
+        "load": os.getloadavg()[0], "keep_gc": not freeze, "upserts": {}, "queries": {}, "others": {},
+    }  # fmt: skip
     with (
         tempfile.TemporaryDirectory(prefix="bench-store-") as tmp,
         open_store(uri or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}") as store,

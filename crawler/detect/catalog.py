@@ -153,16 +153,14 @@ class CatalogIndex:
             self._fuzzy_text_cache[normalized] = cached
         return [(brand, Hit(name, start, end), similarity) for brand, start, end, similarity in cached]
 
-    def _fuzzy_choices(self, n_words: int, size: int, usable: int, plain: int | None = None) -> list[str]:
+    def _fuzzy_choices(self, n_words: int, size: int, usable: int, plain: int) -> list[str]:
         """The aliases of ``n_words`` words (in catalog order) that a query of ``size`` characters,
         ``usable`` of which occur in some such alias, can reach the cutoff against:
         ratio = 200·LCS / (len a + len b) ≤ 200·min(usable, len b) / (len a + len b).
         For an alias of only letters a–z and spaces (most), ``plain`` (the query's characters among
-        those; None: ``usable``) bounds the LCS more tightly: the digits of "ma sp0001234" are usable
+        those) bounds the LCS more tightly: the digits of "ma sp0001234" are usable
         against "motul 7100" but not against "calvin klein".
         Leaving out the others changes no result (they cannot reach the cutoff), only the time."""
-        if plain is None:
-            plain = usable
         key = (n_words, size, usable, plain)
         choices = self._fuzzy_by_size.get(key)
         if choices is None:

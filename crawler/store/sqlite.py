@@ -92,8 +92,7 @@ review, dismissal and first-seen time are kept, the stored evidence when the lis
 search text when ``search`` is NULL. Its parameters are a row put in order by :data:`_UPDATE_ORDER`."""
 _UPDATE_ORDER = operator.itemgetter(*(LISTING_COLUMNS.index(n) for n in (*_UPDATED_COLUMNS, "platform", "listing_id")))
 _IMPORT = (
-    f"INSERT INTO listings ({', '.join(LISTING_COLUMNS)}) VALUES ({ROW_MARKS}) "
-    "ON CONFLICT (platform, listing_id) DO UPDATE SET "
+    f"{_INSERT} ON CONFLICT (platform, listing_id) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in LISTING_COLUMNS[2:])
 )
 """Write a row as it is (imports)."""
