@@ -9,6 +9,7 @@ written by someone else (``crawler detect --input``) loads as long as the known 
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -112,6 +113,7 @@ _OWN_TEXT_FIELDS = tuple(name for name in TEXT_FIELDS if name != "seller")
 """The text fields held by the listing itself (``seller`` is the seller's name)."""
 Price = Annotated[int | None, Field(ge=0)]
 _BLANK_IS_NONE = ("brand", "category", "origin", "description")
+_NFC_FIELDS = ("title", "description", "brand", "category", "origin")
 
 
 class Listing(_Model):
@@ -163,6 +165,15 @@ class Listing(_Model):
         for name in _BLANK_IS_NONE:
             if fields[name] == "":
                 fields[name] = None
+        # NFC first: "Súng" typed as S + u + combining acute is the same text as precomposed "Súng"
+        # (rules, search and evidence offsets all read the composed form)
+        for name in _NFC_FIELDS:
+            value = fields[name]
+            if value is not None and not value.isascii() and not unicodedata.is_normalized("NFC", value):
+                fields[name] = unicodedata.normalize("NFC", value)
+        seller = self.seller
+        if seller.name is not None and not seller.name.isascii() and not unicodedata.is_normalized("NFC", seller.name):
+            seller.name = unicodedata.normalize("NFC", seller.name)
         if self.flags:
             self.risk = max(self.risk, max(flag.score for flag in self.flags))
         return self

@@ -88,3 +88,9 @@ def test_blank_optional_text_is_none_and_json_ids_become_text(field: str) -> Non
     assert getattr(listing, field) is None
     assert listing.listing_id == "42" and listing.seller.platform_id == "9"
     assert _listing(**{field: " x "}).model_dump()[field] == "x"
+
+
+def test_text_fields_are_nfc_so_rules_search_and_evidence_read_one_form() -> None:
+    listing = Listing(platform="t", listing_id="1", url="u", title="Su\u0301ng ho\u031bi", description="Đe\u0323p",
+                      seller={"name": "Shop Đe\u0323p"})
+    assert (listing.title, listing.description, listing.seller.name) == ("Súng hơi", "Đẹp", "Shop Đẹp")

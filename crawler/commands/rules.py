@@ -1,4 +1,4 @@
-"""``crawler rules validate / test / explain / diff``: the analysts' tools for the YAML rule packs."""
+"""``crawler rules validate / test / explain / diff / score / evasions``: the analysts' tools for the rule packs."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from crawler.detect import Detector, PeerStats, RuleSet
 
 rules_app = typer.Typer(
-    help="Rule packs in rules/: validate, test, explain a listing, diff two versions.", no_args_is_help=True
+    help="Rule packs in rules/: validate, test, explain a listing, diff two versions, score on labelled "
+         "listings, check them against evasive spellings.", no_args_is_help=True
 )
 
 
@@ -247,3 +248,65 @@ def rules_diff(
         f"{len(listings)} listings, {len(changes)} changed "
         f"(rules {old_rules.version} → {new_rules.version})"
     )
+
+
+# ---------------------------------------------------------------------------------- score / evasions
+
+@rules_app.command("score")
+def rules_score(
+    labelled: Annotated[Path, typer.Argument(help="Labelled listings (JSON Lines with expected_kinds).")],
+    rules_dir: Annotated[Path | None, typer.Option("--rules", help="Rule packs directory (default rules/).")] = None,
+    by: Annotated[str | None, typer.Option(help="Also break recall down by this tag: group or evasion.")] = None,
+    misses: Annotated[bool, typer.Option("--misses", help="List each listing where rules and label disagree.")] = False,
+) -> None:
+    """Precision and recall of the rules on a labelled file of listings, per kind.
+
+    Each line is a listing plus ``expected_kinds`` (the kinds it really is, [] for a clean one) and
+    optionally ``group`` / ``evasion`` tags. The rules run on the whole file as ``crawler detect``
+    runs them (its listings are each other's price peers).
+    """
+    from crawler.detect.scoring import score_labelled
+
+    if by not in (None, "group", "evasion"):
+        raise fail(f"--by must be group or evasion, not {by!r}", 2)
+    if not labelled.is_file():
+        raise fail(f"{labelled}: no such file", 2)
+    directory = rules_dir or default_rules()
+    ruleset = _load_or_exit(directory)
+    score = score_labelled(labelled, directory, ruleset)
+    console = out()
+    console.print(f"{score.listings} labelled listings in {labelled}, rules {ruleset.version}")
+    console.print(f"{'kind':16s} {'precision':>9s} {'recall':>7s} {'TP':>5s} {'FP':>5s} {'FN':>5s}")
+    for kind, precision, recall, tp, fp, fn in score.rows():
+        console.print(f"{kind:16s} {precision:9.3f} {recall:7.3f} {tp:5d} {fp:5d} {fn:5d}")
+    if by is not None:
+        console.print(f"\nrecall by {by} (listings labelled with some kind, of them flagged with one)")
+        for tag, (total, caught) in sorted(score.by_tag[by].items(), key=lambda kv: kv[1][1] / kv[1][0]):
+            console.print(Text(f"  {safe_text(tag):32s} {caught:4d}/{total:<4d} {caught / total:.2f}"))
+    if misses:
+        for miss in score.mismatches:
+            tag = "FP" if miss.flagged else "FN"
+            console.print(Text(f"  {tag} {miss.kind:15s} {miss.key}  {safe_text(miss.title)[:100]}"))
+
+
+@rules_app.command("evasions")
+def rules_evasions(
+    rules_dir: Annotated[Path | None, typer.Argument(help="Rule packs directory (default rules/).")] = None,
+    show: Annotated[int, typer.Option(help="Failing cases to show per transform.")] = 3,
+) -> None:
+    """How the rule files' own cases hold up when sellers spell around the rules.
+
+    Every positive case must still match after each evasion transform of its title and
+    description (dots or underscores inside words, letters spaced out with emoji, digits for
+    letters, no diacritics, NFD, fancy letters, accents on Latin words, zero-width characters,
+    upper case, teencode); every negative case must stay negative after benign ones.
+    """
+    from crawler.detect.evasions import evasion_report
+
+    ruleset = _load_or_exit(rules_dir or default_rules())
+    console = out()
+    console.print(f"{'':8s} {'transform':30s} {'passed':>7s} {'cases':>6s} {'rate':>6s}")
+    for result in evasion_report(ruleset):
+        console.print(f"{result.kind:8s} {result.name:30s} {result.passed:7d} {result.applied:6d} {result.rate:6.1%}")
+        for failure in result.failures[:show]:
+            console.print(Text(f"           {safe_text(failure.title)[:90]} — {'; '.join(failure.problems[:1])}"))

@@ -9,7 +9,7 @@ wrong`` and skipped; the rest goes on. Peer prices come from the file's own list
      "matched": [{"field", "text", "start", "end"}]}], "risk": <max score, 0 without flags>}
 
 That output format is a stable contract. Each line is parsed and validated once: the first pass
-keeps the valid listings (and their normalised titles) for the second, so memory grows with the
+keeps the valid listings (and their prepared titles) for the second, so memory grows with the
 file (about 4 kB per listing: 570 MB peak for 100,000 listings against 170 MB before).
 """
 
@@ -199,7 +199,7 @@ def detect_file(
             by_kind, by_rule = summary.flags_by_kind, summary.flags_by_rule
             while kept:
                 # chunks of listings, detected stage by stage (Detector.detect_many), and dropped
-                # once done: their caches hold the normalised fields
+                # once done: their caches hold the prepared fields
                 chunk = [kept.popleft() for _ in range(min(_CHUNK, len(kept)))]
                 lines: list[str] = []
                 for text, flags in zip(chunk, detect_many(chunk, peers), strict=True):

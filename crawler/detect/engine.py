@@ -1,6 +1,6 @@
 """The detector: a listing (and its peers' prices) in, flags out, for all four kinds.
 
-- ``banned`` / ``missing_origin`` / plain ``counterfeit`` rules: a match condition over normalised
+- ``banned`` / ``missing_origin`` / plain ``counterfeit`` rules: a match condition over folded
   fields; exception phrases are found first and mask what they cover ("súng bắn keo" hides the
   "súng" in it), so a rule fires only on text outside its exceptions.
 - scored ``counterfeit`` rules: signals (brand hit, counterfeit phrase, price under the brand's
@@ -17,11 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crawler.detect.catalog import BrandHit, CatalogIndex, ProductHit
-from crawler.detect.conditions import Anchors, Hit, ListingText, MatchContext
-from crawler.detect.gates import Gate
+from crawler.detect.conditions import Hit, ListingText, MatchContext
 from crawler.detect.model import Rule, RuleSet
 from crawler.detect.peers import TITLE_PREFIX, PeerStats, PeerSummary, usable_price
-from crawler.items import Flag, Listing, Match
+from crawler.items import TEXT_FIELDS, Flag, Listing, Match
 from crawler.prices import format_vnd
 
 __all__ = ["SIGNAL_LABELS", "Detector", "SignalExplanation"]
@@ -90,32 +89,31 @@ class Detector:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self.index = CatalogIndex(ruleset.catalog)
+        self.registry = ruleset.registry
+        self.index = CatalogIndex(ruleset.catalog, ruleset.registry)
         self._condition_rules = [
             r for kind in ("banned", "counterfeit", "missing_origin") for r in ruleset.rules_of(kind)
             if r.match is not None
         ]
-        # Pre-filter: a condition rule whose match needs one of some words (its anchors) is only
-        # evaluated on listings that have one of them; one without anchors but with a gate (e.g.
-        # a regex's required literals) only when its gate is open; the others always.
+        # Pre-filter: a condition rule whose match needs one of some phrases is only evaluated
+        # on listings that hold one of them (one automaton pass per field finds them all); the
+        # others (regexes, ``not``, ``empty`` alone) always.
         self._always: list[int] = []
-        self._gated: list[tuple[int, Gate]] = []
-        self._by_anchor: dict[str, list[int]] = {}
-        gate_words: set[str] = set()
+        self._by_variant: dict[int, list[int]] = {}
         for position, rule in enumerate(self._condition_rules):
-            anchors = rule.match.anchors() if rule.match is not None else None
-            if anchors is not None:
-                for word in anchors:
-                    self._by_anchor.setdefault(word, []).append(position)
-                continue
-            gate = rule.match.gate() if rule.match is not None else None
-            if gate is None:
+            needed = rule.match.variants() if rule.match is not None else None
+            if needed is None:
                 self._always.append(position)
-            else:
-                self._gated.append((position, gate))
-                gate_words |= gate.anchor_words()
-        self._anchor_words = frozenset(self._by_anchor) | gate_words
-        self._anchors = Anchors(self._anchor_words)
+                continue
+            for variant in needed:
+                self._by_variant.setdefault(variant, []).append(position)
+        # the phrases every listing is searched for: those that make a rule apply, and the catalog's
+        # names; context words, exceptions and scopes only where a rule asks
+        anchors: set[int] = set(self._by_variant)
+        for phrases in (self.index.aliases, self.index.product_aliases, self.index.accessories):
+            anchors |= phrases.ids
+        self.registry.set_anchors(frozenset(anchors))
+        self.registry.ready()  # compile once now, not in the first listing's time
         self._scored_rules = [r for r in ruleset.rules_of("counterfeit") if r.scoring is not None]
         self._price_rules = [r for r in ruleset.rules_of("price_anomaly") if r.price is not None]
         self._bands: dict[tuple[str, int, float | None, float | None], tuple[float, float]] = {}
@@ -136,7 +134,7 @@ class Detector:
         """All flags (every kind) for one listing; price anomalies only when ``peers`` is given.
 
         ``text``: the listing's :class:`ListingText` when the caller already has one (e.g. from
-        adding the listing to ``peers``), so that nothing is normalised twice.
+        adding the listing to ``peers``), so that nothing is prepared twice.
         """
         if text is None or text.listing is not listing:
             text = ListingText(listing)
@@ -146,12 +144,10 @@ class Detector:
         """:meth:`detect` for several listings (their :class:`ListingText`), the flags of each.
 
         The same flags in the same order as one :meth:`detect` per listing, but done stage by
-        stage over all of them (normalise the fields, then the condition rules, then the
-        counterfeit scores, then the prices): each stage's code and tables stay in the CPU
-        caches, which makes a batch of a few hundred listings markedly faster.
+        stage over all of them (the condition rules, then the counterfeit scores, then the
+        prices): each stage's code and tables stay in the CPU caches, which makes a batch of a
+        few hundred listings markedly faster.
         """
-        for text in texts:
-            text.normalize_fields()
         candidates = [self._candidate_rules(text) for text in texts]
         results: list[list[Flag]] = []
         for text, rules in zip(texts, candidates, strict=True):
@@ -221,19 +217,18 @@ class Detector:
 
     def _candidate_rules(self, text: ListingText) -> list[Rule]:
         """The condition rules that can match this listing (in file order), by the pre-filter."""
-        present = text.anchors_in(self._anchors)
+        present = text.present(self.registry, TEXT_FIELDS)
         rules = self._condition_rules
-        opened = [i for i, gate in self._gated if gate.open(text, present, rules[i].fields)]
-        if not present and not opened:
+        if not present:
             return [rules[i] for i in self._always]
         chosen = set(self._always)
-        chosen.update(opened)
-        by_anchor = self._by_anchor
-        for word in present:
-            chosen.update(by_anchor.get(word, ()))
+        by_variant = self._by_variant
+        for variant in present:
+            chosen.update(by_variant.get(variant, ()))
         return [rules[i] for i in sorted(chosen)]
 
-    def _in_scope(self, rule: Rule, text: ListingText) -> bool:
+    @staticmethod
+    def _in_scope(rule: Rule, text: ListingText) -> bool:
         return rule.categories is None or bool(rule.categories.finditer(text, "category"))
 
     def _condition_hits(self, rule: Rule, text: ListingText) -> list[Hit] | None:
@@ -368,8 +363,8 @@ class Detector:
         """What a price flag quotes: the product's name in the title, else the whole title."""
         if product is not None:
             return [text.to_match(product.hit)]
-        title = text.norm("title")
-        return [text.to_match(Hit("title", 0, len(title.text)))] if title.text else []
+        title = text.raw("title")
+        return [text.to_match(Hit("title", 0, len(title)))] if title else []
 
     def _price_flag(self, rule: Rule, text: ListingText, summary: PeerSummary, product: ProductHit | None,
                     group_name: Callable[[], str]) -> Flag | None:

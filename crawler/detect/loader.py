@@ -29,10 +29,8 @@ from crawler.detect.conditions import (
     EmptyFields,
     Not,
     PhraseCondition,
-    PhraseSet,
     PresentFields,
     RegexCondition,
-    canonical,
 )
 from crawler.detect.errors import RuleLoadError
 from crawler.detect.model import (
@@ -47,6 +45,8 @@ from crawler.detect.model import (
     Rule,
     RuleSet,
 )
+from crawler.detect.phrases import PhraseRegistry, PhraseSet, canonical
+from crawler.detect.regexes import RegexError, RuleRegex
 from crawler.detect.yamlsrc import LDict, LList, line_of, load_located
 from crawler.items import KINDS, TEXT_FIELDS, Listing
 from crawler.prices import PriceError, parse_vnd
@@ -83,10 +83,16 @@ _CASE_DEFAULTS = {"platform": "case", "url": "https://example.invalid/case", "ti
 class _File:
     """Error collection and shared checks for one rule file."""
 
-    def __init__(self, path: str, errors: list[RuleLoadError]) -> None:
+    def __init__(self, path: str, errors: list[RuleLoadError], registry: PhraseRegistry) -> None:
         self.path = path
         self.errors = errors
         self.failed = False
+        self.registry = registry
+        """Where every phrase of the rule set goes (one automaton for all of them)."""
+
+    def phrase_set(self, phrases: list[str]) -> PhraseSet:
+        """A phrase set in the rule set's registry."""
+        return PhraseSet(phrases, self.registry)
 
     def error(self, line: int, message: str) -> None:
         self.errors.append(RuleLoadError(self.path, line, message))
@@ -165,9 +171,9 @@ class _File:
             return None
         empty = [p for p in items if not canonical(p)]
         if empty:
-            self.error(line_of(value, line), f"{what}: phrase {empty[0]!r} is empty once normalised")
+            self.error(line_of(value, line), f"{what}: phrase {empty[0]!r} has no word once folded")
             return None
-        return PhraseSet(items)
+        return self.phrase_set(items)
 
     def fields(self, value: Any, line: int, what: str) -> tuple[str, ...] | None:
         items = self.strings(value, line, what)
@@ -197,16 +203,16 @@ class _File:
             return None
         return parsed
 
-    def regexes(self, value: Any, line: int, what: str) -> list[re.Pattern[str]] | None:
+    def regexes(self, value: Any, line: int, what: str) -> list[RuleRegex] | None:
         items = self.strings(value, line, what)
         if items is None:
             return None
-        compiled: list[re.Pattern[str]] = []
+        compiled: list[RuleRegex] = []
         for i, pattern in enumerate(items):
             item_line = value.line_for(i) if isinstance(value, LList) else line
             try:
-                compiled.append(re.compile(pattern))
-            except re.error as exc:
+                compiled.append(RuleRegex(pattern))
+            except RegexError as exc:
                 self.error(item_line, f"{what}: bad regex {pattern!r}: {exc}")
                 return None
         return compiled
@@ -438,16 +444,19 @@ def _brands(f: _File, value: Any, line: int, catalog: Catalog, alias_owner: dict
         if "aliases" in node:
             aliases += f.strings(node["aliases"], node.line_for("aliases"), f"{what}.aliases") or []
         canon_aliases: list[str] = []
+        written_aliases: dict[str, str] = {}
+        """Each alias as the catalog writes it (tones kept: they decide matches), by its folded words."""
         for alias in aliases:
             canon = canonical(alias)
             if not canon:
-                f.error(node.line_for("aliases"), f"{what}: alias {alias!r} is empty once normalised")
+                f.error(node.line_for("aliases"), f"{what}: alias {alias!r} has no word once folded")
                 continue
             owner = alias_owner.get(canon)
             if owner is not None and owner != name:
                 f.error(node.line_for("aliases"), f"{what}: alias {alias!r} already belongs to brand {owner!r}")
                 continue
             canon_aliases.append(canon)
+            written_aliases.setdefault(canon, alias)
         official_names = [f"{name} official", f"{name} flagship"]
         by_platform: dict[str, PhraseSet] = {}
         if "official_sellers" in node:
@@ -462,10 +471,10 @@ def _brands(f: _File, value: Any, line: int, catalog: Catalog, alias_owner: dict
                     if str(platform) == "any":
                         official_names += listed
                     elif listed:
-                        by_platform[str(platform)] = PhraseSet(listed)
+                        by_platform[str(platform)] = f.phrase_set(listed)
             else:
                 official_names += f.strings(raw_official, node.line_for("official_sellers"), owhat) or []
-        official = PhraseSet(official_names)
+        official = f.phrase_set(official_names)
         not_with = None
         if "not_with" in node:
             not_with = f.phrases(node["not_with"], node.line_for("not_with"), f"{what}.not_with")
@@ -485,7 +494,7 @@ def _brands(f: _File, value: Any, line: int, catalog: Catalog, alias_owner: dict
         for canon in canon_aliases:
             alias_owner[canon] = name
         catalog.brands[name] = Brand(
-            name=name, tier=tier, aliases=tuple(dict.fromkeys(canon_aliases)), official_sellers=official,
+            name=name, tier=tier, aliases=tuple(written_aliases.values()), official_sellers=official,
             official_by_platform=by_platform,
             floors=floors, not_with=not_with, path=f.path, line=node.line,
         )
@@ -507,7 +516,7 @@ def _products(f: _File, value: Any, line: int, catalog: Catalog, pending: list[t
         aliases = [key]
         if "aliases" in node:
             aliases += f.strings(node["aliases"], node.line_for("aliases"), f"{what}.aliases") or []
-        patterns: list[re.Pattern[str]] = []
+        patterns: list[RuleRegex] = []
         if "patterns" in node:
             patterns = f.regexes(node["patterns"], node.line_for("patterns"), f"{what}.patterns") or []
         floor = None
@@ -522,7 +531,7 @@ def _products(f: _File, value: Any, line: int, catalog: Catalog, pending: list[t
             brand = None
         if len(f.errors) > before:
             continue
-        product = Product(key=key, brand=brand, aliases=PhraseSet(aliases), patterns=patterns, floor=floor,
+        product = Product(key=key, brand=brand, aliases=f.phrase_set(aliases), patterns=patterns, floor=floor,
                           exclude=exclude, path=f.path, line=node.line, name=name)
         catalog.products[key] = product
         pending.append((f, product))
@@ -642,7 +651,8 @@ def _read(path: Path, shown: str, errors: list[RuleLoadError]) -> tuple[str, LDi
 
 
 def _empty_ruleset() -> RuleSet:
-    return RuleSet(rules={}, catalog=Catalog(), cases=[], files=[], version=hashlib.sha256(b"").hexdigest()[:12])
+    return RuleSet(rules={}, catalog=Catalog(), cases=[], files=[], version=hashlib.sha256(b"").hexdigest()[:12],
+                   registry=PhraseRegistry())
 
 
 def load_rules(rules_dir: Path | str) -> LoadedRules:
@@ -670,11 +680,12 @@ def load_rules(rules_dir: Path | str) -> LoadedRules:
     alias_owner: dict[str, str] = {}
     pending_products: list[tuple[_File, Product]] = []
     files: list[str] = []
+    registry = PhraseRegistry()
     # catalogs first: products name brands, rules do not depend on order otherwise
     ordered = sorted(loaded, key=lambda item: (item[3]["kind"] != "catalog", str(item[0])))
     for path, shown, text, data in ordered:
         kind = data["kind"]
-        f = _File(shown, errors)
+        f = _File(shown, errors, registry)
         files.append(shown)
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + text.encode() + b"\0")
         if kind == "catalog":
@@ -719,5 +730,5 @@ def load_rules(rules_dir: Path | str) -> LoadedRules:
             continue
         valid_cases.append(case)
     ruleset = RuleSet(rules=rules, catalog=catalog, cases=valid_cases, files=files,
-                      version=digest.hexdigest()[:12])
+                      version=digest.hexdigest()[:12], registry=registry)
     return LoadedRules(ruleset, errors)

@@ -5,12 +5,13 @@ Built only by :mod:`crawler.detect.loader`; read by the engine, the case runner 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawler.detect.conditions import Condition, PhraseSet
+from crawler.detect.conditions import Condition
 from crawler.detect.errors import RuleLoadError
+from crawler.detect.phrases import PhraseRegistry, PhraseSet
+from crawler.detect.regexes import RuleRegex
 from crawler.items import KINDS, Listing
 
 __all__ = [
@@ -89,6 +90,7 @@ class Brand:
     name: str
     tier: str
     aliases: tuple[str, ...]
+    """The brand's names, as the catalog writes them (one per folded spelling)."""
     official_sellers: PhraseSet
     floors: list[tuple[PhraseSet | None, int]]
     not_with: PhraseSet | None
@@ -105,7 +107,7 @@ class Product:
     key: str
     brand: str | None
     aliases: PhraseSet
-    patterns: list[re.Pattern[str]]
+    patterns: list[RuleRegex]
     floor: int | None
     exclude: PhraseSet | None
     path: str
@@ -150,6 +152,8 @@ class RuleSet:
     cases: list[CaseSpec]
     files: list[str]
     version: str
+    registry: PhraseRegistry = field(default_factory=PhraseRegistry)
+    """Every phrase of the rule set, matched in one pass per field."""
 
     def __post_init__(self) -> None:
         for kind in KINDS:

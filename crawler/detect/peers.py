@@ -19,7 +19,6 @@ A listing is always judged against its peers *excluding itself*.
 
 from __future__ import annotations
 
-import re
 import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -48,7 +47,6 @@ CLUSTER_CUTOFF = 80.0
 """rapidfuzz ``token_sort_ratio`` a title's significant words need against a cluster's."""
 CLUSTER_WORDS = 8
 _BLOCK_LIMIT = 300
-_WORD = re.compile(r"[^\W_]+")
 _NOISE = frozenset([
     "moi", "chinh", "hang", "gia", "re", "soc", "sale", "giam", "khuyen", "mai", "freeship", "ship", "nhanh", "hot",
     "new", "tot", "nhat", "uy", "tin", "cao", "cap", "sieu", "dep", "xin", "mau", "chuan", "loai", "1", "100",
@@ -67,10 +65,10 @@ def usable_price(listing: Listing) -> bool:
 
 def title_signature(text: ListingText) -> str | None:
     """The significant words of a title (at most :data:`CLUSTER_WORDS`), None when too few."""
-    normalized = text.norm("title").text
+    normalized = text.field("title").search
     if normalized in _SIGNATURES:
         return _SIGNATURES[normalized]
-    words = [w for w in _WORD.findall(normalized) if w not in _NOISE]
+    words = [w for w in text.words("title") if w not in _NOISE]
     words = words[:CLUSTER_WORDS]
     signature = " ".join(words) if len(words) >= 3 else None
     if len(_SIGNATURES) >= _SIGNATURES_LIMIT:
