@@ -68,6 +68,21 @@ class Flag(_Model):
     rules_version: str | None = None
 
 
+class PeerGroup(_Model):
+    """The price summary of one product identity (:attr:`Listing.peer_key`) over stored listings:
+    each seller counted once (its median price in the group), placeholder prices left out."""
+
+    key: str
+    listings: int = Field(ge=0)
+    sellers: int = Field(ge=0)
+    """Distinct sellers (each counted once in the median and MAD)."""
+    median: float | None = None
+    mad: float | None = None
+    """Median absolute deviation of the sellers' prices from :attr:`median`."""
+    sample: list[tuple[str, str, int]] = Field(default_factory=list)
+    """A few peers as (listing key, seller name or id, price), for an inspector to look at."""
+
+
 class PricePoint(_Model):
     price: int
     at: datetime
@@ -143,6 +158,17 @@ class Listing(_Model):
     risk: float = 0.0
     review: Review = Review()
     evidence: Evidence | None = None
+    fields_seen: list[str] | None = None
+    """The Listing fields this listing's source carries, set by the spider per source format (a
+    search card carries no origin, a product page does): ``missing_origin`` only judges a field the
+    source carried. None when unknown (a file given to ``crawler detect``, an import): the listing
+    is then taken as complete, its empty fields empty."""
+    partial: bool = False
+    """Known only from a list page so far (its detail request failed, or waits for the next crawl)."""
+    peer_key: str | None = None
+    """The product identity its price is compared within (brand + model + variant, + model year for
+    vehicles: ``"apple|iphone 15 pro max|256gb"``), set by detection; None when the title names no
+    one product. The store keeps per-key price summaries by it."""
     capture: Capture | None = Field(default=None, exclude=True, repr=False)
 
     @field_validator("price", "original_price", mode="before")
