@@ -27,8 +27,8 @@ def test_detect_file_writes_one_line_per_valid_listing(tmp_path: Path, capsys: p
     assert f"{INPUT}:9: invalid listing: title: Field required" in err
     assert f"{INPUT}:11: not a JSON object" in err
     lines = read_lines(out)
-    assert [line["listing_id"] for line in lines] == ["1", "2", "3", "4", "5", "6", "8", "9"]
-    assert summary.read == summary.written == 8 and summary.bad_lines == 3
+    assert [line["listing_id"] for line in lines] == ["1", "2", "3", "4", "5", "6", "8", "9", "10"]
+    assert summary.read == summary.written == 9 and summary.bad_lines == 3
     for line in lines:
         assert set(line) == {"listing_id", "platform", "flags", "risk"}
         assert line["platform"] == "demo"
@@ -38,18 +38,23 @@ def test_detect_file_writes_one_line_per_valid_listing(tmp_path: Path, capsys: p
     by_id = {line["listing_id"]: line for line in lines}
     cheap = {f["rule_id"]: f for f in by_id["6"]["flags"]}
     assert "price_anomaly.far_below_peers" in cheap
-    assert "5 tin" in cheap["price_anomaly.far_below_peers"]["message"]  # peers 1–5, itself excluded
+    # its peers: the other 256GB phones of other sellers (1, 2, 5, 10): not the 512GB one, not the used one
+    assert "4 người bán khác (4 tin)" in cheap["price_anomaly.far_below_peers"]["message"]
     weapon = by_id["8"]["flags"][0]
     assert weapon["rule_id"] == "banned.weapons"
     assert weapon["matched"] == [{"field": "title", "text": "s.ú.n.g h.ơ.i", "start": 4, "end": 17}]
     assert by_id["9"]["flags"] == [] and by_id["9"]["risk"] == 0
-    assert all(not line["flags"] for i, line in by_id.items() if i in {"1", "2", "3", "4", "5"})
-    assert summary.flags_by_kind["banned"] == 1 and summary.flagged == 2
+    # a file's listings are taken as complete (no fields_seen): a new phone without origin lacks it
+    for i in ("1", "2", "5", "10"):
+        assert [f["rule_id"] for f in by_id[i]["flags"]] == ["missing_origin.electronics"]
+    assert by_id["3"]["flags"] == [] and by_id["4"]["flags"] == []  # origin stated; second-hand
+    assert summary.flags_by_kind["banned"] == 1 and summary.flagged == 6
 
 
 def test_detect_file_to_stdout_with_extra_peers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     small = tmp_path / "one.jsonl"
-    record = {"platform": "p", "listing_id": "x", "url": "u", "title": "Samsung Galaxy S24 Ultra", "price": 2_000_000}
+    record = {"platform": "p", "listing_id": "x", "url": "u", "title": "Samsung Galaxy S24 Ultra 256GB",
+              "price": 2_000_000}
     small.write_text(json.dumps(record) + "\n", encoding="utf-8")
     extra = [Listing(platform="p", listing_id=str(i), url="u", title="Galaxy S24 Ultra 256GB", price=25_000_000 + i)
              for i in range(6)]

@@ -19,7 +19,7 @@ from crawler.detect.engine import SIGNAL_LABELS, Detector, SignalExplanation
 from crawler.detect.errors import RuleLoadError
 from crawler.detect.loader import load_rules
 from crawler.detect.model import LoadedRules, Rule, RuleSet
-from crawler.detect.peers import PeerStats, PeerSummary
+from crawler.detect.peers import PeerStats
 from crawler.items import Listing
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "Detector",
     "LoadedRules",
     "PeerStats",
-    "PeerSummary",
     "Rule",
     "RuleLoadError",
     "RuleSet",

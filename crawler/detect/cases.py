@@ -39,8 +39,14 @@ def _run_catalog_case(detector: Detector, case: CaseSpec) -> CaseResult:
     text = ListingText(case.listing)
     product = detector.index.product_in(text)
     brands = sorted(hit.brand.name for hit in detector.index.brands_in(text))
-    got: dict[str, Any] = {"product_key": product.product.key if product else None, "brands": brands}
+    goods_index = detector.ruleset.catalog.goods
+    goods = goods_index.goods_of(text) if goods_index is not None else None
+    got: dict[str, Any] = {"product_key": product.product.key if product else None, "brands": brands,
+                           "goods": goods.goods if goods is not None else None, "peer_key": detector.peer_key(text)}
     problems: list[str] = []
+    for key in ("goods", "peer_key"):
+        if key in case.expect and case.expect[key] != got[key]:
+            problems.append(f"expected {key} {case.expect[key]!r}, got {got[key]!r}")
     if "product_key" in case.expect and case.expect["product_key"] != got["product_key"]:
         problems.append(f"expected product_key {case.expect['product_key']!r}, got {got['product_key']!r}")
     if "brand" in case.expect:

@@ -12,12 +12,13 @@ rule none of whose phrases the listing holds, and evaluates the rest.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from crawler.detect.fields import FieldText
 from crawler.detect.phrases import FieldHits, Hit, PhraseRegistry, PhraseSet
 from crawler.detect.regexes import RuleRegex
 from crawler.items import Listing, Match
+from crawler.text import fold
 
 __all__ = [
     "AllOf",
@@ -29,9 +30,12 @@ __all__ = [
     "MatchContext",
     "Not",
     "PhraseCondition",
+    "PlatformCondition",
     "PhraseSet",
     "PresentFields",
     "RegexCondition",
+    "SeenFields",
+    "placeholder",
 ]
 
 
@@ -95,17 +99,28 @@ class ListingText:
 
 @dataclass(slots=True)
 class MatchContext:
-    """What a condition needs: the listing's texts, default fields and the masked (excepted) spans."""
+    """What a condition needs: the listing's texts, default fields and the masked (excepted) spans.
+
+    ``exceptions``: the rule's exception phrases, searched for only when a condition has hits to
+    mask (most listings fail a rule on a field test or a phrase they do not hold, and never need
+    them); ``masked``: exception hits given up front instead.
+    """
 
     text: ListingText
     fields: tuple[str, ...]
-    masked: list[Hit] = field(default_factory=list)
+    masked: list[Hit] | None = None
+    exceptions: PhraseSet | None = None
 
     def unmasked(self, hits: list[Hit]) -> list[Hit]:
         """Hits that do not overlap an exception phrase."""
-        if not self.masked or not hits:
+        if not hits:
             return hits
-        return [h for h in hits if not any(h.overlaps(m) for m in self.masked)]
+        masked = self.masked
+        if masked is None:
+            masked = self.masked = self.exceptions.find(self.text, self.fields) if self.exceptions is not None else []
+        if not masked:
+            return hits
+        return [h for h in hits if not any(h.overlaps(m) for m in masked)]
 
 
 class Condition:
@@ -127,20 +142,27 @@ class Condition:
         shortest phrase; 0 when unknown)."""
         return 0
 
+    def cost(self) -> float:
+        """A rough cost of :meth:`evaluate` before it can say false (``all`` puts cheap children first)."""
+        return 1.0
+
 
 class PhraseCondition(Condition):
     """True when one of the phrases occurs (outside exception phrases) in the fields.
 
     With ``within_first`` the phrase must start within the field's first N words: sellers name
     the product type first ("Tai nghe bluetooth …"), while "cáp chuyển … sang tai nghe" is not one.
+    With ``written_with_tones`` only text written with its diacritics counts: "Nhật" is Japan, but
+    "nhat" without tones is far more often "nhất" (the best, the cheapest).
     """
 
     def __init__(self, phrases: PhraseSet, fields: tuple[str, ...] | None, line: int = 0,
-                 within_first: int | None = None) -> None:
+                 within_first: int | None = None, written_with_tones: bool = False) -> None:
         self.phrases = phrases
         self.fields = fields
         self.line = line
         self.within_first = within_first
+        self.written_with_tones = written_with_tones
 
     def variants(self) -> frozenset[int] | None:
         return self.phrases.ids or None
@@ -153,6 +175,9 @@ class PhraseCondition(Condition):
         if hits and self.within_first is not None:
             limit = self.within_first
             hits = [h for h in hits if h.word < limit]
+        if hits and self.written_with_tones:
+            raw = ctx.text.raw
+            hits = [h for h in hits if not raw(h.field)[h.start:h.end].isascii()]
         return hits or None
 
 
@@ -164,6 +189,9 @@ class RegexCondition(Condition):
         self.patterns = patterns
         self.fields = fields
         self.line = line
+
+    def cost(self) -> float:
+        return 3.0
 
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         hits: list[Hit] = []
@@ -213,6 +241,9 @@ class AnyOf(Condition):
     def rarity(self) -> int:
         return min((child.rarity() for child in self.children), default=0)
 
+    def cost(self) -> float:
+        return sum(child.cost() for child in self.children)
+
 
 class AllOf(Condition):
     """True when every child is true; hits of all children."""
@@ -220,9 +251,9 @@ class AllOf(Condition):
     def __init__(self, children: list[Condition], line: int = 0) -> None:
         self.children = children
         self.line = line
-        # Field tests (``empty``, ``present``) first: they cost an attribute read, are false on
-        # many listings (most state an origin) and have no hits, so the result is the same.
-        self._order = sorted(children, key=lambda child: not isinstance(child, EmptyFields | PresentFields))
+        # Cheapest first (field tests cost an attribute read and are false on many listings: most
+        # state an origin); the order changes no result, only how soon a false child stops it.
+        self._order = sorted(children, key=lambda child: child.cost())
 
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         result: list[Hit] = []
@@ -232,6 +263,9 @@ class AllOf(Condition):
                 return None
             result.extend(hits)
         return result
+
+    def cost(self) -> float:
+        return sum(child.cost() for child in self.children)
 
     def variants(self) -> frozenset[int] | None:
         """The phrases of the child that listings hold least often: the one whose shortest phrase
@@ -252,26 +286,84 @@ class Not(Condition):
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         return [] if self.child.evaluate(ctx) is None else None
 
+    def cost(self) -> float:
+        return self.child.cost()
+
+
+PLACEHOLDER_VALUES = frozenset([
+    "", "dang cap nhat", "chua cap nhat", "cap nhat sau", "khac", "khong", "khong co", "khong ro", "chua ro",
+    "k", "ko", "kh", "n/a", "na", "none", "null", "nil", "other", "others", "updating", "unknown", "oem", "no brand",
+    "nobrand", "0", "-", "x",
+])
+"""Field values that state nothing ("Đang cập nhật", "Khác", "N/A", "Không", "OEM"), folded."""
+
+
+def placeholder(value: str) -> bool:
+    """Whether a field value is empty or a placeholder that states nothing (see
+    :data:`PLACEHOLDER_VALUES`)."""
+    return fold(value).strip(" .:;,-_/*()[]") in PLACEHOLDER_VALUES
+
 
 class EmptyFields(Condition):
-    """True when every listed field is empty (e.g. no ``origin`` stated)."""
+    """True when every listed field is empty or a placeholder (e.g. origin "Đang cập nhật")."""
 
     def __init__(self, fields: tuple[str, ...], line: int = 0) -> None:
         self.fields = fields
         self.line = line
 
+    def cost(self) -> float:
+        return 0.0
+
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         listing = ctx.text.listing
-        return [] if all(not listing.field_text(name).strip() for name in self.fields) else None
+        return [] if all(placeholder(listing.field_text(name)) for name in self.fields) else None
+
+
+class PlatformCondition(Condition):
+    """True when the listing comes from one of the platforms (``platform: [chotot, facebook]``:
+    classified sites, where a phone is second-hand unless it says otherwise)."""
+
+    def __init__(self, platforms: frozenset[str], line: int = 0) -> None:
+        self.platforms = platforms
+        self.line = line
+
+    def cost(self) -> float:
+        return 0.0
+
+    def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
+        return [] if ctx.text.listing.platform.lower() in self.platforms else None
+
+
+class SeenFields(Condition):
+    """True when the listing's source carried every listed field (:attr:`Listing.fields_seen`), or
+    is not known to lack any (``fields_seen`` None: a file or an import is taken as complete).
+
+    A search card carries no origin: ``missing_origin`` waits for the product page instead of
+    reading the card's silence as a missing origin.
+    """
+
+    def __init__(self, fields: tuple[str, ...], line: int = 0) -> None:
+        self.fields = fields
+        self.line = line
+
+    def cost(self) -> float:
+        return 0.0
+
+    def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
+        seen = ctx.text.listing.fields_seen
+        return [] if seen is None or all(name in seen for name in self.fields) else None
 
 
 class PresentFields(Condition):
-    """True when at least one listed field has text."""
+    """True when at least one listed field has text that is not a placeholder."""
 
     def __init__(self, fields: tuple[str, ...], line: int = 0) -> None:
         self.fields = fields
         self.line = line
 
+    def cost(self) -> float:
+        return 0.0
+
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         listing = ctx.text.listing
-        return [] if any(listing.field_text(name).strip() for name in self.fields) else None
+        return [] if any(not placeholder(listing.field_text(name)) for name in self.fields) else None

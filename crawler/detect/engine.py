@@ -6,21 +6,23 @@
 - scored ``counterfeit`` rules: signals (brand hit, counterfeit phrase, price under the brand's
   floor, evasive spelling of the brand, seller not official) weighted and summed; a seller the
   platform marks official, or one of the brand's official stores, vetoes the flag.
-- ``price_anomaly``: price against the median/MAD of the same catalog product's other listings.
+- ``price_anomaly``: a placeholder price (no peers needed), or the price against the median/MAD of
+  the other sellers of the same product (:mod:`crawler.detect.identity`, :mod:`crawler.detect.peers`).
 
 Every flag quotes the original text (``Match.text``) with offsets into the original field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crawler.detect.catalog import BrandHit, CatalogIndex, ProductHit
 from crawler.detect.conditions import Hit, ListingText, MatchContext
+from crawler.detect.identity import IdentityReader
 from crawler.detect.model import Rule, RuleSet
-from crawler.detect.peers import TITLE_PREFIX, PeerStats, PeerSummary, usable_price
-from crawler.items import TEXT_FIELDS, Flag, Listing, Match
+from crawler.detect.peers import PeerStats, StoredGroups, usable_price
+from crawler.detect.placeholders import PlaceholderCheck
+from crawler.items import TEXT_FIELDS, Flag, Listing, Match, PeerGroup
 from crawler.prices import format_vnd
 
 __all__ = ["SIGNAL_LABELS", "Detector", "SignalExplanation"]
@@ -39,8 +41,11 @@ Z_GATE_BELOW = 0.6
 Z_GATE_ABOVE = 2.0
 """The robust z only counts for prices under 60% / over 2× the median: in a tight group (MAD of
 a few percent) an ordinary promotion is many MADs out, and must not be flagged."""
-CLUSTER_MAX_SPREAD = 0.25
-"""A title cluster (no catalog product) is only trusted when its MAD is at most 25% of its median."""
+MAX_SPREAD = 0.35
+"""A group whose MAD is over 35% of its median is not one product at one price (a 1995 Dream sells
+from 15 to 45 million by condition): no price flag against it."""
+SAMPLE_SHOWN = 3
+"""Peers a price flag's message names."""
 
 
 @dataclass(slots=True)
@@ -115,7 +120,12 @@ class Detector:
         self.registry.set_anchors(frozenset(anchors))
         self.registry.ready()  # compile once now, not in the first listing's time
         self._scored_rules = [r for r in ruleset.rules_of("counterfeit") if r.scoring is not None]
-        self._price_rules = [r for r in ruleset.rules_of("price_anomaly") if r.price is not None]
+        self._suppressible = {r.id: frozenset(r.suppressed_by) for r in ruleset.all_rules() if r.suppressed_by}
+        price_rules = [r for r in ruleset.rules_of("price_anomaly") if r.price is not None]
+        self._price_rules = [r for r in price_rules if r.price is not None and r.price.direction != "placeholder"]
+        self._placeholder_rule = next((r for r in price_rules if r not in self._price_rules), None)
+        self.placeholders = PlaceholderCheck(self._placeholder_rule.price if self._placeholder_rule else None)
+        self.identities = IdentityReader(self.index, ruleset.catalog.goods)
         self._bands: dict[tuple[str, int, float | None, float | None], tuple[float, float]] = {}
 
     @property
@@ -123,9 +133,18 @@ class Detector:
         """The rule set's version (goes into every flag's ``rules_version``)."""
         return self.ruleset.version
 
-    def new_peer_stats(self) -> PeerStats:
-        """An empty :class:`PeerStats` sharing this detector's catalog index."""
-        return PeerStats(self.ruleset, self.index)
+    def new_peer_stats(self, stored: StoredGroups | None = None) -> PeerStats:
+        """An empty :class:`PeerStats` sharing this detector's catalog index and identity reader;
+        ``stored``: the store's per-group summaries (``store.peer_groups``), so that a crawl does
+        not read every stored listing to know its peers."""
+        return PeerStats(self.ruleset, self.index, stored=stored, identities=self.identities,
+                         placeholders=self.placeholders)
+
+    def peer_key(self, listing: Listing | ListingText) -> str | None:
+        """The product identity a listing's price is compared within (None: no one product)."""
+        text = listing if isinstance(listing, ListingText) else ListingText(listing)
+        found = self.identities.identity(text)
+        return found.key if found is not None else None
 
     # ------------------------------------------------------------------ public API
 
@@ -157,7 +176,7 @@ class Detector:
                 if flag is not None:
                     flags.append(flag)
             results.append(flags)
-        need_product = bool(self._scored_rules) or peers is not None
+        need_product = bool(self._scored_rules) or peers is not None or self._placeholder_rule is not None
         products = [self.index.product_in(text) if need_product else None for text in texts]
         if self._scored_rules:
             for text, product, flags in zip(texts, products, results, strict=True):
@@ -165,12 +184,23 @@ class Detector:
                     scored = self._score(rule, text, product)
                     if scored is not None and not scored.vetoed and scored.score >= rule.scoring.threshold:
                         flags.append(self._counterfeit_flag(rule, text, scored))
-        if peers is not None:
+        if peers is not None or self._placeholder_rule is not None:
             for text, product, flags in zip(texts, products, results, strict=True):
                 flags.extend(self._price_flags(text, peers, product))
+        if self._suppressible:
+            results = [self._unsuppressed(flags) for flags in results]
         return results
 
-    def price_flags(self, listing: Listing, peers: PeerStats) -> list[Flag]:
+    def _unsuppressed(self, flags: list[Flag]) -> list[Flag]:
+        """The flags less those of rules ``suppressed_by`` another flag of the listing."""
+        if len(flags) < 2:
+            return flags
+        present = {flag.rule_id for flag in flags}
+        suppressible = self._suppressible
+        return [flag for flag in flags
+                if flag.rule_id not in suppressible or not present.intersection(suppressible[flag.rule_id])]
+
+    def price_flags(self, listing: Listing, peers: PeerStats | None) -> list[Flag]:
         """Only the price_anomaly flags for one listing."""
         text = ListingText(listing)
         return self._price_flags(text, peers, self.index.product_in(text))
@@ -207,11 +237,26 @@ class Detector:
                 f"điểm {scored.score:.2f} / ngưỡng {rule.scoring.threshold:.2f}")
             out.append(SignalExplanation(rule.id, rule.kind, "total", not scored.vetoed and
                                          scored.score >= rule.scoring.threshold, 1.0, 1.0, verdict))
-        if peers is not None:
-            for flag in self._price_flags(text, peers, product):
-                out.append(SignalExplanation(flag.rule_id, flag.kind, "price", True, 1.0, 1.0, flag.message,
-                                             list(flag.matched)))
+        price_flags = self._price_flags(text, peers, product)
+        for flag in price_flags:
+            out.append(SignalExplanation(flag.rule_id, flag.kind, "price", True, 1.0, 1.0, flag.message,
+                                         list(flag.matched)))
+        if peers is not None and not price_flags:
+            out.append(self._peer_explanation(text, peers, product))
         return out
+
+    def _peer_explanation(self, text: ListingText, peers: PeerStats, product: ProductHit | None) -> SignalExplanation:
+        """What the price was compared with when no price rule fired: the peer group, or why none."""
+        identity = self.identities.identity(text, product)
+        if identity is None:
+            detail = "không so giá: tiêu đề không nêu một sản phẩm cụ thể (mẫu mã, dung lượng, đời xe)"
+        elif not usable_price(text.listing):
+            detail = f"không so giá: không có giá VND dùng được (nhóm \u201c{identity.key}\u201d)"
+        else:
+            group = peers.summary(identity.key, exclude=text.listing)
+            detail = "giá trong khoảng bình thường; " + self._group_text(group)
+        matched = [text.to_match(identity.hit)] if identity is not None and identity.hit is not None else []
+        return SignalExplanation("price_anomaly", "price_anomaly", "peer_group", False, 1.0, 0.0, detail, matched)
 
     # ------------------------------------------------------------------ condition rules
 
@@ -234,8 +279,7 @@ class Detector:
     def _condition_hits(self, rule: Rule, text: ListingText) -> list[Hit] | None:
         if rule.match is None or not self._in_scope(rule, text):
             return None
-        masked = rule.exceptions.find(text, rule.fields) if rule.exceptions is not None else []
-        return rule.match.evaluate(MatchContext(text, rule.fields, masked))
+        return rule.match.evaluate(MatchContext(text, rule.fields, exceptions=rule.exceptions))
 
     def _condition_flag(self, rule: Rule, text: ListingText) -> Flag | None:
         hits = self._condition_hits(rule, text)
@@ -293,29 +337,42 @@ class Detector:
 
     # ------------------------------------------------------------------ price anomalies
 
-    def _price_flags(self, text: ListingText, peers: PeerStats, product: ProductHit | None) -> list[Flag]:
+    def _price_flags(self, text: ListingText, peers: PeerStats | None, product: ProductHit | None) -> list[Flag]:
         listing = text.listing
-        if not self._price_rules or not usable_price(listing):
+        if listing.price is None:
             return []
-        key = product.product.key if product is not None else peers.key_for(text)
-        if key is None:
+        rule = self._placeholder_rule
+        if rule is not None:
+            goods = self.ruleset.catalog.goods
+            goods_hit = goods.goods_of(text) if goods is not None else None
+            specific = product is not None or self.identities.identity(text, product) is not None
+            reason = self.placeholders.reason(text, goods_hit, specific)
+            if reason is not None:
+                if self._in_scope(rule, text) and not (rule.exceptions and rule.exceptions.find(text, rule.fields)):
+                    return [self._flag(rule, rule.base_score(), f"{rule.message}: {reason}",
+                                       self._price_evidence(text, product.hit if product is not None else None))]
+                return []
+        if peers is None or not self._price_rules or not usable_price(listing):
             return []
-        summary = peers.summary(key, exclude=listing)
+        identity = self.identities.identity(text, product)
+        if identity is None:
+            return []
+        summary = peers.summary(identity.key, exclude=listing)
         if summary.median is None or summary.median <= 0:
             return []
-        if key.startswith(TITLE_PREFIX) and (summary.mad or 0) > CLUSTER_MAX_SPREAD * summary.median:
-            return []  # a cluster of similar titles with spread-out prices is not one product
-        low, high = self._quiet_band(key, summary)
-        if low < listing.price < high:  # type: ignore[operator]
+        if summary.mad is not None and summary.mad > MAX_SPREAD * summary.median:
+            return []  # prices all over the place: the title does not pin one product down (old vehicles)
+        low, high = self._quiet_band(identity.key, summary)
+        if low < listing.price < high:
             return []  # no price rule can fire (most listings): skip them
         flags: list[Flag] = []
-        for rule in self._price_rules:
-            flag = self._price_flag(rule, text, summary, product, lambda: self._group_name(peers, key, product))
+        for price_rule in self._price_rules:
+            flag = self._price_flag(price_rule, text, summary, identity.hit)
             if flag is not None:
                 flags.append(flag)
         return flags
 
-    def _quiet_band(self, key: str, summary: PeerSummary) -> tuple[float, float]:
+    def _quiet_band(self, key: str, summary: PeerGroup) -> tuple[float, float]:
         """Prices strictly between these two fire no price rule against ``summary``.
 
         A "below" rule fires when ratio < r, or when z < robust_z and ratio < 0.6: for a price
@@ -324,7 +381,7 @@ class Detector:
         a millionth on each side, so that rounding never hides a flag; prices outside it go
         through the rules themselves. Cached per group summary.
         """
-        cache_key = (key, summary.count, summary.median, summary.mad)
+        cache_key = (key, summary.sellers, summary.median, summary.mad)
         band = self._bands.get(cache_key)
         if band is not None:
             return band
@@ -333,7 +390,7 @@ class Detector:
         low, high = 0.0, float("inf")
         for rule in self._price_rules:
             config = rule.price
-            if config is None or summary.count < config.min_peers:
+            if config is None or config.ratio is None or summary.sellers < config.min_peers:
                 continue
             by_ratio = config.ratio * median
             by_z = None
@@ -352,27 +409,31 @@ class Detector:
         return band
 
     @staticmethod
-    def _group_name(peers: PeerStats, key: str, product: ProductHit | None) -> str:
-        """How a price flag names the listing's peer group."""
-        if product is not None:
-            return f"tin cùng sản phẩm \u201c{product.product.name or product.product.key}\u201d"
-        return f"tin tương tự \u201c{peers.name_of(key)}\u201d"
+    def _group_text(group: PeerGroup) -> str:
+        """A peer group in words: key, sellers, listings, median, MAD and a few of the peers."""
+        if not group.sellers or group.median is None:
+            return f"nhóm \u201c{group.key}\u201d: chưa có người bán nào khác có giá"
+        mad = f", MAD {format_vnd(round(group.mad))}" if group.mad else ""
+        shown = "; ".join(f"{key} ({seller or 'không rõ người bán'}) {format_vnd(price)}"
+                          for key, seller, price in group.sample[:SAMPLE_SHOWN])
+        more = f"; ví dụ: {shown}" if shown else ""
+        return (f"nhóm \u201c{group.key}\u201d: {group.sellers} người bán khác ({group.listings} tin), "
+                f"trung vị {format_vnd(round(group.median))}{mad}{more}")
 
     @staticmethod
-    def _price_evidence(text: ListingText, product: ProductHit | None) -> list[Match]:
+    def _price_evidence(text: ListingText, hit: Hit | None) -> list[Match]:
         """What a price flag quotes: the product's name in the title, else the whole title."""
-        if product is not None:
-            return [text.to_match(product.hit)]
+        if hit is not None:
+            return [text.to_match(hit)]
         title = text.raw("title")
         return [text.to_match(Hit("title", 0, len(title)))] if title else []
 
-    def _price_flag(self, rule: Rule, text: ListingText, summary: PeerSummary, product: ProductHit | None,
-                    group_name: Callable[[], str]) -> Flag | None:
+    def _price_flag(self, rule: Rule, text: ListingText, summary: PeerGroup, hit: Hit | None) -> Flag | None:
         config = rule.price
         price = text.listing.price
-        if config is None or price is None or summary.median is None or summary.median <= 0:
+        if config is None or config.ratio is None or price is None or summary.median is None or summary.median <= 0:
             return None
-        if summary.count < config.min_peers:
+        if summary.sellers < config.min_peers:
             return None
         ratio = price / summary.median
         z = _MAD_SCALE * (price - summary.median) / summary.mad if summary.mad else None
@@ -393,12 +454,9 @@ class Detector:
             return None
         score = rule.score if rule.score is not None else round(min(0.95, 0.5 + 0.45 * strength), 3)
         z_text = f", z = {z:.1f}" if z is not None else ""
-        mad_text = f", MAD {format_vnd(round(summary.mad))}" if summary.mad else ""
-        message = (
-            f"{rule.message}: giá {format_vnd(price)} = {ratio:.0%} trung vị {format_vnd(round(summary.median))}"
-            f"{mad_text} của {summary.count} {group_name()}{z_text}"
-        )
-        return self._flag(rule, score, message, self._price_evidence(text, product))
+        message = (f"{rule.message}: giá {format_vnd(price)} = {ratio:.0%} trung vị{z_text}; "
+                   f"{self._group_text(summary)}")
+        return self._flag(rule, score, message, self._price_evidence(text, hit))
 
     # ------------------------------------------------------------------ helpers
 

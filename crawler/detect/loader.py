@@ -29,10 +29,13 @@ from crawler.detect.conditions import (
     EmptyFields,
     Not,
     PhraseCondition,
+    PlatformCondition,
     PresentFields,
     RegexCondition,
+    SeenFields,
 )
 from crawler.detect.errors import RuleLoadError
+from crawler.detect.goods import GoodsCondition, GoodsIndex
 from crawler.detect.model import (
     SEVERITIES,
     Brand,
@@ -55,27 +58,30 @@ __all__ = ["load_rules"]
 
 FILE_KINDS = (*KINDS, "catalog")
 RULE_FILE_KEYS = {"kind", "description", "rules", "cases"}
-CATALOG_FILE_KEYS = {"kind", "description", "brands", "products", "accessory_words", "cases"}
+CATALOG_FILE_KEYS = {"kind", "description", "brands", "products", "accessory_words", "goods", "cases"}
 COMMON_RULE_KEYS = {
     "id", "kind", "severity", "message", "legal_basis", "description", "score", "fields",
-    "categories", "exceptions", "enabled",
+    "categories", "exceptions", "enabled", "suppressed_by",
 }
 KIND_RULE_KEYS = {
     "banned": {"match"},
     "missing_origin": {"match"},
     "counterfeit": {"match", "phrases", "weights", "threshold"},
-    "price_anomaly": {"direction", "ratio", "robust_z", "min_peers"},
+    "price_anomaly": {"direction", "ratio", "robust_z", "min_peers", "floors", "ceilings", "product_min",
+                      "contradiction"},
 }
 LEGAL_BASIS_REQUIRED = {"banned", "counterfeit", "missing_origin"}
-CONDITION_OPERATORS = ("keywords", "regex", "any", "all", "not", "empty", "present")
-CONDITION_KEYS = {*CONDITION_OPERATORS, "fields", "within_first"}
+CONDITION_OPERATORS = ("keywords", "regex", "any", "all", "not", "empty", "present", "seen", "goods", "platform")
+CONDITION_KEYS = {*CONDITION_OPERATORS, "fields", "within_first", "written_with_tones"}
 WEIGHT_KEYS = ("brand", "phrase", "price_floor", "evasion", "unofficial_seller")
 PHRASE_GROUP_KEYS = {"keywords", "tiers"}
 TIERS = ("luxury", "premium", "mass")
-BRAND_KEYS = {"name", "tier", "aliases", "official_sellers", "floors", "not_with", "description"}
+BRAND_KEYS = {"name", "tier", "goods", "aliases", "official_sellers", "floors", "not_with", "description"}
+GOODS_KEYS = {"words", "patterns", "description"}
 FLOOR_KEYS = {"min", "keywords"}
 PRODUCT_KEYS = {"key", "brand", "aliases", "patterns", "floor", "exclude", "description"}
-CASE_KEYS = {"listing", "peers", "peer_prices", "match", "no_match", "note", "product_key", "brand"}
+CASE_KEYS = {"listing", "peers", "peer_prices", "match", "no_match", "note", "product_key", "brand", "goods", "peer_key"}
+CATALOG_EXPECT = ("product_key", "brand", "goods", "peer_key")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _CASE_DEFAULTS = {"platform": "case", "url": "https://example.invalid/case", "title": "(không tiêu đề)"}
 
@@ -83,11 +89,14 @@ _CASE_DEFAULTS = {"platform": "case", "url": "https://example.invalid/case", "ti
 class _File:
     """Error collection and shared checks for one rule file."""
 
-    def __init__(self, path: str, errors: list[RuleLoadError], registry: PhraseRegistry) -> None:
+    def __init__(self, path: str, errors: list[RuleLoadError], registry: PhraseRegistry,
+                 goods: GoodsIndex | None = None) -> None:
         self.path = path
         self.errors = errors
         self.failed = False
         self.registry = registry
+        self.goods = goods if goods is not None else GoodsIndex(registry)
+        """The catalog's goods types (read by ``goods:`` conditions)."""
         """Where every phrase of the rule set goes (one automaton for all of them)."""
 
     def phrase_set(self, phrases: list[str]) -> PhraseSet:
@@ -257,10 +266,14 @@ def _condition(f: _File, value: Any, line: int, what: str) -> Condition | None:
     ):
         f.error(node.line_for("within_first"), f"{what}: within_first must be a whole number ≥ 1 next to 'keywords'")
         return None
+    with_tones = node.get("written_with_tones", False)
+    if "written_with_tones" in node and (op != "keywords" or not isinstance(with_tones, bool)):
+        f.error(node.line_for("written_with_tones"), f"{what}: written_with_tones is true or false, next to 'keywords'")
+        return None
     value = node[op]
     if op == "keywords":
         phrases = f.phrases(value, op_line, f"{what}.keywords")
-        return PhraseCondition(phrases, fields, node.line, within_first) if phrases is not None else None
+        return PhraseCondition(phrases, fields, node.line, within_first, with_tones) if phrases is not None else None
     if op == "regex":
         patterns = f.regexes(value, op_line, f"{what}.regex")
         return RegexCondition(patterns, fields, node.line) if patterns is not None else None
@@ -276,10 +289,27 @@ def _condition(f: _File, value: Any, line: int, what: str) -> Condition | None:
     if op == "not":
         child = _condition(f, value, op_line, f"{what}.not")
         return Not(child, node.line) if child is not None else None
-    empty_fields = f.fields(value, op_line, f"{what}.{op}")
-    if empty_fields is None:
+    if op == "platform":
+        platforms = f.strings(value, op_line, f"{what}.platform")
+        if not platforms:
+            return None
+        return PlatformCondition(frozenset(p.strip().lower() for p in platforms), node.line)
+    if op == "goods":
+        wanted = f.strings(value, op_line, f"{what}.goods")
+        if not wanted:
+            return None
+        unknown = [name for name in wanted if name not in f.goods.types]
+        if unknown:
+            known = ", ".join(sorted(f.goods.types)) or "none: no catalog file has 'goods:'"
+            f.error(op_line, f"{what}.goods: unknown goods type {unknown[0]!r} (known: {known})")
+            return None
+        return GoodsCondition(f.goods, frozenset(wanted), node.line)
+    named_fields = f.fields(value, op_line, f"{what}.{op}")
+    if named_fields is None:
         return None
-    return EmptyFields(empty_fields, node.line) if op == "empty" else PresentFields(empty_fields, node.line)
+    if op == "seen":
+        return SeenFields(named_fields, node.line)
+    return EmptyFields(named_fields, node.line) if op == "empty" else PresentFields(named_fields, node.line)
 
 
 # ---------------------------------------------------------------------------------- rules
@@ -333,6 +363,11 @@ def _rule(f: _File, kind: str, value: Any, line: int, index: int) -> Rule | None
     if "exceptions" in node:
         exceptions = f.phrases(node["exceptions"], node.line_for("exceptions"), f"{what}.exceptions")
 
+    suppressed_by: tuple[str, ...] = ()
+    if "suppressed_by" in node:
+        suppressed_by = tuple(f.strings(node["suppressed_by"], node.line_for("suppressed_by"), f"{what}.suppressed_by")
+                              or ())
+
     match = scoring = price = None
     if kind in ("banned", "missing_origin") or (kind == "counterfeit" and "weights" not in node):
         if "match" not in node:
@@ -358,7 +393,7 @@ def _rule(f: _File, kind: str, value: Any, line: int, index: int) -> Rule | None
         legal_basis=legal.strip() if isinstance(legal, str) else None,
         description=node.get("description") if isinstance(node.get("description"), str) else None,
         score=score, fields=fields, categories=categories, exceptions=exceptions,
-        match=match, scoring=scoring, price=price,
+        match=match, scoring=scoring, price=price, suppressed_by=suppressed_by,
     )
 
 
@@ -400,11 +435,21 @@ def _scoring(f: _File, node: LDict, what: str) -> CounterfeitScoring | None:
     return CounterfeitScoring(weights=weights, threshold=threshold, phrases=groups)
 
 
+PLACEHOLDER_KEYS = {"floors", "ceilings", "product_min", "contradiction"}
+PEER_KEYS = {"ratio", "robust_z", "min_peers"}
+
+
 def _price(f: _File, node: LDict, what: str) -> PriceConfig | None:
     direction = node.get("direction")
-    if direction not in ("below", "above"):
-        f.error(node.line_for("direction"), f"{what}: direction must be 'below' or 'above', got {direction!r}")
+    if direction not in ("below", "above", "placeholder"):
+        f.error(node.line_for("direction"),
+                f"{what}: direction must be 'below', 'above' or 'placeholder', got {direction!r}")
         return None
+    misplaced = PLACEHOLDER_KEYS if direction != "placeholder" else PEER_KEYS
+    for key in sorted(misplaced & set(node)):
+        f.error(node.line_for(key), f"{what}: {key!r} does not go with direction {direction!r}")
+    if direction == "placeholder":
+        return _placeholder(f, node, what)
     if "ratio" not in node:
         f.error(node.line, f"{what}: missing 'ratio'")
         return None
@@ -423,9 +468,41 @@ def _price(f: _File, node: LDict, what: str) -> PriceConfig | None:
     return PriceConfig(direction=direction, ratio=ratio, robust_z=robust_z, min_peers=min_peers)
 
 
+def _goods_prices(f: _File, node: LDict, key: str, what: str) -> dict[str, int]:
+    """``{goods type: price}`` of a placeholder rule (``floors``, ``ceilings``)."""
+    mapping = f.mapping(node[key], node.line_for(key), f"{what}.{key}")
+    out: dict[str, int] = {}
+    if mapping is None:
+        return out
+    for goods, value in mapping.items():
+        line = mapping.line_for(goods)
+        if str(goods) not in f.goods.types:
+            f.error(line, f"{what}.{key}: unknown goods type {goods!r} (known: {', '.join(sorted(f.goods.types))})")
+            continue
+        price = f.price(value, line, f"{what}.{key}.{goods}")
+        if price is not None:
+            out[str(goods)] = price
+    return out
+
+
+def _placeholder(f: _File, node: LDict, what: str) -> PriceConfig:
+    floors = _goods_prices(f, node, "floors", what) if "floors" in node else {}
+    ceilings = _goods_prices(f, node, "ceilings", what) if "ceilings" in node else {}
+    product_min = None
+    if "product_min" in node:
+        product_min = f.price(node["product_min"], node.line_for("product_min"), f"{what}.product_min")
+    contradiction = None
+    if "contradiction" in node:
+        contradiction = f.number(node["contradiction"], node.line_for("contradiction"), f"{what}.contradiction",
+                                 2.0, 1_000_000.0)
+    return PriceConfig(direction="placeholder", ratio=None, robust_z=None, min_peers=0, floors=floors,
+                       ceilings=ceilings, product_min=product_min, contradiction=contradiction)
+
+
 # ---------------------------------------------------------------------------------- catalog
 
-def _brands(f: _File, value: Any, line: int, catalog: Catalog, alias_owner: dict[str, str]) -> None:
+def _brands(f: _File, value: Any, line: int, catalog: Catalog, alias_owner: dict[str, str],
+            pending_goods: list[tuple[_File, int, str, str]]) -> None:
     for _, what, node in f.entries(value, line_of(value, line), "brands"):
         before = len(f.errors)
         name = node.get("name")
@@ -489,8 +566,14 @@ def _brands(f: _File, value: Any, line: int, catalog: Catalog, alias_owner: dict
                 scope = f.phrases(floor_node["keywords"], floor_node.line_for("keywords"), f"{fwhat}.keywords")
             if minimum is not None:
                 floors.append((scope, minimum))
+        goods = node.get("goods")
+        if goods is not None and (not isinstance(goods, str) or not goods.strip()):
+            f.error(node.line_for("goods"), f"{what}: goods must be the name of a goods type, got {_type(goods)}")
         if len(f.errors) > before:
             continue
+        if goods is not None:
+            pending_goods.append((f, node.line_for("goods"), what, goods))
+            f.goods.add_brand(tuple(written_aliases.values()), goods)
         for canon in canon_aliases:
             alias_owner[canon] = name
         catalog.brands[name] = Brand(
@@ -535,6 +618,40 @@ def _products(f: _File, value: Any, line: int, catalog: Catalog, pending: list[t
                           exclude=exclude, path=f.path, line=node.line, name=name)
         catalog.products[key] = product
         pending.append((f, product))
+
+
+def _goods(f: _File, value: Any, line: int) -> None:
+    """``goods: {type: [words]}`` or ``{type: {words: [...], patterns: [...]}}``."""
+    node = f.mapping(value, line, "goods")
+    if node is None:
+        return
+    for goods, dup_line in node.duplicates:
+        f.error(dup_line, f"duplicate goods type {goods!r}")
+    for goods, entry in node.items():
+        what = f"goods.{goods}"
+        entry_line = node.line_for(goods)
+        words: list[str] = []
+        patterns: list[RuleRegex] = []
+        if isinstance(entry, LDict):
+            if not f.keys_ok(entry, GOODS_KEYS, what):
+                continue
+            if "words" in entry:
+                words = f.strings(entry["words"], entry.line_for("words"), f"{what}.words") or []
+            if "patterns" in entry:
+                patterns = f.regexes(entry["patterns"], entry.line_for("patterns"), f"{what}.patterns") or []
+        else:
+            words = f.strings(entry, entry_line, what) or []
+        if not words and not patterns:
+            f.error(entry_line, f"{what}: needs words (a list) or {{words, patterns}}")
+            continue
+        for word in words:
+            if not canonical(word):
+                f.error(entry_line, f"{what}: word {word!r} has no word once folded")
+        clashes = f.goods.add_words(str(goods), [w for w in words if canonical(w)])
+        for word in clashes:
+            f.error(entry_line, f"{what}: word {word!r} already names another goods type")
+        if patterns:
+            f.goods.add_patterns(str(goods), patterns)
 
 
 # ---------------------------------------------------------------------------------- cases
@@ -589,17 +706,18 @@ def _cases(f: _File, kind: str, value: Any, line: int, stem: str) -> list[CaseSp
         if kind == "catalog":
             for key in ("match", "no_match"):
                 if key in node:
-                    f.error(node.line_for(key), f"{what}: catalog cases check 'product_key' and 'brand', not {key!r}")
-            for key in ("product_key", "brand"):
+                    f.error(node.line_for(key),
+                            f"{what}: catalog cases check {', '.join(CATALOG_EXPECT)}, not {key!r}")
+            for key in CATALOG_EXPECT:
                 if key in node:
                     expected = node[key]
                     if expected is not None and not isinstance(expected, str):
                         f.error(node.line_for(key), f"{what}.{key} must be text or null")
                     expect[key] = canonical(expected) if key == "product_key" and expected else expected
             if not expect:
-                f.error(node.line, f"{what}: a catalog case needs 'product_key' and/or 'brand'")
+                f.error(node.line, f"{what}: a catalog case needs one of {', '.join(CATALOG_EXPECT)}")
         else:
-            for key in ("product_key", "brand"):
+            for key in CATALOG_EXPECT:
                 if key in node:
                     f.error(node.line_for(key), f"{what}: {key!r} is for catalog cases; use match / no_match")
             if "match" in node:
@@ -681,17 +799,21 @@ def load_rules(rules_dir: Path | str) -> LoadedRules:
     pending_products: list[tuple[_File, Product]] = []
     files: list[str] = []
     registry = PhraseRegistry()
+    goods = catalog.goods = GoodsIndex(registry)
+    pending_goods: list[tuple[_File, int, str, str]] = []
     # catalogs first: products name brands, rules do not depend on order otherwise
     ordered = sorted(loaded, key=lambda item: (item[3]["kind"] != "catalog", str(item[0])))
     for path, shown, text, data in ordered:
         kind = data["kind"]
-        f = _File(shown, errors, registry)
+        f = _File(shown, errors, registry, goods)
         files.append(shown)
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + text.encode() + b"\0")
         if kind == "catalog":
             f.keys_ok(data, CATALOG_FILE_KEYS, "catalog file")
             if "brands" in data:
-                _brands(f, data["brands"], data.line_for("brands"), catalog, alias_owner)
+                _brands(f, data["brands"], data.line_for("brands"), catalog, alias_owner, pending_goods)
+            if "goods" in data:
+                _goods(f, data["goods"], data.line_for("goods"))
             if "products" in data:
                 _products(f, data["products"], data.line_for("products"), catalog, pending_products)
             if "accessory_words" in data:
@@ -718,10 +840,21 @@ def load_rules(rules_dir: Path | str) -> LoadedRules:
         else:
             cases.extend(_cases(f, kind, data["cases"], data.line_for("cases"), path.stem))
 
+    goods.ready()
+    for f, goods_line, what, name in pending_goods:
+        if name not in goods.types:
+            known = ", ".join(sorted(goods.types)) or "none: no catalog file has 'goods:'"
+            f.error(goods_line, f"{what}: unknown goods type {name!r} (known: {known})")
     for f, product in pending_products:
         if product.brand is not None and product.brand not in catalog.brands:
             f.error(product.line, f"product {product.key!r}: unknown brand {product.brand!r}")
             product.brand = None
+    for rule in seen_ids.values():
+        unknown = [rid for rid in rule.suppressed_by if rid not in seen_ids]
+        if unknown:
+            errors.append(RuleLoadError(rule.path, rule.line, f"rule {rule.id!r}: suppressed_by names unknown rule "
+                                                              f"{unknown[0]!r}"))
+            rule.suppressed_by = tuple(rid for rid in rule.suppressed_by if rid in seen_ids)
     valid_cases: list[CaseSpec] = []
     for case in cases:
         unknown = [rid for rid in (*case.match, *case.no_match) if rid not in seen_ids]

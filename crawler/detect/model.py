@@ -10,6 +10,7 @@ from typing import Any
 
 from crawler.detect.conditions import Condition
 from crawler.detect.errors import RuleLoadError
+from crawler.detect.goods import GoodsIndex
 from crawler.detect.phrases import PhraseRegistry, PhraseSet
 from crawler.detect.regexes import RuleRegex
 from crawler.items import KINDS, Listing
@@ -45,12 +46,22 @@ class CounterfeitScoring:
 
 @dataclass(slots=True)
 class PriceConfig:
-    """A price_anomaly rule: far below (``ratio`` × median, robust z) or far above the peers."""
+    """A price_anomaly rule: far below (``ratio`` × median, robust z) or far above the peers, or a
+    placeholder price (no peers needed; see :mod:`crawler.detect.placeholders`)."""
 
-    direction: str  # "below" | "above"
-    ratio: float
+    direction: str  # "below" | "above" | "placeholder"
+    ratio: float | None
     robust_z: float | None
     min_peers: int
+    """At least this many other sellers in the group (each seller counts once)."""
+    floors: dict[str, int] = field(default_factory=dict)
+    """placeholder: by goods type, a price under which the price is a placeholder (vehicles: 200k)."""
+    ceilings: dict[str, int] = field(default_factory=dict)
+    """placeholder: by goods type, a price over which the price is absurd (vehicles: 2 tỷ)."""
+    product_min: int | None = None
+    """placeholder: a catalog product's price under this is a placeholder."""
+    contradiction: float | None = None
+    """placeholder: a price the text states this many times off the price field contradicts it."""
 
 
 @dataclass(slots=True)
@@ -72,6 +83,9 @@ class Rule:
     match: Condition | None = None
     scoring: CounterfeitScoring | None = None
     price: PriceConfig | None = None
+    suppressed_by: tuple[str, ...] = ()
+    """Rule ids whose flag on the same listing drops this rule's flag (a missing origin on
+    narcotics or explosives says nothing the banned flag does not)."""
 
     @property
     def location(self) -> str:
@@ -123,6 +137,8 @@ class Catalog:
     brands: dict[str, Brand] = field(default_factory=dict)
     products: dict[str, Product] = field(default_factory=dict)
     accessory_words: list[str] = field(default_factory=list)
+    goods: GoodsIndex | None = None
+    """Goods types: their words, patterns, and each brand's goods (``goods:`` in catalog files)."""
 
 
 @dataclass(slots=True)

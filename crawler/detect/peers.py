@@ -1,60 +1,52 @@
-"""Peer price statistics: listings of the same product, summarised by median and MAD.
+"""Peer price statistics: listings of the same product, each seller counted once.
 
-A listing's peer group is, in order:
+A listing's group is its product identity (:mod:`crawler.detect.identity`: model + variant, + model
+year for vehicles); a title that names no one product has no group. Within a group every seller
+counts once, at the median of its own listings' prices: a shop with thirty copies of one template
+ad at a third of the market moves the median as much as any other shop, no more. Judging a listing
+leaves the listing itself out (its seller still counts when it has other listings in the group).
 
-1. the catalog product named in its title (``iphone 15 pro max``, ``sua ensure gold 850g``…);
-2. otherwise a cluster of similar titles (``title:`` keys): the title's significant words
-   (marketing words like "chính hãng", "giá sốc" dropped) compared with rapidfuzz
-   ``token_sort_ratio`` against the clusters that share its first two words.
+Only comparable prices count: VND, at least 1,000 đ, and no placeholder
+(:mod:`crawler.detect.placeholders`: "1đ", "123.456.789", a motorbike at 1.250 đ…).
 
-Accessories ("ốp lưng iPhone 15 Pro Max") have no group; neither do categories alone (a category
-mixes a 50k phone case with a 30tr phone). Unit and currency sanity: only VND prices of at least
-1,000₫ count (``1₫``/"liên hệ" placeholders and foreign currencies stay out). Prices are kept per
-listing key, so adding the same listing again (a re-crawl, or the store's copy then the fresh one)
-replaces its price — and moves it when its title now belongs to another group — instead of
-counting it twice.
+Prices are kept per listing key, so adding the same listing again (a re-crawl, the store's copy
+then the fresh one) replaces its price, and moves it when its title now names another product.
 
-A listing is always judged against its peers *excluding itself*.
+Stored groups: a crawl does not read the store's listings. ``stored`` (the store's
+``peer_groups``) gives the summaries the store keeps per group, fetched once per group; a
+group's stored summary is used when it has more sellers than this batch has seen, its count less
+one (the listing being judged may be among them).
 """
 
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz, process
-
 from crawler.detect.conditions import ListingText
-from crawler.items import Listing
+from crawler.detect.identity import Identity, IdentityReader
+from crawler.detect.placeholders import PlaceholderCheck
+from crawler.items import Listing, PeerGroup
+from crawler.text import fold
 
 if TYPE_CHECKING:
-    from crawler.detect.catalog import CatalogIndex
+    from crawler.detect.catalog import CatalogIndex, ProductHit
     from crawler.detect.model import RuleSet
 
-__all__ = ["PeerStats", "PeerSummary"]
-
-_EXACT_LIMIT = 50
-"""Up to this many peers the summary without the listing is computed exactly; above, the cached
-group median and MAD are used with the count reduced by one (one price in 50+ moves neither
-measurably), so a batch stays linear in its size."""
-
+__all__ = ["MIN_PRICE", "SAMPLE_SIZE", "PeerStats", "StoredGroups", "seller_id", "usable_price"]
 
 MIN_PRICE = 1_000
 """Prices under this (VND) are placeholders or typed in thousands: never peers, never judged."""
-TITLE_PREFIX = "title:"
-CLUSTER_CUTOFF = 80.0
-"""rapidfuzz ``token_sort_ratio`` a title's significant words need against a cluster's."""
-CLUSTER_WORDS = 8
-_BLOCK_LIMIT = 300
-_NOISE = frozenset([
-    "moi", "chinh", "hang", "gia", "re", "soc", "sale", "giam", "khuyen", "mai", "freeship", "ship", "nhanh", "hot",
-    "new", "tot", "nhat", "uy", "tin", "cao", "cap", "sieu", "dep", "xin", "mau", "chuan", "loai", "1", "100",
-    "full", "box", "fullbox", "seal", "nguyen", "bao", "hanh", "thang", "nam", "ngay", "hom", "nay", "chi", "co",
-    "san", "tang", "kem", "qua", "ban", "tai", "kho", "xa", "thanh", "ly", "gap", "duy", "nhat", "dac", "biet",
-    "rat", "the", "va", "cho", "cua", "voi"
-])
-"""Marketing and filler words left out of title clusters."""
+SAMPLE_SIZE = 5
+"""Peers a group's summary names, for an inspector to look at."""
+_EXACT_LIMIT = 50
+"""Up to this many sellers a summary without one listing is computed exactly; above, the cached
+group summary is used with one seller fewer (one seller in 50+ moves neither median nor MAD
+measurably), so a batch stays linear in its size."""
+
+StoredGroups = Callable[[list[str]], dict[str, PeerGroup]]
+"""The store's price summaries of some groups, by key (``Store.peer_groups``)."""
 
 
 def usable_price(listing: Listing) -> bool:
@@ -63,186 +55,179 @@ def usable_price(listing: Listing) -> bool:
     return price is not None and price >= MIN_PRICE and (currency == "VND" or currency.upper() == "VND")
 
 
-def title_signature(text: ListingText) -> str | None:
-    """The significant words of a title (at most :data:`CLUSTER_WORDS`), None when too few."""
-    normalized = text.field("title").search
-    if normalized in _SIGNATURES:
-        return _SIGNATURES[normalized]
-    words = [w for w in text.words("title") if w not in _NOISE]
-    words = words[:CLUSTER_WORDS]
-    signature = " ".join(words) if len(words) >= 3 else None
-    if len(_SIGNATURES) >= _SIGNATURES_LIMIT:
-        _SIGNATURES.clear()
-    _SIGNATURES[normalized] = signature
-    return signature
+def seller_id(listing: Listing) -> str:
+    """Who a listing's price counts for: the platform's seller id, else the seller's folded name on
+    that platform, else the listing itself (an unnamed seller is one of its own)."""
+    seller = listing.seller
+    if seller.platform_id:
+        return f"{listing.platform}:id:{seller.platform_id}"
+    if seller.name and seller.name.strip():
+        return f"{listing.platform}:{' '.join(fold(seller.name).split())}"
+    return f"listing:{listing.key}"
 
 
-_UNSETTLED = object()
-_TITLE_KEYS_LIMIT = 200_000
-_SIGNATURES: dict[str, str | None] = {}
-"""Signatures by normalised title: titles repeat across listings."""
-_SIGNATURES_LIMIT = 100_000
-
-
-def _sorted_words(signature: str) -> str:
-    """A signature's words sorted (what ``fuzz.token_sort_ratio`` compares)."""
-    return " ".join(sorted(signature.split()))
-
-
-@dataclass(frozen=True, slots=True)
-class PeerSummary:
-    """Count, median and median absolute deviation of a peer group's prices (VND)."""
-
-    count: int
-    median: float | None
-    mad: float | None
-
-
-def _summarise(prices: list[int]) -> PeerSummary:
-    if not prices:
-        return PeerSummary(0, None, None)
-    median = statistics.median(prices)
-    mad = statistics.median(abs(p - median) for p in prices)
-    return PeerSummary(len(prices), float(median), float(mad))
+def _summarise(key: str, entries: dict[str, tuple[str, str, int]], exclude: str | None) -> PeerGroup:
+    """A group's summary from its listings' (seller id, seller name, price), one listing left out."""
+    by_seller: dict[str, list[int]] = {}
+    sample: list[tuple[str, str, int]] = []
+    listings = 0
+    for listing_key, (seller, name, price) in entries.items():
+        if listing_key == exclude:
+            continue
+        listings += 1
+        prices = by_seller.setdefault(seller, [])
+        if not prices and len(sample) < SAMPLE_SIZE:
+            sample.append((listing_key, name, price))
+        prices.append(price)
+    if not by_seller:
+        return PeerGroup(key=key, listings=0, sellers=0)
+    points = [statistics.median(prices) for prices in by_seller.values()]
+    median = float(statistics.median(points))
+    mad = float(statistics.median(abs(p - median) for p in points))
+    return PeerGroup(key=key, listings=listings, sellers=len(points), median=median, mad=mad, sample=sample)
 
 
 class PeerStats:
-    """Prices of listings grouped by catalog product key.
+    """Prices of listings grouped by product identity, each seller counted once.
 
-    Build one per batch (``detector.new_peer_stats()`` or ``PeerStats(ruleset)``), ``add`` every
-    listing, then pass it to ``Detector.detect``.
+    Build one per batch (``detector.new_peer_stats()``), ``add`` every listing, then pass it to
+    ``Detector.detect``. ``stored``: the store's summaries (see the module's docstring).
     """
 
-    def __init__(self, ruleset: RuleSet, index: CatalogIndex | None = None) -> None:
+    def __init__(self, ruleset: RuleSet, index: CatalogIndex | None = None, *,
+                 stored: StoredGroups | None = None, identities: IdentityReader | None = None,
+                 placeholders: PlaceholderCheck | None = None) -> None:
         from crawler.detect.catalog import CatalogIndex
 
         self.ruleset = ruleset
-        self.index = index if index is not None else CatalogIndex(ruleset.catalog)
-        self._prices: dict[str, dict[str, int]] = {}
-        self._cache: dict[str, tuple[PeerSummary, PeerSummary]] = {}
-        """Per group: its summary, and the same less one listing (for a member of a large group)."""
+        self.index = index if index is not None else CatalogIndex(ruleset.catalog, ruleset.registry)
+        self.identities = identities if identities is not None else IdentityReader(self.index, ruleset.catalog.goods)
+        if placeholders is None:
+            config = next((r.price for r in ruleset.rules_of("price_anomaly")
+                           if r.price is not None and r.price.direction == "placeholder"), None)
+            placeholders = PlaceholderCheck(config)
+        self.placeholders = placeholders
+        self.stored = stored
+        self._entries: dict[str, dict[str, tuple[str, str, int]]] = {}
+        """Per group: listing key → (seller id, seller name, price)."""
         self._group_of: dict[str, str] = {}
-        self._blocks: dict[str, list[str]] = {}
-        self._clustered: set[str] = set()
-        self._title_keys: dict[str, str | None] = {}
-        """Settled group keys by title (see :meth:`_find_key`): titles repeat across listings."""
-        """The signatures that founded a cluster (of any block)."""
-        self._sorted_blocks: dict[str, list[str]] = {}
-        self._names: dict[str, str] = {}
+        self._cache: dict[str, PeerGroup] = {}
+        self._stored_cache: dict[str, PeerGroup | None] = {}
+
+    # ------------------------------------------------------------------ identity
+
+    def identity(self, listing: Listing | ListingText, product: ProductHit | None = None) -> Identity | None:
+        """The listing's product identity (None: its title names no one product)."""
+        text = listing if isinstance(listing, ListingText) else ListingText(listing)
+        return self.identities.identity(text, product)
 
     def key_for(self, listing: Listing | ListingText) -> str | None:
-        """The peer group of a listing: its catalog product key, else its title cluster (``title:…``).
+        """The listing's peer group key (its identity's key), None when it has none."""
+        found = self.identity(listing)
+        return found.key if found is not None else None
 
-        A listing already added keeps the group it was counted in.
-        """
-        text = listing if isinstance(listing, ListingText) else ListingText(listing)
-        known = self._group_of.get(text.listing.key)
-        if known is not None:
-            return known
-        return self._compute_key(text, assign=False)
+    def placeholder(self, text: ListingText, product: ProductHit | None = None) -> str | None:
+        """Why the listing's price is a placeholder, None when it is not (or there is no such rule)."""
+        if self.placeholders.config is None or text.listing.price is None:
+            return None
+        goods_index = self.ruleset.catalog.goods
+        goods = goods_index.goods_of(text) if goods_index is not None else None
+        if product is None:
+            product = self.index.product_in(text)
+        specific = product is not None or self.identities.identity(text, product) is not None
+        return self.placeholders.reason(text, goods, specific)
 
-    def _compute_key(self, text: ListingText, assign: bool) -> str | None:
-        title = text.raw("title")
-        known = self._title_keys.get(title, _UNSETTLED)
-        if known is not _UNSETTLED:
-            return known
-        key, settled = self._find_key(text, assign)
-        if settled:
-            if len(self._title_keys) >= _TITLE_KEYS_LIMIT:
-                self._title_keys.clear()
-            self._title_keys[title] = key
-        return key
-
-    def _find_key(self, text: ListingText, assign: bool) -> tuple[str | None, bool]:
-        """The group key, and whether it is settled: the same for this title from now on (a
-        catalog product, no group, or a cluster this title founded or is the founder of), not
-        the nearest of the clusters so far."""
-        found = self.index.product_in(text)
-        if found is not None:
-            self._names.setdefault(found.product.key, found.product.name or found.product.key)
-            return found.product.key, True
-        if self.index.accessories.find(text, ("title",)):
-            return None, True
-        signature = title_signature(text)
-        if signature is None:
-            return None, True
-        if signature in self._clustered:
-            return TITLE_PREFIX + signature, True
-        block_key = " ".join(signature.split(" ", 2)[:2])
-        block = self._blocks.get(block_key, [])
-        # token_sort_ratio(a, b) is ratio(sorted words of a, sorted words of b): the block keeps
-        # its signatures with sorted words too, so they are not split and sorted on every look-up
-        sorted_block = self._sorted_blocks.get(block_key, [])
-        best = process.extractOne(_sorted_words(signature), sorted_block, scorer=fuzz.ratio,
-                                  score_cutoff=CLUSTER_CUTOFF)
-        if best is not None:
-            return TITLE_PREFIX + block[best[2]], False
-        if assign and len(block) < _BLOCK_LIMIT:
-            self._clustered.add(signature)
-            self._blocks.setdefault(block_key, []).append(signature)
-            self._sorted_blocks.setdefault(block_key, []).append(_sorted_words(signature))
-            self._names[TITLE_PREFIX + signature] = text.raw("title")
-            return TITLE_PREFIX + signature, True
-        return (TITLE_PREFIX + signature if assign else None), False
-
-    def name_of(self, key: str) -> str:
-        """A readable name of a group: the catalog product, or the first title of a cluster."""
-        return self._names.get(key, key.removeprefix(TITLE_PREFIX))
+    # ------------------------------------------------------------------ counting
 
     def add(self, listing: Listing, key: str | None = None, *, text: ListingText | None = None) -> str | None:
         """Count a listing's price in its group; returns the group key (None: not counted).
 
-        The same listing (``platform:listing_id``) added again replaces its earlier price, and
-        leaves its earlier group if it now belongs to another. ``text`` is the listing's
-        :class:`ListingText` when the caller has one (its normalised title is then reused).
+        Sets ``listing.peer_key`` (its identity, whatever its price). The same listing
+        (``platform:listing_id``) added again replaces its earlier price, and leaves its earlier
+        group if it now belongs to another. ``text``: the listing's :class:`ListingText` when the
+        caller has one.
         """
+        if text is None or text.listing is not listing:
+            text = ListingText(listing)
+        if key is None:
+            key = self.key_for(text)
+        listing.peer_key = key
         listing_key = listing.key
         previous = self._group_of.get(listing_key)
-        if not usable_price(listing):
+        if previous is not None and previous != key:
+            self._remove(listing_key, previous)
+        if key is None or not usable_price(listing) or self.placeholder(text) is not None:
             if previous is not None:
                 self._remove(listing_key, previous)
             return None
-        if key is None:
-            key = self._compute_key(text if text is not None else ListingText(listing), assign=True)
-        if previous is not None and previous != key:
-            self._remove(listing_key, previous)
-        if key is None:
-            return None
-        self._prices.setdefault(key, {})[listing_key] = listing.price  # type: ignore[assignment]
+        self._entries.setdefault(key, {})[listing_key] = (
+            seller_id(listing), listing.seller.name or "", listing.price)  # type: ignore[assignment]
         self._group_of[listing_key] = key
         self._cache.pop(key, None)
         return key
 
+    def add_all(self, listings: Iterable[Listing]) -> None:
+        """:meth:`add` each listing."""
+        for listing in listings:
+            self.add(listing)
+
     def _remove(self, listing_key: str, group: str) -> None:
-        prices = self._prices.get(group)
-        if prices is not None:
-            prices.pop(listing_key, None)
-            if not prices:
-                del self._prices[group]
+        entries = self._entries.get(group)
+        if entries is not None:
+            entries.pop(listing_key, None)
+            if not entries:
+                del self._entries[group]
         self._group_of.pop(listing_key, None)
         self._cache.pop(group, None)
 
-    def summary(self, key: str, exclude: Listing | str | None = None) -> PeerSummary:
-        """The group's price summary, without the ``exclude`` listing (a Listing or its key).
+    # ------------------------------------------------------------------ summaries
 
-        An unknown key gives ``PeerSummary(0, None, None)``.
-        """
-        prices = self._prices.get(key)
-        if not prices:
-            return PeerSummary(0, None, None)
+    def summary(self, key: str, exclude: Listing | str | None = None) -> PeerGroup:
+        """The group's price summary without the ``exclude`` listing (a Listing or its key):
+        distinct sellers, their median and MAD, a few of the peers. An unknown group has 0 sellers."""
         excluded = exclude.key if isinstance(exclude, Listing) else exclude
-        if excluded is not None and excluded in prices and len(prices) <= _EXACT_LIMIT:
-            return _summarise([p for k, p in prices.items() if k != excluded])
-        cached = self._cache.get(key)
-        if cached is None:
-            full = _summarise(list(prices.values()))
-            cached = (full, PeerSummary(full.count - 1, full.median, full.mad))
-            self._cache[key] = cached
-        return cached[1] if excluded is not None and excluded in prices else cached[0]
+        entries = self._entries.get(key, {})
+        if excluded is not None and excluded not in entries:
+            excluded = None
+        local = self._local(key, entries, excluded)
+        stored = self._stored(key)
+        if stored is not None and stored.sellers > local.sellers + (excluded is not None):
+            return stored.model_copy(update={"sellers": stored.sellers - 1, "listings": max(0, stored.listings - 1)})
+        return local
+
+    def _local(self, key: str, entries: dict[str, tuple[str, str, int]], excluded: str | None) -> PeerGroup:
+        if not entries:
+            return PeerGroup(key=key, listings=0, sellers=0)
+        full = self._cache.get(key)
+        if full is None:
+            full = self._cache[key] = _summarise(key, entries, None)
+        if excluded is None:
+            return full
+        if full.sellers <= _EXACT_LIMIT:
+            return _summarise(key, entries, excluded)
+        sample = [peer for peer in full.sample if peer[0] != excluded]
+        return full.model_copy(update={"sellers": full.sellers - 1, "listings": full.listings - 1, "sample": sample})
+
+    def _stored(self, key: str) -> PeerGroup | None:
+        if self.stored is None:
+            return None
+        if key not in self._stored_cache:
+            self._stored_cache[key] = self.stored([key]).get(key)
+        return self._stored_cache[key]
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Fetch the stored summaries of several groups in one call (a batch's keys)."""
+        if self.stored is None:
+            return
+        wanted = sorted({k for k in keys if k not in self._stored_cache})
+        if wanted:
+            found = self.stored(wanted)
+            for key in wanted:
+                self._stored_cache[key] = found.get(key)
 
     def keys(self) -> list[str]:
-        """The groups seen so far."""
-        return sorted(self._prices)
+        """The groups seen so far (in this batch)."""
+        return sorted(self._entries)
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._prices.values())
+        return sum(len(v) for v in self._entries.values())
