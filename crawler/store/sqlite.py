@@ -9,6 +9,11 @@ body and columns rewritten by one upsert that keeps the stored review and first-
 search text folded again only when its title or description changed. Review decisions and their
 hash-chained audit entries are written in one transaction. Every statement is parameterised:
 listing text never becomes SQL.
+
+Peer summaries (:mod:`crawler.store.peers`): an inserted or rewritten listing's membership in its peer
+group is compared with the stored one (``peer_members``); only when it changed is the row replaced
+or deleted, and each group that gained, lost or re-priced a member has its ``peer_groups`` row
+recomputed from its members, all in the upsert's transaction. An unchanged re-crawl touches neither.
 """
 
 from __future__ import annotations
@@ -19,14 +24,14 @@ import operator
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from crawler.items import KINDS, Flag, Listing, utcnow
+from crawler.items import KINDS, Flag, Listing, PeerGroup, utcnow
 from crawler.store import sqlite_schema
 from crawler.store.base import (
     FlagQuery,
@@ -49,6 +54,7 @@ from crawler.store.derived import (
     search_needle,
 )
 from crawler.store.documents import crawl_run_document, iso_ms, risk_of
+from crawler.store.peers import Member, check_keys, member_of, member_of_document, summarise
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
 from crawler.store.sqlite_reports import SQLiteReports
@@ -103,6 +109,8 @@ _REVIEW_COLUMNS = "seq, platform, listing_id, action, from_status, to_status, by
 Key = tuple[str, str]
 State = tuple[Any, ...]
 """A stored listing's (digest, flagged, text_key, history, dismissed, review_status)."""
+PeerChange = tuple[Key, Member | None]
+"""A listing's peer membership as it is to be stored (None: in no group)."""
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -146,6 +154,103 @@ def _unique_rounds(keys: list[Key], prepared: list[Prepared]) -> list[tuple[list
     return rounds
 
 
+def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _read_members(db: sqlite3.Connection, keys: Iterable[Key]) -> dict[Key, Member]:
+    """The stored peer memberships among ``keys`` (one IN query per platform chunk)."""
+    by_platform: dict[str, list[str]] = {}
+    for platform, listing_id in keys:
+        by_platform.setdefault(platform, []).append(listing_id)
+    found: dict[Key, Member] = {}
+    for platform, ids in by_platform.items():
+        for chunk in _chunks(ids):
+            sql = (
+                "SELECT listing_id, peer_key, seller, label, price FROM peer_members"
+                f" WHERE platform = ? AND listing_id IN ({','.join('?' * len(chunk))})"
+            )
+            for listing_id, *member in db.execute(sql, (platform, *chunk)):
+                found[(platform, listing_id)] = Member(*member)
+    return found
+
+
+def _write_members(
+    db: sqlite3.Connection, changes: list[PeerChange], stored: dict[Key, Member], affected: set[str]
+) -> None:
+    """Store each listing's new membership where it differs from ``stored`` (updated as it goes); the
+    groups it left or joined, or whose price it changed, are added to ``affected``."""
+    replaced: list[tuple[Any, ...]] = []
+    deleted: list[Key] = []
+    for key, new in changes:
+        old = stored.get(key)
+        if old == new:
+            continue
+        if old is not None:
+            affected.add(old.key)
+        if new is None:
+            deleted.append(key)
+            stored.pop(key, None)
+        else:
+            affected.add(new.key)
+            replaced.append((*key, *new))
+            stored[key] = new
+    if deleted:
+        db.executemany("DELETE FROM peer_members WHERE platform = ? AND listing_id = ?", deleted)
+    if replaced:
+        db.executemany(
+            "INSERT OR REPLACE INTO peer_members (platform, listing_id, peer_key, seller, label, price)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            replaced,
+        )
+
+
+def _refresh_groups(db: sqlite3.Connection, keys: Iterable[str]) -> None:
+    """Recompute the summary of each group in ``keys`` from its members (deleted when it has none)."""
+    wanted = sorted(set(keys))
+    rows: list[tuple[Any, ...]] = []
+    empty: list[tuple[str]] = []
+    for chunk in _chunks(wanted):
+        members: dict[str, list[tuple[str, str, str, int]]] = {key: [] for key in chunk}
+        sql = (
+            "SELECT peer_key, platform, listing_id, seller, label, price FROM peer_members"
+            f" WHERE peer_key IN ({','.join('?' * len(chunk))})"
+        )
+        for peer_key, platform, listing_id, seller, label, price in db.execute(sql, chunk):
+            members[peer_key].append((f"{platform}:{listing_id}", seller, label, price))
+        for key, group_members in members.items():
+            group = summarise(key, group_members)
+            if group is None:
+                empty.append((key,))
+            else:
+                sample = _dumps([list(peer) for peer in group.sample])
+                rows.append((key, group.listings, group.sellers, group.median, group.mad, sample))
+    if empty:
+        db.executemany("DELETE FROM peer_groups WHERE key = ?", empty)
+    if rows:
+        db.executemany(
+            "INSERT OR REPLACE INTO peer_groups (key, listings, sellers, median, mad, sample)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def _fill_peers(db: sqlite3.Connection) -> None:
+    """The peer tables of an upgraded file, from its listings that have a peer key (in the upgrade's transaction)."""
+    changes: list[PeerChange] = []
+    rows = db.execute(
+        "SELECT platform, listing_id, doc FROM listings WHERE json_extract(doc, '$.peer_key') IS NOT NULL ORDER BY id"
+    )
+    for platform, listing_id, doc in rows:
+        member = member_of_document(json.loads(doc))
+        if member is not None:
+            changes.append(((platform, listing_id), member))
+    affected: set[str] = set()
+    _write_members(db, changes, {}, affected)
+    _refresh_groups(db, affected)
+
+
 class SQLiteStore(SQLiteReports, Store):
     """:class:`Store` on one SQLite file (``":memory:"`` for a private in-memory database)."""
 
@@ -170,7 +275,7 @@ class SQLiteStore(SQLiteReports, Store):
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA cache_size = -65536")  # 64 MiB
             self._db.execute("PRAGMA temp_store = MEMORY")
-            sqlite_schema.create(self._db, self._v1_row)
+            sqlite_schema.create(self._db, self._v1_row, _fill_peers)
         except ValueError as exc:
             self._db.close()
             raise StoreError(f"SQLite store {path}: {exc}") from exc
@@ -294,10 +399,25 @@ class SQLiteStore(SQLiteReports, Store):
 
     def _upsert(self, prepared: list[Prepared], seen: str, result: UpsertResult) -> None:
         keys = [(p.listing.platform, p.listing.listing_id) for p in prepared]
+        affected: set[str] = set()
         for part_keys, part in _unique_rounds(keys, prepared):
-            self._upsert_unique(part_keys, part, seen, result)
+            self._upsert_unique(part_keys, part, seen, result, affected)
+        if affected:
+            self._refresh_groups(affected)
 
-    def _upsert_unique(self, keys: list[Key], prepared: list[Prepared], seen: str, result: UpsertResult) -> None:
+    def _refresh_groups(self, keys: set[str]) -> None:
+        """Recompute these groups' summaries (inside the caller's transaction)."""
+        _refresh_groups(self._db, keys)
+
+    def _apply_peers(self, joined: list[PeerChange], changed: list[PeerChange], affected: set[str]) -> None:
+        """Store the peer memberships of new listings (``joined``) and of rewritten ones (``changed``,
+        compared with what is stored); the groups to recompute are added to ``affected``."""
+        stored = _read_members(self._db, [key for key, _ in changed]) if changed else {}
+        _write_members(self._db, joined + changed, stored, affected)
+
+    def _upsert_unique(
+        self, keys: list[Key], prepared: list[Prepared], seen: str, result: UpsertResult, affected: set[str]
+    ) -> None:
         """Upsert listings of distinct keys: the merge rule of :func:`crawler.store.documents.merge` on columns.
 
         Insert: first_seen = seen, the listing's own history plus its price, its review and evidence.
@@ -312,6 +432,8 @@ class SQLiteStore(SQLiteReports, Store):
         flag_keys: list[Key] = []
         flag_rows: list[tuple[Any, ...]] = []
         reopened: list[tuple[str, str, str, str, str, str, str | None]] = []
+        joined: list[PeerChange] = []
+        changed: list[PeerChange] = []
         inserted = updated = 0
         for key, p in zip(keys, prepared, strict=True):
             listing = p.listing
@@ -332,6 +454,8 @@ class SQLiteStore(SQLiteReports, Store):
                     review=p.review, status=review.status, review_at=iso_ms(review.at) if review.at else None,
                     evidence=p.evidence, digest=p.digest, search=p.search, dismissed=None,
                 ))  # fmt: skip
+                if listing.peer_key is not None and (member := member_of(listing)) is not None:
+                    joined.append((key, member))
                 inserted += 1
             else:
                 digest, flagged, text_key, history, dismissed, status = state
@@ -356,6 +480,7 @@ class SQLiteStore(SQLiteReports, Store):
                 ))  # fmt: skip
                 if flagged:
                     flag_keys.append(key)
+                changed.append((key, member_of(listing, flags)))
                 updated += 1
             for flag in flags:
                 flag_rows.append((*key, flag.kind, flag.rule_id, flag.score))
@@ -368,6 +493,8 @@ class SQLiteStore(SQLiteReports, Store):
             db.executemany(_UPDATE, map(_UPDATE_ORDER, writes))
         if touched:
             db.executemany("UPDATE listings SET last_seen = ? WHERE platform = ? AND listing_id = ?", touched)
+        if joined or changed:
+            self._apply_peers(joined, changed, affected)
         # flag rows exist only for listings stored flagged (the flags table follows the document)
         self._write_flags(flag_keys, flag_rows)
         if reopened:
@@ -404,6 +531,9 @@ class SQLiteStore(SQLiteReports, Store):
             )
             key = (platform, listing_id)
             self._write_flags([key], [(*key, f.kind, f.rule_id, f.score) for f in kept])
+            affected: set[str] = set()
+            self._apply_peers([], [(key, member_of(stored, kept))], affected)
+            self._refresh_groups(affected)
 
         self._transaction(f"replace_flags {platform}:{listing_id}", work)
 
@@ -578,6 +708,19 @@ class SQLiteStore(SQLiteReports, Store):
         )[0]
         return dict(zip(KINDS, row, strict=True))
 
+    def peer_groups(self, keys: Collection[str]) -> dict[str, PeerGroup]:
+        """The stored summaries of these peer keys (only keys that exist), one IN query per 500 keys."""
+        found: dict[str, PeerGroup] = {}
+        for chunk in _chunks(check_keys(keys)):
+            sql = (
+                "SELECT key, listings, sellers, median, mad, sample FROM peer_groups"
+                f" WHERE key IN ({','.join('?' * len(chunk))})"
+            )
+            for key, listings, sellers, median, mad, sample in self._select("peer_groups", sql, chunk):
+                found[key] = PeerGroup(key=key, listings=listings, sellers=sellers, median=median, mad=mad,
+                                       sample=[tuple(peer) for peer in json.loads(sample)])
+        return found
+
     def iter_listings(self, platform: str | None = None, batch_size: int = 1000) -> Iterator[Listing]:
         """Every stored listing in insertion order, ``batch_size`` rows per read."""
         for _row_id, doc in self._iter_docs(platform, batch_size):
@@ -696,6 +839,7 @@ class SQLiteStore(SQLiteReports, Store):
 
     def _import(self, batch: list[tuple[str, dict[str, Any]]], first: int, counts: dict[str, int]) -> None:
         names = [name.strip() for name in _REVIEW_COLUMNS.split(",")]
+        peers: list[PeerChange] = []
         for number, item in enumerate(batch, first):
             try:
                 collection, doc = item
@@ -707,6 +851,7 @@ class SQLiteStore(SQLiteReports, Store):
                     listing = Listing.model_validate(doc)
                     key = (listing.platform, listing.listing_id)
                     self._write_flags([key], [(*key, f.kind, f.rule_id, f.score) for f in listing.flags])
+                    peers.append((key, member_of(listing)))
                 elif collection == "reviews":
                     entry = entry_from_document(doc)
                     found = self._db.execute("SELECT hash FROM reviews WHERE seq = ?", (entry.seq,)).fetchone()
@@ -733,6 +878,10 @@ class SQLiteStore(SQLiteReports, Store):
             except (ValidationError, InvalidQuery, ValueError, TypeError) as exc:
                 counts["rejected"] += 1
                 logger.error("import item %d rejected: %s", number, str(exc).splitlines()[0])
+        if peers:
+            affected: set[str] = set()
+            self._apply_peers([], peers, affected)
+            self._refresh_groups(affected)
 
     def close(self) -> None:
         """Stop the background checkpoints and close the connection (idempotent)."""
