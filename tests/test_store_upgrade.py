@@ -245,8 +245,8 @@ def test_a_version_4_file_gets_its_peer_tables_and_keeps_its_digests(tmp_path: P
         before = store.peer_groups(["casio|mtp-1374"])
         stored = [x.model_dump() for x in store.iter_listings()]
     assert before["casio|mtp-1374"].listings == 7 and before["casio|mtp-1374"].sellers == 3
-    with sqlite3.connect(db) as raw:  # the version-4 layout: the same without the peer tables
-        raw.executescript("DROP TABLE peer_members; DROP TABLE peer_groups; PRAGMA user_version = 4;")
+    with sqlite3.connect(db) as raw:  # the version-4 layout: the same without the peer column and table
+        raw.executescript("ALTER TABLE listings DROP COLUMN peer; DROP TABLE peer_groups; PRAGMA user_version = 4;")
     with sqlite3.connect(db) as raw:
         raw.execute("UPDATE listings SET doc = 'not json' WHERE listing_id = '3'")
     with pytest.raises(StoreError, match=re.escape(str(db))):
@@ -254,6 +254,7 @@ def test_a_version_4_file_gets_its_peer_tables_and_keeps_its_digests(tmp_path: P
     with sqlite3.connect(db) as raw:  # the failed upgrade left the file as it was
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 4
         assert not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'peer_groups'").fetchone()
+        assert "peer" not in [column[1] for column in raw.execute("PRAGMA table_info(listings)")]
         raw.execute("UPDATE listings SET doc = ? WHERE listing_id = '3'", (crawled[3].model_dump_json(
             exclude=set(MERGED_FIELDS), exclude_none=True),))
     with open_store(uri) as store:

@@ -12,7 +12,6 @@ the sellers' own median prices, their median and MAD, and a sample of up to :dat
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -77,32 +76,61 @@ def member_of_document(doc: Mapping[str, Any]) -> Member | None:
     )  # fmt: skip
 
 
-def summarise(key: str, members: Iterable[tuple[str, str, str, int]]) -> PeerGroup | None:
-    """The summary of one group from its members as ``(listing key, seller, label, price)``; None when empty.
+Summary = tuple[int, int, float, float, list[tuple[str, str, int]]]
+"""A group's (listings, sellers, median, mad, sample): what :class:`PeerGroup` holds but its key."""
+
+
+def _median(ordered: list[Any]) -> Any:
+    """The median of a sorted, non-empty list (as ``statistics.median``: the mean of the middle two)."""
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def summary_of(members: Iterable[tuple[str, str, str, int]]) -> Summary | None:
+    """A group's summary from its members as ``(listing key, seller, label, price)``; None when empty.
 
     Each seller counts once, with the median of its own listings' prices; the group's median and MAD
     are over those seller medians. The sample holds one listing per seller (the one priced nearest
-    its seller's median), the sellers nearest the group's median first, ties by listing key.
+    its seller's median, ties by listing key), the sellers nearest the group's median first, ties by
+    listing key. (Upserts recompute every group they touch: this is written for speed.)
     """
-    by_seller: dict[str, list[tuple[int, str, str]]] = {}
+    by_seller: dict[str, list[Any]] = {}
     count = 0
-    for listing_key, seller, label, price in members:
-        by_seller.setdefault(seller, []).append((price, listing_key, label))
+    for member in members:
         count += 1
+        found = by_seller.get(member[1])
+        if found is None:
+            by_seller[member[1]] = [member]
+        else:
+            found.append(member)
     if not count:
         return None
-    medians = {seller: statistics.median(price for price, _, _ in items) for seller, items in by_seller.items()}
-    median = statistics.median(medians.values())
-    mad = statistics.median(abs(value - median) for value in medians.values())
-    picks = []
-    for seller, items in by_seller.items():
-        own = medians[seller]
-        price, listing_key, label = min(items, key=lambda item: (abs(item[0] - own), item[1]))
-        picks.append((abs(own - median), listing_key, label, price))
-    picks.sort()
-    sample = [(listing_key, label, price) for _, listing_key, label, price in picks[:SAMPLE_SIZE]]
-    return PeerGroup(key=key, listings=count, sellers=len(by_seller), median=float(median), mad=float(mad),
-                     sample=sample)
+    medians: list[Any] = []
+    picks: list[tuple[Any, str, str, int]] = []  # (seller median, listing key, label, price)
+    for found in by_seller.values():
+        if len(found) == 1:  # one listing (most sellers): its price is the seller's median
+            key, _, label, price = found[0]
+            medians.append(price)
+            picks.append((price, key, label, price))
+            continue
+        own = _median(sorted(member[3] for member in found))
+        key, _, label, price = min(found, key=lambda member: (abs(member[3] - own), member[0]))
+        medians.append(own)
+        picks.append((own, key, label, price))
+    medians.sort()
+    median = _median(medians)
+    mad = _median(sorted(abs(value - median) for value in medians))
+    nearest = sorted((abs(own - median), key, label, price) for own, key, label, price in picks)[:SAMPLE_SIZE]
+    return count, len(by_seller), float(median), float(mad), [(key, label, price) for _, key, label, price in nearest]
+
+
+def summarise(key: str, members: Iterable[tuple[str, str, str, int]]) -> PeerGroup | None:
+    """:func:`summary_of` as a :class:`PeerGroup` of ``key``; None when there are no members."""
+    summary = summary_of(members)
+    if summary is None:
+        return None
+    listings, sellers, median, mad, sample = summary
+    return PeerGroup(key=key, listings=listings, sellers=sellers, median=median, mad=mad, sample=sample)
 
 
 def check_keys(keys: Any) -> list[str]:

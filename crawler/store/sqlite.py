@@ -11,9 +11,9 @@ hash-chained audit entries are written in one transaction. Every statement is pa
 listing text never becomes SQL.
 
 Peer summaries (:mod:`crawler.store.peers`): an inserted or rewritten listing's membership in its peer
-group is compared with the stored one (``peer_members``); only when it changed is the row replaced
-or deleted, and each group that gained, lost or re-priced a member has its ``peer_groups`` row
-recomputed from its members, all in the upsert's transaction. An unchanged re-crawl touches neither.
+group is compared with the one stored in its ``peer`` column (read with the rest of what the upsert
+needs); only when it changed are the group it left and the group it joined read, changed, summarised
+and written (``peer_groups``), in the upsert's transaction. An unchanged re-crawl touches neither.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from crawler.store.derived import (
     search_needle,
 )
 from crawler.store.documents import crawl_run_document, iso_ms, risk_of
-from crawler.store.peers import Member, check_keys, member_of, member_of_document, summarise
+from crawler.store.peers import Member, check_keys, member_of, member_of_document, summary_of
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
 from crawler.store.sqlite_reports import SQLiteReports
@@ -108,9 +108,9 @@ _REVIEW_COLUMNS = "seq, platform, listing_id, action, from_status, to_status, by
 
 Key = tuple[str, str]
 State = tuple[Any, ...]
-"""A stored listing's (digest, flagged, text_key, history, dismissed, review_status)."""
-PeerChange = tuple[Key, Member | None]
-"""A listing's peer membership as it is to be stored (None: in no group)."""
+"""A stored listing's (digest, flagged, text_key, history, dismissed, review_status, peer)."""
+PeerChange = tuple[str, Member | None, Member | None]
+"""A listing's move between peer groups: (listing key, membership stored before, membership now)."""
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -159,96 +159,65 @@ def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
-def _read_members(db: sqlite3.Connection, keys: Iterable[Key]) -> dict[Key, Member]:
-    """The stored peer memberships among ``keys`` (one IN query per platform chunk)."""
-    by_platform: dict[str, list[str]] = {}
-    for platform, listing_id in keys:
-        by_platform.setdefault(platform, []).append(listing_id)
-    found: dict[Key, Member] = {}
-    for platform, ids in by_platform.items():
-        for chunk in _chunks(ids):
-            sql = (
-                "SELECT listing_id, peer_key, seller, label, price FROM peer_members"
-                f" WHERE platform = ? AND listing_id IN ({','.join('?' * len(chunk))})"
-            )
-            for listing_id, *member in db.execute(sql, (platform, *chunk)):
-                found[(platform, listing_id)] = Member(*member)
-    return found
+def member_json(member: Member | None) -> str | None:
+    """The ``peer`` column of a listing whose membership is ``member``."""
+    return None if member is None else _dumps(list(member))
 
 
-def _write_members(
-    db: sqlite3.Connection, changes: list[PeerChange], stored: dict[Key, Member], affected: set[str]
-) -> None:
-    """Store each listing's new membership where it differs from ``stored`` (updated as it goes); the
-    groups it left or joined, or whose price it changed, are added to ``affected``."""
-    replaced: list[tuple[Any, ...]] = []
-    deleted: list[Key] = []
-    for key, new in changes:
-        old = stored.get(key)
-        if old == new:
-            continue
+def _member_from_json(text: str | None) -> Member | None:
+    return None if text is None else Member(*json.loads(text))
+
+
+def _change_groups(db: sqlite3.Connection, changes: list[PeerChange]) -> set[str]:
+    """Move each listing out of its old group and into its new one, and store the summary of every
+    group that changed (a group left without members is deleted); returns those groups' keys."""
+    keys = sorted({member.key for _, old, new in changes for member in (old, new) if member is not None})
+    groups: dict[str, dict[str, list[Any]]] = {key: {} for key in keys}
+    for chunk in _chunks(keys):
+        sql = f"SELECT key, members FROM peer_groups WHERE key IN ({','.join('?' * len(chunk))})"
+        for key, members in db.execute(sql, chunk):
+            groups[key] = json.loads(members)
+    for listing_key, old, new in changes:
         if old is not None:
-            affected.add(old.key)
-        if new is None:
-            deleted.append(key)
-            stored.pop(key, None)
-        else:
-            affected.add(new.key)
-            replaced.append((*key, *new))
-            stored[key] = new
-    if deleted:
-        db.executemany("DELETE FROM peer_members WHERE platform = ? AND listing_id = ?", deleted)
-    if replaced:
-        db.executemany(
-            "INSERT OR REPLACE INTO peer_members (platform, listing_id, peer_key, seller, label, price)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            replaced,
-        )
-
-
-def _refresh_groups(db: sqlite3.Connection, keys: Iterable[str]) -> None:
-    """Recompute the summary of each group in ``keys`` from its members (deleted when it has none)."""
-    wanted = sorted(set(keys))
+            groups[old.key].pop(listing_key, None)
+        if new is not None:
+            groups[new.key][listing_key] = [new.seller, new.label, new.price]
     rows: list[tuple[Any, ...]] = []
     empty: list[tuple[str]] = []
-    for chunk in _chunks(wanted):
-        members: dict[str, list[tuple[str, str, str, int]]] = {key: [] for key in chunk}
-        sql = (
-            "SELECT peer_key, platform, listing_id, seller, label, price FROM peer_members"
-            f" WHERE peer_key IN ({','.join('?' * len(chunk))})"
-        )
-        for peer_key, platform, listing_id, seller, label, price in db.execute(sql, chunk):
-            members[peer_key].append((f"{platform}:{listing_id}", seller, label, price))
-        for key, group_members in members.items():
-            group = summarise(key, group_members)
-            if group is None:
-                empty.append((key,))
-            else:
-                sample = _dumps([list(peer) for peer in group.sample])
-                rows.append((key, group.listings, group.sellers, group.median, group.mad, sample))
+    for key, members in groups.items():
+        summary = summary_of([(listing_key, *member) for listing_key, member in members.items()])
+        if summary is None:
+            empty.append((key,))
+        else:
+            listings, sellers, median, mad, sample = summary
+            rows.append((key, listings, sellers, median, mad, _dumps(sample), _dumps(members)))
     if empty:
         db.executemany("DELETE FROM peer_groups WHERE key = ?", empty)
     if rows:
         db.executemany(
-            "INSERT OR REPLACE INTO peer_groups (key, listings, sellers, median, mad, sample)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO peer_groups (key, listings, sellers, median, mad, sample, members)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+    return set(keys)
 
 
 def _fill_peers(db: sqlite3.Connection) -> None:
-    """The peer tables of an upgraded file, from its listings that have a peer key (in the upgrade's transaction)."""
+    """The ``peer`` column and the groups of an upgraded file, from its listings that have a peer key
+    (in the upgrade's transaction; ``peer_groups`` is new and empty)."""
     changes: list[PeerChange] = []
+    columns: list[tuple[str | None, int]] = []
     rows = db.execute(
-        "SELECT platform, listing_id, doc FROM listings WHERE json_extract(doc, '$.peer_key') IS NOT NULL ORDER BY id"
+        "SELECT id, platform, listing_id, doc FROM listings WHERE json_extract(doc, '$.peer_key') IS NOT NULL"
+        " ORDER BY id"
     )
-    for platform, listing_id, doc in rows:
+    for row_id, platform, listing_id, doc in rows:
         member = member_of_document(json.loads(doc))
+        columns.append((member_json(member), row_id))
         if member is not None:
-            changes.append(((platform, listing_id), member))
-    affected: set[str] = set()
-    _write_members(db, changes, {}, affected)
-    _refresh_groups(db, affected)
+            changes.append((f"{platform}:{listing_id}", None, member))
+    db.executemany("UPDATE listings SET peer = ? WHERE id = ?", columns)
+    _change_groups(db, changes)
 
 
 class SQLiteStore(SQLiteReports, Store):
@@ -298,7 +267,7 @@ class SQLiteStore(SQLiteReports, Store):
             last_seen=iso_ms(last_seen) if last_seen else None, history=history_json(own_history(normal)),
             review=p.review, status=review.status, review_at=iso_ms(review.at) if review.at else None,
             evidence=p.evidence, digest=None, search=p.search,
-            dismissed=None if dismissed is None else _dumps(dismissed),
+            dismissed=None if dismissed is None else _dumps(dismissed), peer=member_json(member_of(normal)),
         )  # fmt: skip
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -346,7 +315,7 @@ class SQLiteStore(SQLiteReports, Store):
 
     def _read_states(self, keys: Iterable[Key]) -> dict[Key, State]:
         """What an upsert needs of each stored listing among ``keys`` (see :data:`State`)."""
-        rows = self._select_keys("digest, flagged, text_key, history, dismissed, review_status", keys)
+        rows = self._select_keys("digest, flagged, text_key, history, dismissed, review_status, peer", keys)
         return {(row[0], row[1]): row[2:] for row in rows}
 
     def _write_flags(self, keys: list[Key], rows: list[tuple[Any, ...]]) -> None:
@@ -399,25 +368,20 @@ class SQLiteStore(SQLiteReports, Store):
 
     def _upsert(self, prepared: list[Prepared], seen: str, result: UpsertResult) -> None:
         keys = [(p.listing.platform, p.listing.listing_id) for p in prepared]
-        affected: set[str] = set()
         for part_keys, part in _unique_rounds(keys, prepared):
-            self._upsert_unique(part_keys, part, seen, result, affected)
-        if affected:
-            self._refresh_groups(affected)
+            self._upsert_unique(part_keys, part, seen, result)
 
-    def _refresh_groups(self, keys: set[str]) -> None:
-        """Recompute these groups' summaries (inside the caller's transaction)."""
-        _refresh_groups(self._db, keys)
+    @staticmethod
+    def _peer_of(listing: Listing, flags: list[Flag]) -> Member | None:
+        """The peer membership of a listing stored with ``flags`` (:func:`crawler.store.peers.member_of`)."""
+        return None if listing.peer_key is None else member_of(listing, flags)
 
-    def _apply_peers(self, joined: list[PeerChange], changed: list[PeerChange], affected: set[str]) -> None:
-        """Store the peer memberships of new listings (``joined``) and of rewritten ones (``changed``,
-        compared with what is stored); the groups to recompute are added to ``affected``."""
-        stored = _read_members(self._db, [key for key, _ in changed]) if changed else {}
-        _write_members(self._db, joined + changed, stored, affected)
+    def _refresh_groups(self, changes: list[PeerChange]) -> set[str]:
+        """Move listings between their peer groups and store those groups' summaries (in the caller's
+        transaction); the keys of the groups that changed."""
+        return _change_groups(self._db, changes)
 
-    def _upsert_unique(
-        self, keys: list[Key], prepared: list[Prepared], seen: str, result: UpsertResult, affected: set[str]
-    ) -> None:
+    def _upsert_unique(self, keys: list[Key], prepared: list[Prepared], seen: str, result: UpsertResult) -> None:
         """Upsert listings of distinct keys: the merge rule of :func:`crawler.store.documents.merge` on columns.
 
         Insert: first_seen = seen, the listing's own history plus its price, its review and evidence.
@@ -432,8 +396,7 @@ class SQLiteStore(SQLiteReports, Store):
         flag_keys: list[Key] = []
         flag_rows: list[tuple[Any, ...]] = []
         reopened: list[tuple[str, str, str, str, str, str, str | None]] = []
-        joined: list[PeerChange] = []
-        changed: list[PeerChange] = []
+        moves: list[PeerChange] = []
         inserted = updated = 0
         for key, p in zip(keys, prepared, strict=True):
             listing = p.listing
@@ -449,16 +412,17 @@ class SQLiteStore(SQLiteReports, Store):
                     history = None if price is None else f'[{{"price":{int(price)}{point_end}'
                 review = listing.review
                 flags = listing.flags
+                member = self._peer_of(listing, flags)
+                if member is not None:
+                    moves.append((f"{key[0]}:{key[1]}", None, member))
                 inserts.append(listing_row(
                     p, flags=flags, body=p.body, first_seen=seen, last_seen=seen, history=history,
                     review=p.review, status=review.status, review_at=iso_ms(review.at) if review.at else None,
-                    evidence=p.evidence, digest=p.digest, search=p.search, dismissed=None,
+                    evidence=p.evidence, digest=p.digest, search=p.search, dismissed=None, peer=member_json(member),
                 ))  # fmt: skip
-                if listing.peer_key is not None and (member := member_of(listing)) is not None:
-                    joined.append((key, member))
                 inserted += 1
             else:
-                digest, flagged, text_key, history, dismissed, status = state
+                digest, flagged, text_key, history, dismissed, status, peer = state
                 if digest == p.digest:  # what the crawler sent is what is stored: only seen again
                     touched.append((seen, *key))
                     result.unchanged += 1
@@ -473,14 +437,17 @@ class SQLiteStore(SQLiteReports, Store):
                         reopened.append((*key, status, "new", SYSTEM, seen, REOPEN_NOTE))
                 if price is not None and _last_price(history) != price:
                     history = append_point(history, price, seen)
+                member = self._peer_of(listing, flags)
+                new_peer = member_json(member)
+                if new_peer != peer:  # it joined, left or moved between groups, or its price or seller changed
+                    moves.append((f"{key[0]}:{key[1]}", _member_from_json(peer), member))
                 writes.append(listing_row(
                     p, flags=flags, body=body, first_seen=seen, last_seen=seen, history=history, review=None,
                     status="new", review_at=None, evidence=p.evidence, digest=p.digest,
-                    search=None if text_key == p.text_key else p.search, dismissed=None,
+                    search=None if text_key == p.text_key else p.search, dismissed=None, peer=new_peer,
                 ))  # fmt: skip
                 if flagged:
                     flag_keys.append(key)
-                changed.append((key, member_of(listing, flags)))
                 updated += 1
             for flag in flags:
                 flag_rows.append((*key, flag.kind, flag.rule_id, flag.score))
@@ -493,8 +460,8 @@ class SQLiteStore(SQLiteReports, Store):
             db.executemany(_UPDATE, map(_UPDATE_ORDER, writes))
         if touched:
             db.executemany("UPDATE listings SET last_seen = ? WHERE platform = ? AND listing_id = ?", touched)
-        if joined or changed:
-            self._apply_peers(joined, changed, affected)
+        if moves:
+            self._refresh_groups(moves)
         # flag rows exist only for listings stored flagged (the flags table follows the document)
         self._write_flags(flag_keys, flag_rows)
         if reopened:
@@ -513,27 +480,29 @@ class SQLiteStore(SQLiteReports, Store):
 
         def work() -> None:
             found = self._db.execute(
-                "SELECT doc, dismissed FROM listings WHERE platform = ? AND listing_id = ?",
+                "SELECT doc, dismissed, peer FROM listings WHERE platform = ? AND listing_id = ?",
                 (platform, listing_id),
             ).fetchone()
             if found is None:
                 raise StoreError(f"no listing {platform}:{listing_id} in {self.path}")
-            text, dismissed = found
+            text, dismissed, peer = found
             stored = body_listing(text)
             # the content digest is only needed against a dismissal
             kept = screen_flags(json.loads(dismissed), content_digest(stored), checked).flags if dismissed else checked
             body = body_json(stored.model_copy(update={"flags": kept})).decode()
+            member = self._peer_of(stored, kept)  # a placeholder flag set or cleared moves it
+            new_peer = member_json(member)
             # digest NULL: the next crawl of this listing rewrites it even if unchanged
             self._db.execute(
-                "UPDATE listings SET doc = ?, risk = ?, flagged = ?, kinds = ?, digest = NULL"
+                "UPDATE listings SET doc = ?, risk = ?, flagged = ?, kinds = ?, digest = NULL, peer = ?"
                 " WHERE platform = ? AND listing_id = ?",
-                (body, risk_of(flag.score for flag in kept), int(bool(kept)), kinds_mask(kept), platform, listing_id),
-            )
+                (body, risk_of(flag.score for flag in kept), int(bool(kept)), kinds_mask(kept), new_peer, platform,
+                 listing_id),
+            )  # fmt: skip
             key = (platform, listing_id)
             self._write_flags([key], [(*key, f.kind, f.rule_id, f.score) for f in kept])
-            affected: set[str] = set()
-            self._apply_peers([], [(key, member_of(stored, kept))], affected)
-            self._refresh_groups(affected)
+            if new_peer != peer:
+                self._refresh_groups([(f"{platform}:{listing_id}", _member_from_json(peer), member)])
 
         self._transaction(f"replace_flags {platform}:{listing_id}", work)
 
@@ -839,7 +808,8 @@ class SQLiteStore(SQLiteReports, Store):
 
     def _import(self, batch: list[tuple[str, dict[str, Any]]], first: int, counts: dict[str, int]) -> None:
         names = [name.strip() for name in _REVIEW_COLUMNS.split(",")]
-        peers: list[PeerChange] = []
+        moves: list[PeerChange] = []
+        current: dict[str, str | None] = {}  # the peer column of listings this batch wrote
         for number, item in enumerate(batch, first):
             try:
                 collection, doc = item
@@ -847,11 +817,20 @@ class SQLiteStore(SQLiteReports, Store):
                     doc = dict(doc)
                     dismissed = doc.pop("_dismissed", None)
                     row = self._document_row(doc, doc.get("last_seen"), dismissed)
+                    listing_key = f"{row[0]}:{row[1]}"
+                    if listing_key in current:
+                        old = current[listing_key]
+                    else:
+                        found = self._db.execute("SELECT peer FROM listings WHERE platform = ? AND listing_id = ?",
+                                                 row[:2]).fetchone()  # fmt: skip
+                        old = found[0] if found else None
                     self._db.execute(_IMPORT, row)
+                    new = current[listing_key] = row[LISTING_COLUMNS.index("peer")]
+                    if new != old:
+                        moves.append((listing_key, _member_from_json(old), _member_from_json(new)))
                     listing = Listing.model_validate(doc)
                     key = (listing.platform, listing.listing_id)
                     self._write_flags([key], [(*key, f.kind, f.rule_id, f.score) for f in listing.flags])
-                    peers.append((key, member_of(listing)))
                 elif collection == "reviews":
                     entry = entry_from_document(doc)
                     found = self._db.execute("SELECT hash FROM reviews WHERE seq = ?", (entry.seq,)).fetchone()
@@ -878,10 +857,8 @@ class SQLiteStore(SQLiteReports, Store):
             except (ValidationError, InvalidQuery, ValueError, TypeError) as exc:
                 counts["rejected"] += 1
                 logger.error("import item %d rejected: %s", number, str(exc).splitlines()[0])
-        if peers:
-            affected: set[str] = set()
-            self._apply_peers([], peers, affected)
-            self._refresh_groups(affected)
+        if moves:
+            self._refresh_groups(moves)
 
     def close(self) -> None:
         """Stop the background checkpoints and close the connection (idempotent)."""

@@ -15,18 +15,20 @@ columns (kinds bit mask, review status, platform, source) so that those filters 
 read the table. ``flags`` (one row per distinct flag, keyed by listing: no rowid, one B-tree less to write) backs
 the rule filter; ``reviews`` is the hash-chained audit log.
 
-``peer_members`` holds each stored listing's place in its peer group (``Listing.peer_key``, seller,
-seller label, price: see :mod:`crawler.store.peers`), written in the upsert's transaction, and
-``peer_groups`` each group's summary (listings, sellers, median, MAD, sample as JSON), recomputed from
-its members whenever they change.
+``peer`` is the listing's place in its peer group as it was last written (JSON ``[peer key, seller,
+seller label, price]``, NULL outside any group: see :mod:`crawler.store.peers`), read with the rest of
+what an upsert needs; ``peer_groups`` holds each group's summary (listings, sellers, median, MAD,
+sample as JSON) and its members (JSON ``{listing key: [seller, label, price]}``), so that a group an
+upsert changes is one row to read, change, summarise and write.
 
 Version 4: the merged fields moved out of ``doc`` into their columns, ``doc`` drops null fields,
 ``digest`` is a 16-byte BLOB of a new digest, ``text_key`` is new, ``content`` (unused since
-version 3) is gone and ``flags`` has no rowid. Version 5: ``peer_members`` and ``peer_groups``.
+version 3) is gone and ``flags`` has no rowid. Version 5: the ``peer`` column and ``peer_groups``.
 Older files are upgraded when opened, in one transaction: version 1 row by row from its documents,
-versions 2 and 3 in SQL (digests cleared: the next crawl rewrites each listing once), and the peer
-tables of every older version filled from the stored listings that have a peer key; listing ids
-(insertion order), flags, the audit log and crawl runs are kept as they are.
+versions 2 and 3 in SQL (digests cleared: the next crawl rewrites each listing once), version 4 by
+adding the ``peer`` column, and the peer groups of every older version built from the stored
+listings that have a peer key; listing ids (insertion order), flags, the audit log and crawl runs
+are kept as they are.
 """
 
 from __future__ import annotations
@@ -38,12 +40,12 @@ from typing import Any
 
 SCHEMA_VERSION = 5
 PEERS_VERSION = 5
-"""The version that added ``peer_members`` and ``peer_groups``."""
+"""The version that added the ``peer`` column and ``peer_groups``."""
 
 LISTING_COLUMNS: tuple[str, ...] = (
     "platform", "listing_id", "risk", "first_seen", "last_seen", "review_status", "review_at", "flagged",
     "kinds", "source", "seller_key", "seller_id", "seller_name", "seller_fold", "province", "province_fold",
-    "category", "search", "digest", "text_key", "dismissed", "history", "review", "evidence", "doc",
+    "category", "search", "digest", "text_key", "dismissed", "history", "review", "evidence", "peer", "doc",
 )  # fmt: skip
 
 SCHEMA = """
@@ -73,6 +75,7 @@ CREATE TABLE IF NOT EXISTS listings (
     history TEXT,
     review TEXT,
     evidence TEXT,
+    peer TEXT,
     doc TEXT NOT NULL,
     UNIQUE (platform, listing_id)
 );
@@ -116,23 +119,14 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
 );
 CREATE INDEX IF NOT EXISTS crawl_runs_spider ON crawl_runs (spider, started_at DESC);
 CREATE INDEX IF NOT EXISTS crawl_runs_started ON crawl_runs (started_at DESC);
-CREATE TABLE IF NOT EXISTS peer_members (
-    platform TEXT NOT NULL,
-    listing_id TEXT NOT NULL,
-    peer_key TEXT NOT NULL,
-    seller TEXT NOT NULL,
-    label TEXT NOT NULL,
-    price INTEGER NOT NULL,
-    PRIMARY KEY (platform, listing_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS peer_members_key ON peer_members (peer_key);
 CREATE TABLE IF NOT EXISTS peer_groups (
     key TEXT PRIMARY KEY,
     listings INTEGER NOT NULL,
     sellers INTEGER NOT NULL,
     median REAL,
     mad REAL,
-    sample TEXT NOT NULL
+    sample TEXT NOT NULL,
+    members TEXT NOT NULL
 ) WITHOUT ROWID;
 """
 
@@ -150,9 +144,9 @@ def create(
     """Create the tables and indexes, upgrading an older file first (``row_of`` rebuilds a version-1 row).
 
     ``row_of(doc, last_seen)`` turns a stored version-1 document into a row of
-    :data:`LISTING_COLUMNS`; ``fill_peers(db)`` fills the (new, empty) peer tables of a file older
-    than :data:`PEERS_VERSION` from its listings. Raises ``sqlite3.Error`` on failure, ValueError for
-    a newer file.
+    :data:`LISTING_COLUMNS`; ``fill_peers(db)`` fills the ``peer`` column and the (new, empty)
+    ``peer_groups`` of a file older than :data:`PEERS_VERSION` from its listings. Raises
+    ``sqlite3.Error`` on failure, ValueError for a newer file.
     """
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
@@ -164,6 +158,8 @@ def create(
             _rebuild(db, lambda: _copy_v1(db, row_of))
         elif has_listings and version < 4:
             _rebuild(db, lambda: _copy_v3(db))
+        elif has_listings and version < PEERS_VERSION:
+            db.execute("ALTER TABLE listings ADD COLUMN peer TEXT")
         if has_listings and version < 4:
             _rebuild_flags(db)
         _run_schema(db)
@@ -226,7 +222,7 @@ def _copy_v1(db: sqlite3.Connection, row_of: Callable[[dict[str, Any], str | Non
 
 def _copy_v3(db: sqlite3.Connection) -> None:
     """Versions 2 and 3 (same columns): merged fields split out of the document in SQL, digests cleared."""
-    new = ("digest", "text_key", "history", "review", "evidence", "doc")
+    new = ("digest", "text_key", "history", "review", "evidence", "peer", "doc")
     kept = [name for name in LISTING_COLUMNS if name not in new]
     paths = ", ".join(f"'{path}'" for path in MERGED_PATHS)
     db.execute(
