@@ -49,11 +49,11 @@ def group(store: Store, key: str = IPHONE) -> PeerGroup | None:
 
 def oracle(store: Store) -> dict[str, PeerGroup]:
     """Every group as :func:`summarise` makes it from the stored listings."""
-    members: dict[str, list[tuple[str, str, str, int]]] = {}
+    members: dict[str, dict[str, tuple[str, str, int]]] = {}
     for listing in store.iter_listings():
         member = member_of(listing)
         if member is not None:
-            members.setdefault(member.key, []).append((listing.key, member.seller, member.label, member.price))
+            members.setdefault(member.key, {})[listing.key] = (member.seller, member.label, member.price)
     groups = {key: summarise(key, found) for key, found in members.items()}
     return {key: found for key, found in groups.items() if found is not None}
 
@@ -255,3 +255,13 @@ def test_summaries_follow_random_crawls(store: Store, store_uri: str) -> None:
                               key=rng.choice([*keys, None]), flags=flags))  # fmt: skip
         store.upsert_listings(batch, seen_at=T0 + timedelta(days=day))
         assert store.peer_groups([*keys, "none"]) == oracle(store)
+
+
+def test_any_text_in_ids_and_seller_names_is_kept(store: Store) -> None:
+    odd = {"platform_id": "x\x1fy", "name": 'Shop \x1f "Hà Nội" \\ 🛍'}
+    store.upsert_listings([make("a\x1fb", seller=odd), make("2", seller="s2", price=31_000_000)], seen_at=T0)
+    got = group(store)
+    assert got is not None and got == oracle(store)[IPHONE]
+    assert ("shopee:a\x1fb", 'Shop \x1f "Hà Nội" \\ 🛍', 30_000_000) in got.sample
+    store.upsert_listings([make("a\x1fb", seller=odd, price=29_000_000)], seen_at=T0 + timedelta(1))
+    assert store.peer_groups([IPHONE]) == oracle(store) and group(store).listings == 2  # type: ignore[union-attr]

@@ -216,11 +216,11 @@ class MongoStore(MongoReports, Store):
             chunk = wanted[start : start + _CHUNK]
             spec = {"_pk": {"$in": chunk}}
             docs = self._call("read peer members", lambda spec=spec: list(self.listings.find(spec, projection)))
-            members: dict[str, list[tuple[str, str, str, int]]] = {key: [] for key in chunk}
+            members: dict[str, dict[str, Any]] = {key: {} for key in chunk}
             for doc in docs:
                 pm = doc.get("_pm")
                 if doc.get("_pk") in members and isinstance(pm, list) and len(pm) == 3:
-                    members[doc["_pk"]].append((f"{doc['platform']}:{doc['listing_id']}", pm[0], pm[1], pm[2]))
+                    members[doc["_pk"]][f"{doc['platform']}:{doc['listing_id']}"] = pm
             ops: list[Any] = []
             for key, group_members in members.items():
                 group = summarise(key, group_members)

@@ -12,7 +12,7 @@ the sellers' own median prices, their median and MAD, and a sample of up to :dat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from crawler.items import Listing, PeerGroup
@@ -86,45 +86,51 @@ def _median(ordered: list[Any]) -> Any:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def summary_of(members: Iterable[tuple[str, str, str, int]]) -> Summary | None:
-    """A group's summary from its members as ``(listing key, seller, label, price)``; None when empty.
+Members = Mapping[str, Sequence[Any]]
+"""A group's members: listing key → ``(seller, label, price)``."""
+
+
+def summary_of(members: Members) -> Summary | None:
+    """A group's summary from its members; None when it has none.
 
     Each seller counts once, with the median of its own listings' prices; the group's median and MAD
     are over those seller medians. The sample holds one listing per seller (the one priced nearest
     its seller's median, ties by listing key), the sellers nearest the group's median first, ties by
     listing key. (Upserts recompute every group they touch: this is written for speed.)
     """
-    by_seller: dict[str, list[Any]] = {}
-    count = 0
-    for member in members:
-        count += 1
-        found = by_seller.get(member[1])
-        if found is None:
-            by_seller[member[1]] = [member]
-        else:
-            found.append(member)
-    if not count:
+    if not members:
         return None
+    by_seller: dict[str, Any] = {}
+    for listing_key, member in members.items():
+        seller = member[0]
+        found = by_seller.get(seller)
+        if found is None:
+            by_seller[seller] = (listing_key, member)
+        elif type(found) is list:
+            found.append((listing_key, member))
+        else:
+            by_seller[seller] = [found, (listing_key, member)]
     medians: list[Any] = []
     picks: list[tuple[Any, str, str, int]] = []  # (seller median, listing key, label, price)
     for found in by_seller.values():
-        if len(found) == 1:  # one listing (most sellers): its price is the seller's median
-            key, _, label, price = found[0]
+        if type(found) is tuple:  # one listing (most sellers): its price is the seller's median
+            listing_key, (_, label, price) = found
             medians.append(price)
-            picks.append((price, key, label, price))
+            picks.append((price, listing_key, label, price))
             continue
-        own = _median(sorted(member[3] for member in found))
-        key, _, label, price = min(found, key=lambda member: (abs(member[3] - own), member[0]))
+        own = _median(sorted(member[2] for _, member in found))
+        listing_key, (_, label, price) = min(found, key=lambda item: (abs(item[1][2] - own), item[0]))
         medians.append(own)
-        picks.append((own, key, label, price))
+        picks.append((own, listing_key, label, price))
     medians.sort()
     median = _median(medians)
-    mad = _median(sorted(abs(value - median) for value in medians))
-    nearest = sorted((abs(own - median), key, label, price) for own, key, label, price in picks)[:SAMPLE_SIZE]
-    return count, len(by_seller), float(median), float(mad), [(key, label, price) for _, key, label, price in nearest]
+    mad = _median(sorted([abs(value - median) for value in medians]))
+    nearest = sorted([(abs(own - median), key, label, price) for own, key, label, price in picks])[:SAMPLE_SIZE]
+    sample = [(key, label, price) for _, key, label, price in nearest]
+    return len(members), len(by_seller), float(median), float(mad), sample
 
 
-def summarise(key: str, members: Iterable[tuple[str, str, str, int]]) -> PeerGroup | None:
+def summarise(key: str, members: Members) -> PeerGroup | None:
     """:func:`summary_of` as a :class:`PeerGroup` of ``key``; None when there are no members."""
     summary = summary_of(members)
     if summary is None:

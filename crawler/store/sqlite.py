@@ -159,13 +159,50 @@ def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
         yield items[start : start + size]
 
 
+_FIELD = "\x1f"
+_PACKED = "p"
+"""The first character of a packed ``peer`` or ``members`` value (else it is JSON, see :func:`_pack`)."""
+
+
+def _pack(fields: list[Any]) -> str:
+    """Fields (text and prices) as one string: ``p`` and the fields, each after a unit separator; JSON
+    (``[…]``) when a text holds the separator itself. Splitting is many times cheaper than JSON."""
+    packed = _FIELD.join([_PACKED, *map(str, fields)])
+    return packed if packed.count(_FIELD) == len(fields) else _dumps(fields)
+
+
+def _unpack(text: str) -> list[str]:
+    """:func:`_pack`'s fields (prices as text when packed, as numbers when JSON)."""
+    return text.split(_FIELD)[1:] if text[0] == _PACKED else json.loads(text)
+
+
 def member_json(member: Member | None) -> str | None:
-    """The ``peer`` column of a listing whose membership is ``member``."""
-    return None if member is None else _dumps(list(member))
+    """The ``peer`` column of a listing whose membership is ``member`` (NULL: in no group)."""
+    return None if member is None else _pack(list(member))
 
 
 def _member_from_json(text: str | None) -> Member | None:
-    return None if text is None else Member(*json.loads(text))
+    if text is None:
+        return None
+    key, seller, label, price = _unpack(text)
+    return Member(key, seller, label, int(price))
+
+
+def _members(text: str) -> dict[str, list[Any]]:
+    """A group's ``members`` column: listing key → [seller, label, price]."""
+    fields = iter(_unpack(text))
+    quads = zip(fields, fields, fields, fields, strict=True)  # one iterator four times: the members in turn
+    return {key: [seller, label, int(price)] for key, seller, label, price in quads}
+
+
+def _members_text(members: dict[str, list[Any]]) -> str:
+    """:func:`_members` back as the column (:func:`_pack` of every member's fields, written faster)."""
+    sep = _FIELD
+    packed = f"{_PACKED}{sep}" + sep.join([f"{key}{sep}{seller}{sep}{label}{sep}{price}"
+                                           for key, (seller, label, price) in members.items()])  # fmt: skip
+    if packed.count(sep) == 4 * len(members):
+        return packed
+    return _dumps([field for key, member in members.items() for field in (key, *member)])
 
 
 def _change_groups(db: sqlite3.Connection, changes: list[PeerChange]) -> set[str]:
@@ -176,7 +213,7 @@ def _change_groups(db: sqlite3.Connection, changes: list[PeerChange]) -> set[str
     for chunk in _chunks(keys):
         sql = f"SELECT key, members FROM peer_groups WHERE key IN ({','.join('?' * len(chunk))})"
         for key, members in db.execute(sql, chunk):
-            groups[key] = json.loads(members)
+            groups[key] = _members(members)
     for listing_key, old, new in changes:
         if old is not None:
             groups[old.key].pop(listing_key, None)
@@ -185,12 +222,12 @@ def _change_groups(db: sqlite3.Connection, changes: list[PeerChange]) -> set[str
     rows: list[tuple[Any, ...]] = []
     empty: list[tuple[str]] = []
     for key, members in groups.items():
-        summary = summary_of([(listing_key, *member) for listing_key, member in members.items()])
+        summary = summary_of(members)
         if summary is None:
             empty.append((key,))
         else:
             listings, sellers, median, mad, sample = summary
-            rows.append((key, listings, sellers, median, mad, _dumps(sample), _dumps(members)))
+            rows.append((key, listings, sellers, median, mad, _dumps(sample), _members_text(members)))
     if empty:
         db.executemany("DELETE FROM peer_groups WHERE key = ?", empty)
     if rows:

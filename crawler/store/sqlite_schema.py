@@ -15,11 +15,13 @@ columns (kinds bit mask, review status, platform, source) so that those filters 
 read the table. ``flags`` (one row per distinct flag, keyed by listing: no rowid, one B-tree less to write) backs
 the rule filter; ``reviews`` is the hash-chained audit log.
 
-``peer`` is the listing's place in its peer group as it was last written (JSON ``[peer key, seller,
-seller label, price]``, NULL outside any group: see :mod:`crawler.store.peers`), read with the rest of
-what an upsert needs; ``peer_groups`` holds each group's summary (listings, sellers, median, MAD,
-sample as JSON) and its members (JSON ``{listing key: [seller, label, price]}``), so that a group an
-upsert changes is one row to read, change, summarise and write.
+``peer`` is the listing's place in its peer group as it was last written (peer key, seller, seller
+label, price; NULL outside any group: see :mod:`crawler.store.peers`), read with the rest of what an
+upsert needs; ``peer_groups`` holds each group's summary (listings, sellers, median, MAD, sample as
+JSON) and its members (listing key, seller, label, price each), so that a group an upsert changes is
+one row to read, change, summarise and write. ``peer`` and ``members`` are their fields joined by a
+unit separator (U+001F) after a ``p`` (a split is many times cheaper than JSON), or JSON when a text
+holds that separator itself (``crawler.store.sqlite._pack``).
 
 Version 4: the merged fields moved out of ``doc`` into their columns, ``doc`` drops null fields,
 ``digest`` is a 16-byte BLOB of a new digest, ``text_key`` is new, ``content`` (unused since
