@@ -3,30 +3,112 @@
 Rules load once per crawl from ``RULES_DIR``; every rule-file error is logged as ``file:line: …``
 and counted (``detect/rule_errors``), and the crawl goes on with the rules that loaded.
 
-Price anomalies need peers. The pipeline seeds its peer statistics from the listings already in the
-store and adds each crawled listing as it passes, so a first crawl's early listings may have too few
-peers to be judged. At the end of the run it judges the prices of this run's listings again against
-the complete peer statistics and writes the changed verdicts to the store (``detect/price_rejudged``).
-Stats: ``detect/flagged/<kind>``, ``detect/<rule_id>/hits``.
+Price anomalies need peers. The store keeps a price summary per product identity (``peer_key``),
+maintained by its upserts; the pipeline never reads the stored listings themselves. Its peer
+statistics get a callable, :class:`StoredPeers` (``stored_peers(keys) -> {key: PeerGroup}``, backed by
+``Store.peer_groups`` with a cache), and ask it for the keys this crawl meets; they merge those
+summaries with the crawl's own listings (``Detector.new_peer_stats(stored=stored_peers)``). A first
+crawl's early listings may still have too few peers to be judged: at the end of the run the pipeline
+judges the prices of this run's listings again against the complete peer statistics and writes the
+changed verdicts to the store (``detect/price_rejudged``).
+Stats: ``detect/flagged/<kind>``, ``detect/<rule_id>/hits``, ``detect/peers/lookups`` (keys asked for),
+``detect/peers/store_reads`` (keys read from the store), ``detect/peers/stored_groups`` (of those, the
+groups the store had).
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from collections.abc import Callable, Collection
 from typing import Self
 
 from scrapy.crawler import Crawler
 
 from crawler.detect import Detector, PeerStats, load_rules
-from crawler.items import Flag, Listing
-from crawler.store import StoreError, open_store
+from crawler.items import Flag, Listing, PeerGroup
+from crawler.store import Store, StoreError, open_store
 
 logger = logging.getLogger(__name__)
+
+StoredPeersLookup = Callable[[Collection[str]], dict[str, PeerGroup]]
+"""``stored_peers(keys) -> {key: PeerGroup}``: the stored summaries of the keys that exist."""
+
+
+class StoredPeersUnsupported(RuntimeError):
+    """The detection engine cannot take the store's peer summaries (its ``new_peer_stats`` has no
+    ``stored=``): the crawl stops instead of judging prices without them or reading the whole store."""
 
 
 def _slim(listing: Listing) -> Listing:
     """What the end-of-run price re-judgement needs of a listing (not its text, images or evidence)."""
     return listing.model_copy(update={"description": None, "capture": None, "images": [], "evidence": None})
+
+
+class StoredPeers:
+    """The store's peer summaries for the keys a crawl meets: ``stored_peers(keys) -> {key: PeerGroup}``.
+
+    Each key is read from the store once and kept (keys the store has no group for too), up to
+    ``capacity`` keys, least recently asked for forgotten first. So a key's summary is the store's
+    as the crawl first met it: without this crawl's own upserts of that group (which the peer
+    statistics count from the crawl itself), unless the key was forgotten and read again. Without a
+    store (not open yet, or unreachable) there are no stored summaries; a failed read is logged and
+    answered without the keys it could not read.
+    """
+
+    def __init__(self, store: Store | None = None, capacity: int = 50_000) -> None:
+        self.store = store
+        self.capacity = max(1, capacity)
+        self._cache: OrderedDict[str, PeerGroup | None] = OrderedDict()
+        self.lookups = 0
+        """Keys asked for."""
+        self.store_reads = 0
+        """Keys read from the store (not in the cache then)."""
+        self.found = 0
+        """Of the keys read, those the store had a group for."""
+        self._failed = False
+
+    def __call__(self, keys: Collection[str]) -> dict[str, PeerGroup]:
+        cache = self._cache
+        wanted = list(dict.fromkeys(keys))
+        self.lookups += len(wanted)
+        missing = [key for key in wanted if key not in cache]
+        if missing and self.store is not None:
+            try:
+                found = self.store.peer_groups(missing)
+            except StoreError as exc:
+                if not self._failed:  # once: every later key would repeat it
+                    logger.error("stored price peers unavailable, judging against this crawl's own: %s", exc)
+                    self._failed = True
+            else:
+                self.store_reads += len(missing)
+                self.found += len(found)
+                for key in missing:
+                    cache[key] = found.get(key)
+                while len(cache) > self.capacity:
+                    cache.popitem(last=False)
+        groups: dict[str, PeerGroup] = {}
+        for key in wanted:
+            if key in cache:
+                cache.move_to_end(key)
+                group = cache[key]
+                if group is not None:
+                    groups[key] = group
+        return groups
+
+
+def new_peer_stats(detector: Detector, stored: StoredPeersLookup) -> PeerStats:
+    """``detector.new_peer_stats(stored=stored)``; :class:`StoredPeersUnsupported` when the engine has no
+    ``stored=`` (a TypeError), rather than judging prices without the store's peers."""
+    try:
+        return detector.new_peer_stats(stored=stored)  # type: ignore[call-arg]
+    except TypeError as exc:
+        raise StoredPeersUnsupported(
+            "the detection engine cannot take the store's peer price summaries: "
+            f"Detector.new_peer_stats(stored=stored_peers) raised TypeError: {exc}. It must accept "
+            "stored: Callable[[Collection[str]], dict[str, PeerGroup]] (issue #13); the crawl no longer "
+            "seeds its peers by reading every stored listing."
+        ) from exc
 
 
 class DetectPipeline:
@@ -41,7 +123,8 @@ class DetectPipeline:
         self.stats.set_value("detect/rule_errors", len(loaded.errors))
         self.stats.set_value("detect/rules_version", loaded.ruleset.version)
         self.detector = Detector(loaded.ruleset)
-        self.peers: PeerStats = self.detector.new_peer_stats()
+        self.stored_peers = StoredPeers()
+        self.peers: PeerStats = new_peer_stats(self.detector, self.stored_peers)
         self._judged: list[Listing] = []
 
     @classmethod
@@ -50,19 +133,13 @@ class DetectPipeline:
         return cls(crawler, settings.get("RULES_DIR", "rules"), settings.get("STORE_URI"))
 
     def open_spider(self) -> None:
-        """Report the rule files' errors; seed the peer statistics with what the store already holds."""
+        """Report the rule files' errors; open the store whose peer summaries the peer statistics ask for."""
         for error in self.rule_errors:
             logger.error("rule file error: %s", error)
         try:
-            with open_store(self.store_uri) as store:
-                seeded = 0
-                for listing in store.iter_listings():
-                    self.peers.add(listing)
-                    seeded += 1
+            self.stored_peers.store = open_store(self.store_uri)
         except StoreError as exc:
-            logger.error("price peers not seeded from the store: %s", exc)
-            return
-        self.stats.set_value("detect/peers_seeded", seeded)
+            logger.error("stored price peers unavailable, judging against this crawl's own: %s", exc)
 
     def process_item(self, listing: Listing) -> Listing:
         flags = self.detector.detect(listing, self.peers)
@@ -85,6 +162,18 @@ class DetectPipeline:
 
     def close_spider(self) -> None:
         """Judge this run's prices again against the complete peers; store what changed."""
+        try:
+            self._rejudge()
+        finally:
+            peers = self.stored_peers
+            self.stats.set_value("detect/peers/lookups", peers.lookups)
+            self.stats.set_value("detect/peers/store_reads", peers.store_reads)
+            self.stats.set_value("detect/peers/stored_groups", peers.found)
+            if peers.store is not None:
+                peers.store.close()
+                peers.store = None
+
+    def _rejudge(self) -> None:
         changed: list[Listing] = []
         for listing in self._judged:
             price_flags = self.detector.price_flags(listing, self.peers)
@@ -96,11 +185,18 @@ class DetectPipeline:
         if not changed:
             return
         try:
-            with open_store(self.store_uri) as store:
-                for listing in changed:
-                    store.replace_flags(listing.platform, listing.listing_id, listing.flags)
+            if self.stored_peers.store is not None:
+                self._write_flags(self.stored_peers.store, changed)
+            else:
+                with open_store(self.store_uri) as store:
+                    self._write_flags(store, changed)
         except StoreError as exc:
             logger.error("re-judged prices of %d listings not stored: %s", len(changed), exc)
             return
         self.stats.set_value("detect/price_rejudged", len(changed))
         logger.info("re-judged prices against complete peers: %d listings changed", len(changed))
+
+    @staticmethod
+    def _write_flags(store: Store, changed: list[Listing]) -> None:
+        for listing in changed:
+            store.replace_flags(listing.platform, listing.listing_id, listing.flags)

@@ -14,7 +14,9 @@
 - :meth:`parse_json`, which logs ``URL: malformed JSON (…)`` and counts
   ``spider/<name>/malformed_responses`` instead of raising;
 - :meth:`emit`, which logs each unreadable field as ``URL field=NAME: …`` (the field stays None),
-  checks the item has what a Listing needs, and hands it on as a plain dict.
+  checks the item has what a Listing needs, and hands it on as a plain dict with the fields its source
+  format carried (``fields_seen``, set by the format's extractor) and ``partial`` (True for a listing
+  yielded from its list entry without its detail; counted as ``spider/<name>/partial``).
 
 Politeness (AutoThrottle, retries, and ``crawler.backoff.BackoffMiddleware`` on 429/503) is set in
 ``crawler/settings.py`` for every spider.
@@ -289,5 +291,10 @@ class MarketplaceSpider(scrapy.Spider):
         out["images"] = list(item.get("images") or [])
         out["currency"] = out["currency"] or "VND"
         out["source"] = self.source
+        seen = item.get("fields_seen")
+        out["fields_seen"] = list(seen) if seen is not None else None
+        out["partial"] = bool(item.get("partial"))
         self._stat("listings")
+        if out["partial"]:
+            self._stat("partial")
         return out

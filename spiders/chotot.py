@@ -10,9 +10,9 @@ Requests: ``<chotot_api>/v1/public/ad-listing?cg=C&q=K&limit=50&o=OFFSET&st=s,k&
 until ``o + limit ≥ total``, a page comes back empty, or ``max_pages``; then
 ``<chotot_api>/v2/public/ad-listing/<list_id>`` per ad for the full ``parameters`` (origin "Xuất xứ",
 brand "Hãng"). The free-text ``body`` is the description. When the detail fails the ad is still
-yielded from the listing page (its ``params`` and ``body`` are there; a Chợ Tốt ad rarely states an
-origin at all, so missing detail does not fake a missing origin as badly as on a shop platform) and
-the failure is counted (``spider/chotot/detail_failed``). Ad links are ``<chotot>/<list_id>.htm``.
+yielded from the listing page, marked ``partial`` with the fields the listing page carried
+(``fields_seen``: its key ``params`` hold no origin, so no origin is taken as missing), and the failure
+is counted (``spider/chotot/detail_failed``). Ad links are ``<chotot>/<list_id>.htm``.
 """
 
 from __future__ import annotations
@@ -115,8 +115,8 @@ class ChototSpider(MarketplaceSpider):
     def _without_detail(self, partial: dict[str, Any]) -> Any:
         self._stat("detail_failed")
         source = partial.pop("_from", None)
-        if source and partial.get("listing_id"):  # the listing page's ad is still a listing
-            item = self.emit(partial, source, [])
+        if source and partial.get("listing_id"):  # the listing page's ad is still a listing, a partial one
+            item = self.emit({**partial, "partial": True}, source, [])
             if item is not None:
                 yield item
 

@@ -10,7 +10,8 @@ Requests: ``<lazada>/catalog/?ajax=true&q=K&page=N`` (search), ``<lazada>/<categ
 ``mods.listItems`` and ``mainInfo`` (page, pageSize, totalResults), and pages are followed until
 ``page × pageSize ≥ totalResults``, a page comes back empty, or ``max_pages``. The list items already
 carry brand, seller and the seller's province; Lazada gives no origin outside its JavaScript-rendered
-product page, so there is no detail request. One-URL mode reads the product page's schema.org
+product page, so there is no detail request: each listing is its list entry, marked ``partial`` (its
+``fields_seen`` hold no description, category or origin). One-URL mode reads the product page's schema.org
 ``Product`` JSON-LD (name, price, brand, images).
 """
 
@@ -64,7 +65,7 @@ class LazadaSpider(MarketplaceSpider):
             return
         payload, entries = page_data
         for fields in self.extract_entries(response.url, entries, extract_lazada_list_item, "list item"):
-            item = self.emit(fields, response.url, [])
+            item = self.emit({**fields, "partial": True}, response.url, [])
             if item is not None:
                 yield item
         if entries and has_more(payload, page, len(entries)) and self.more_pages(page):

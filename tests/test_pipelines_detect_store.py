@@ -1,22 +1,64 @@
 """DetectPipeline + StorePipeline together: flags stored, prices re-judged at the end of a first
-crawl, and a store outage spools listings to a file instead of losing them."""
+crawl, a re-crawl judged at once against the store's peer summaries (never by reading every stored
+listing), and a store outage spools listings to a file instead of losing them.
+
+Until ``crawler.detect``'s peer statistics take the store's summaries (``Detector.new_peer_stats(
+stored=...)``, issue #13), these tests run the pipeline with :class:`StoredAwarePeers`, a stand-in
+that names each listing's group (``peer_key``) and reads the stored summary of a group the crawl has
+no price for yet; once the engine takes ``stored=``, they run on the engine itself.
+"""
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
 import pytest
 from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
-from crawler.items import Listing
-from crawler.store import open_store
-from pipelines.detect import DetectPipeline
+from crawler.detect import Detector, PeerStats, PeerSummary
+from crawler.items import Listing, PeerGroup
+from crawler.store import StoreError, open_store
+from crawler.store.sqlite import SQLiteStore
+from pipelines.detect import DetectPipeline, StoredPeers, StoredPeersUnsupported
 from pipelines.store import StorePipeline
 
 REPO = Path(__file__).resolve().parent.parent
+ENGINE_TAKES_STORED = "stored" in inspect.signature(Detector.new_peer_stats).parameters
+
+
+class StoredAwarePeers(PeerStats):
+    """Stand-in for the engine's stored-aware peer statistics (see the module docstring)."""
+
+    def __init__(self, *args: Any, stored: Callable[[Collection[str]], dict[str, PeerGroup]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stored = stored
+
+    def add(self, listing: Listing, key: str | None = None, **kwargs: Any) -> str | None:
+        key = super().add(listing, key, **kwargs)
+        listing.peer_key = key
+        return key
+
+    def summary(self, key: str, exclude: Listing | str | None = None) -> PeerSummary:
+        own = super().summary(key, exclude)
+        group = self.stored([key]).get(key)
+        if own.count or group is None:
+            return own
+        return PeerSummary(group.sellers, group.median, group.mad)
+
+
+@pytest.fixture(autouse=True)
+def _stored_aware_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not ENGINE_TAKES_STORED:
+        def new_peer_stats(self: Detector, *, stored: Any) -> PeerStats:
+            return StoredAwarePeers(self.ruleset, self.index, stored=stored)
+
+        monkeypatch.setattr(Detector, "new_peer_stats", new_peer_stats)
 
 
 def _iphone(listing_id: str, price: int) -> Listing:
@@ -81,15 +123,98 @@ def test_first_crawl_outlier_is_rejudged_at_the_end(tmp_path: Path) -> None:
     assert runs and runs[0]["rules_version"] == crawler.stats.get_value("detect/rules_version")
 
 
-def test_recrawl_is_judged_at_once_from_store_peers(tmp_path: Path) -> None:
+def test_recrawl_is_judged_at_once_from_store_peers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     _run(_crawler(tmp_path, uri), [_iphone(str(i), 28_000_000 + i * 500_000) for i in range(1, 9)])
+    with open_store(uri) as store:
+        stored = store.get_listing("tiki", "1")
+        assert stored is not None and stored.peer_key is not None  # set by detection, written by the store
+        (group,) = store.peer_groups([stored.peer_key]).values()
+    assert (group.listings, group.sellers) == (8, 8)
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the crawl read every stored listing")
+
+    monkeypatch.setattr(SQLiteStore, "iter_listings", never)
     crawler = _crawler(tmp_path, uri)
     detect = DetectPipeline.from_crawler(crawler)
     detect.open_spider()
-    assert crawler.stats.get_value("detect/peers_seeded") == 8
     flags = detect.process_item(_iphone("99", 350_000_000)).flags
     assert [flag.rule_id for flag in flags if flag.kind == "price_anomaly"]
+    detect.close_spider()
+    assert crawler.stats.get_value("detect/peers/stored_groups") == 1
+    assert crawler.stats.get_value("detect/peers/store_reads") == 1 <= crawler.stats.get_value("detect/peers/lookups")
+
+
+def test_an_engine_without_stored_peers_stops_the_crawl_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def old_new_peer_stats(self: Detector) -> PeerStats:
+        return PeerStats(self.ruleset, self.index)
+
+    monkeypatch.setattr(Detector, "new_peer_stats", old_new_peer_stats)
+    crawler = _crawler(tmp_path, f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    with pytest.raises(StoredPeersUnsupported, match=r"new_peer_stats\(stored=stored_peers\) raised TypeError"):
+        DetectPipeline.from_crawler(crawler)
+
+
+class _SpyStore:
+    """What StoredPeers needs of a store: peer_groups, counted."""
+
+    def __init__(self, groups: dict[str, PeerGroup], fail: bool = False) -> None:
+        self.groups = groups
+        self.fail = fail
+        self.asked: list[list[str]] = []
+
+    def peer_groups(self, keys: Collection[str]) -> dict[str, PeerGroup]:
+        self.asked.append(list(keys))
+        if self.fail:
+            raise StoreError("SQLite store x: peer_groups failed: disk I/O error")
+        return {key: self.groups[key] for key in keys if key in self.groups}
+
+
+def _group(key: str) -> PeerGroup:
+    return PeerGroup(key=key, listings=3, sellers=2, median=1_000_000.0, mad=50_000.0,
+                     sample=[("tiki:1", "Shop", 1_000_000)])
+
+
+def test_stored_peers_reads_each_key_once_and_keeps_absent_ones(caplog: pytest.LogCaptureFixture) -> None:
+    store = _SpyStore({f"k{i}": _group(f"k{i}") for i in range(0, 10, 2)})
+    lookup = StoredPeers(store)  # type: ignore[arg-type]
+    for turn in range(1_000):
+        key = f"k{turn % 10}"
+        assert lookup([key]) == ({key: store.groups[key]} if key in store.groups else {})
+    assert sorted(key for asked in store.asked for key in asked) == [f"k{i}" for i in range(10)]
+    assert (lookup.lookups, lookup.store_reads, lookup.found) == (1_000, 10, 5)
+    assert list(lookup(["k0", "k2", "k0", "x"])) == ["k0", "k2"] and store.asked[-1] == ["x"]
+    small = StoredPeers(store, capacity=2)  # type: ignore[arg-type]
+    for key in ("k0", "k2", "k4", "k0"):
+        small([key])
+    assert store.asked[-4:] == [["k0"], ["k2"], ["k4"], ["k0"]]  # k0 was forgotten for k4
+    assert StoredPeers()(["k0"]) == {}  # no store (yet): no stored summaries
+    broken = StoredPeers(_SpyStore({}, fail=True))  # type: ignore[arg-type]
+    with caplog.at_level(logging.ERROR):
+        assert broken(["k0"]) == {} and broken(["k1"]) == {}
+    assert caplog.text.count("stored price peers unavailable") == 1 and "disk I/O error" in caplog.text
+
+
+def test_the_store_pipeline_writes_the_peer_key_detection_set(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    crawler = _crawler(tmp_path, uri)
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    for i in range(3):
+        listing = _iphone(str(i), 29_000_000 + i)
+        listing.peer_key = "apple|iphone 15 pro max|256gb"  # what detection sets before the store pipeline
+        listing.fields_seen = ["title", "price", "brand", "category", "origin"]
+        document = store.process_item(listing)
+        assert document["peer_key"] == "apple|iphone 15 pro max|256gb"
+    store.close_spider()
+    with open_store(uri) as opened:
+        got = opened.get_listing("tiki", "1")
+        groups = opened.peer_groups(["apple|iphone 15 pro max|256gb"])
+    assert got is not None and got.peer_key == "apple|iphone 15 pro max|256gb" and got.fields_seen
+    assert groups["apple|iphone 15 pro max|256gb"].listings == 3
 
 
 def test_broken_rule_file_is_located_and_the_rest_still_flags(

@@ -213,3 +213,53 @@ def test_a_failed_upgrade_leaves_the_version_3_file_as_it_was(tmp_path: Path) ->
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 3
         assert raw.execute("SELECT * FROM listings ORDER BY id").fetchall() == before
+
+
+def test_a_version_3_file_gets_peer_groups_from_its_listings_peer_keys(tmp_path: Path) -> None:
+    db = tmp_path / "v3.sqlite3"
+    listings, _, _ = _write_v3(db)
+    with sqlite3.connect(db) as raw:  # listings written with a peer key (listing 3 has no price: no peer)
+        raw.execute("UPDATE listings SET doc = json_set(doc, '$.peer_key', 'casio|mtp-1374') WHERE listing_id != '2'")
+    with open_store(f"sqlite:///{db}") as store:
+        (group,) = store.peer_groups(["casio|mtp-1374", "other"]).values()
+        assert (group.key, group.listings, group.sellers, group.median) == ("casio|mtp-1374", 1, 1, 120_000)
+        assert group.sample == [("tiki:1", "Shop Hà", 120_000)]
+        got = store.get_listing("tiki", "1")
+        assert got is not None and got.peer_key == "casio|mtp-1374"
+        assert got.model_dump(exclude={"peer_key"}) == listings[0].model_dump(exclude={"peer_key"})
+
+
+def test_a_version_4_file_gets_its_peer_tables_and_keeps_its_digests(tmp_path: Path) -> None:
+    db = tmp_path / "v4.sqlite3"
+    uri = f"sqlite:///{db}"
+    crawled = [
+        _stored(str(i), price=100_000 + i * 1_000, peer_key="casio|mtp-1374", first_seen=None, last_seen=None,
+                price_history=[], seller={"platform_id": f"s{i % 3}", "name": f"Shop {i % 3}"},
+                fields_seen=["title", "price", "seller"], partial=bool(i % 2))
+        for i in range(7)
+    ]  # fmt: skip
+    crawled.append(_stored("9", price=1, peer_key="casio|mtp-1374", first_seen=None, last_seen=None,
+                           price_history=[]))  # fmt: skip
+    with open_store(uri) as store:
+        store.upsert_listings(crawled, seen_at=T0)
+        before = store.peer_groups(["casio|mtp-1374"])
+        stored = [x.model_dump() for x in store.iter_listings()]
+    assert before["casio|mtp-1374"].listings == 7 and before["casio|mtp-1374"].sellers == 3
+    with sqlite3.connect(db) as raw:  # the version-4 layout: the same without the peer column and table
+        raw.executescript("ALTER TABLE listings DROP COLUMN peer; DROP TABLE peer_groups; PRAGMA user_version = 4;")
+    with sqlite3.connect(db) as raw:
+        raw.execute("UPDATE listings SET doc = 'not json' WHERE listing_id = '3'")
+    with pytest.raises(StoreError, match=re.escape(str(db))):
+        open_store(uri)
+    with sqlite3.connect(db) as raw:  # the failed upgrade left the file as it was
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert not raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'peer_groups'").fetchone()
+        assert "peer" not in [column[1] for column in raw.execute("PRAGMA table_info(listings)")]
+        raw.execute("UPDATE listings SET doc = ? WHERE listing_id = '3'", (crawled[3].model_dump_json(
+            exclude=set(MERGED_FIELDS), exclude_none=True),))
+    with open_store(uri) as store:
+        assert store.peer_groups(["casio|mtp-1374"]) == before
+        assert [x.model_dump() for x in store.iter_listings()] == stored
+        assert store.upsert_listings(crawled, seen_at=T0 + timedelta(days=1)).unchanged == len(crawled)
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5

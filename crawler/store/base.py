@@ -8,13 +8,13 @@ backends (``crawler.store.sqlite``, ``crawler.store.mongo``) are chosen by URI i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, get_args
 
-from crawler.items import KINDS, Flag, Listing, ReviewStatus
+from crawler.items import KINDS, Flag, Listing, PeerGroup, ReviewStatus
 
 REVIEW_STATUSES: tuple[str, ...] = get_args(ReviewStatus)
 SORTS: tuple[str, ...] = ("risk", "newest")
@@ -196,11 +196,27 @@ class Store(ABC):
 
     @abstractmethod
     def upsert_listings(self, listings: Sequence[Listing], *, seen_at: datetime | None = None) -> UpsertResult:
-        """Insert or update a batch keyed by (platform, listing_id), keeping history (see DESIGN.md)."""
+        """Insert or update a batch keyed by (platform, listing_id), keeping history (see DESIGN.md).
+
+        Every listing is stored with its ``fields_seen``, ``partial`` and ``peer_key``; the peer summaries
+        of the groups a listing joins or leaves, or whose price it changes, are updated in the same call
+        (an unchanged re-crawl changes none)."""
 
     @abstractmethod
     def replace_flags(self, platform: str, listing_id: str, flags: list[Flag]) -> None:
-        """Set a stored listing's flags and its risk (max score, 0 if none); StoreError if absent."""
+        """Set a stored listing's flags and its risk (max score, 0 if none); StoreError if absent.
+
+        A ``price_anomaly.placeholder`` flag set or cleared here moves the listing out of or into its
+        peer group, as an upsert would."""
+
+    @abstractmethod
+    def peer_groups(self, keys: Collection[str]) -> dict[str, PeerGroup]:
+        """The stored price summaries of these peer keys (``Listing.peer_key``); only keys that exist.
+
+        Upserts keep them (see :mod:`crawler.store.peers`): every stored listing with a peer key, a
+        usable price (VND, at least 1,000) and no ``price_anomaly.placeholder`` flag is counted in its
+        group, each seller once. InvalidQuery when ``keys`` is not a collection of text.
+        """
 
     @abstractmethod
     def get_listing(self, platform: str, listing_id: str) -> Listing | None:

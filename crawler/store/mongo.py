@@ -11,6 +11,12 @@ overwritten: the listing is re-read and merged again. Transient network errors a
 backoff; an unreachable server is a StoreError naming the host after ``serverSelectionTimeoutMS``
 (5 s unless the URI says otherwise).
 
+Peer summaries (:mod:`crawler.store.peers`): each listing document carries its peer membership
+(``_pk``, ``_pm``), written with it; after a write, every group a written listing left or joined, or
+whose price it changed, has its ``peer_groups`` document (``_id`` = the peer key) recomputed from the
+members found by ``_pk``. An unchanged re-crawl changes no membership and recomputes nothing. Two
+writers recomputing one group at the same moment may leave it one write behind until its next change.
+
 Reviews: the listing is rewritten first (guarded by ``_rev``), then the audit entry is appended
 with the next ``seq`` (the unique index makes concurrent reviewers take turns). Without a replica
 set there are no multi-document transactions, so a crash between the two writes would leave a
@@ -29,16 +35,16 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from bson import ObjectId
 from pydantic import ValidationError
-from pymongo import ASCENDING, DESCENDING, MongoClient, ReplaceOne
+from pymongo import ASCENDING, DESCENDING, DeleteOne, MongoClient, ReplaceOne
 from pymongo.errors import AutoReconnect, BulkWriteError, ConfigurationError, DuplicateKeyError, PyMongoError
 
-from crawler.items import KINDS, Flag, Listing, utcnow
+from crawler.items import KINDS, Flag, Listing, PeerGroup, utcnow
 from crawler.store.base import (
     FlagQuery,
     InvalidQuery,
@@ -69,8 +75,16 @@ from crawler.store.documents import (
     to_listing,
     to_utc_ms,
 )
-from crawler.store.mongo_fields import INTERNAL_FIELDS, content_fields, epoch_ms, state_fields
+from crawler.store.mongo_fields import (
+    INTERNAL_FIELDS,
+    content_fields,
+    epoch_ms,
+    peer_fields,
+    state_fields,
+    stored_member,
+)
 from crawler.store.mongo_reports import MongoReports
+from crawler.store.peers import check_keys, member_of, member_of_document, summarise
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.uri import hosts_of, redact_uri, scrub
 
@@ -119,6 +133,7 @@ class MongoStore(MongoReports, Store):
         self.listings = self._db["listings"]
         self.runs = self._db["crawl_runs"]
         self.reviews = self._db["reviews"]
+        self.peers = self._db["peer_groups"]
         try:
             self._client.admin.command("ping")
             self._create_indexes()
@@ -136,7 +151,7 @@ class MongoStore(MongoReports, Store):
         self.listings.create_index([("_f", ASCENDING), ("risk", DESCENDING), ("last_seen", DESCENDING)])
         self.listings.create_index([("_f", ASCENDING), ("last_seen", DESCENDING), ("risk", DESCENDING)])
         for field in ("flags.rule_id", "seller.name", "_province", "_seller", "_seller_fold", "_seen_ms",
-                      "_review_ms", "source"):  # fmt: skip
+                      "_review_ms", "source", "_pk"):  # fmt: skip
             self.listings.create_index([(field, ASCENDING)])
         self.reviews.create_index([("seq", ASCENDING)], unique=True)
         self.reviews.create_index([("platform", ASCENDING), ("listing_id", ASCENDING), ("seq", ASCENDING)])
@@ -193,6 +208,30 @@ class MongoStore(MongoReports, Store):
             }
             return int(details.get("nMatched", 0)) + int(details.get("nUpserted", 0)), failed
 
+    def _refresh_groups(self, keys: Iterable[str]) -> None:
+        """Recompute each group's ``peer_groups`` document from its members (deleted when it has none)."""
+        wanted = sorted(set(keys))
+        projection = {"_id": 0, "platform": 1, "listing_id": 1, "_pk": 1, "_pm": 1}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            spec = {"_pk": {"$in": chunk}}
+            docs = self._call("read peer members", lambda spec=spec: list(self.listings.find(spec, projection)))
+            members: dict[str, dict[str, Any]] = {key: {} for key in chunk}
+            for doc in docs:
+                pm = doc.get("_pm")
+                if doc.get("_pk") in members and isinstance(pm, list) and len(pm) == 3:
+                    members[doc["_pk"]][f"{doc['platform']}:{doc['listing_id']}"] = pm
+            ops: list[Any] = []
+            for key, group_members in members.items():
+                group = summarise(key, group_members)
+                if group is None:
+                    ops.append(DeleteOne({"_id": key}))
+                else:
+                    stored = group.model_dump(mode="python")
+                    stored["sample"] = [list(peer) for peer in group.sample]
+                    ops.append(ReplaceOne({"_id": key}, {"_id": key, **stored}, upsert=True))
+            self._call("write peer groups", lambda ops=ops: self.peers.bulk_write(ops, ordered=False))
+
     # -- writes ----------------------------------------------------------------------------------
 
     def upsert_listings(self, listings: Sequence[Listing], *, seen_at: datetime | None = None) -> UpsertResult:
@@ -242,11 +281,16 @@ class MongoStore(MongoReports, Store):
         statuses: list[str] = []
         final: dict[Key, dict[str, Any]] = {}
         reopened: dict[Key, str] = {}
+        moved: dict[Key, set[str]] = {}
         for key, (listing, digest) in zip(keys, pending, strict=True):
             doc = bson_document(listing)
             derived = content_fields(listing)
             before = state.get(key)
             screened = screen_flags(before.get("_dismissed") if before else None, derived["_content"], listing.flags)
+            old_member = stored_member(before) if before is not None else None
+            new_member = member_of(listing, screened.flags)
+            if old_member != new_member:  # the groups it left and joined (a key twice in a batch: both times)
+                moved.setdefault(key, set()).update(m.key for m in (old_member, new_member) if m is not None)
             if len(screened.flags) != len(listing.flags):
                 doc["flags"] = [flag.model_dump(mode="python") for flag in screened.flags]
             merged = merge(
@@ -265,6 +309,7 @@ class MongoStore(MongoReports, Store):
                 risk=risk_of(flag.score for flag in screened.flags),
                 _digest=digest,
                 **derived,
+                **peer_fields(new_member),
             )
             if merged.review is not None:
                 doc["review"] = merged.review
@@ -320,6 +365,9 @@ class MongoStore(MongoReports, Store):
         ]
         if entries:
             self._append_entries(entries)
+        affected = {group for key, groups in moved.items() if key in final and key not in retry for group in groups}
+        if affected:
+            self._refresh_groups(affected)
         return again
 
     def _rewrite(self, what: str, key: Key, change: Callable[[dict[str, Any]], T]) -> T:
@@ -332,13 +380,17 @@ class MongoStore(MongoReports, Store):
             doc.pop("_id", None)
             if doc.get("_content") is None:  # written before the store derived it
                 doc.update(content_fields(to_listing(doc)))
+            old_member = stored_member(doc)
             value = change(doc)
+            new_member = member_of_document(doc)
             # _digest None: the next crawl of this listing rewrites it even if unchanged
-            doc.update(_rev=str(ObjectId()), _digest=None, **state_fields(doc))
+            doc.update(_rev=str(ObjectId()), _digest=None, **state_fields(doc), **peer_fields(new_member))
             written, failed = self._write(what, [ReplaceOne({**_key_filter(key), "_rev": rev}, doc)])
             if failed:
                 raise StoreError(f"MongoDB at {self.hosts}: {what}: {failed}")
             if written:
+                if old_member != new_member:
+                    self._refresh_groups(member.key for member in (old_member, new_member) if member is not None)
                 return value
         raise StoreError(f"MongoDB at {self.hosts}: {key[0]}:{key[1]} kept changing; {what} not written")
 
@@ -491,6 +543,18 @@ class MongoStore(MongoReports, Store):
             for kind in KINDS
         }
 
+    def peer_groups(self, keys: Collection[str]) -> dict[str, PeerGroup]:
+        """The stored summaries of these peer keys (only keys that exist), one ``$in`` query per 1000 keys."""
+        wanted = check_keys(keys)
+        found: dict[str, PeerGroup] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            spec = {"_id": {"$in": wanted[start : start + _CHUNK]}}
+            for doc in self._call("peer_groups", lambda spec=spec: list(self.peers.find(spec))):
+                doc.pop("_id", None)
+                doc["sample"] = [tuple(peer) for peer in doc.get("sample") or []]
+                found[doc["key"]] = PeerGroup.model_validate(doc)
+        return found
+
     def iter_listings(self, platform: str | None = None, batch_size: int = 1000) -> Iterator[Listing]:
         """Every stored listing in ``_id`` order, read ``batch_size`` at a time (no long-lived cursor)."""
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -577,15 +641,15 @@ class MongoStore(MongoReports, Store):
     def import_documents(self, items: Iterable[tuple[str, dict[str, Any]]]) -> dict[str, int]:
         """Write exported documents as they are; re-importing changes nothing (see the base class)."""
         counts = {"listings": 0, "reviews": 0, "crawl_runs": 0, "skipped": 0, "rejected": 0}
-        ops: list[ReplaceOne[dict[str, Any]]] = []
+        docs: list[dict[str, Any]] = []
         for number, item in enumerate(items, 1):
             try:
                 collection, doc = item
                 if collection == "listings":
-                    ops.append(self._import_listing(doc))
-                    if len(ops) >= 500:
-                        self._import_flush(ops, counts)
-                        ops = []
+                    docs.append(self._import_listing(doc))
+                    if len(docs) >= 500:
+                        self._import_flush(docs, counts)
+                        docs = []
                     continue
                 if collection == "reviews":
                     written = self._import_entry(entry_from_document(doc), number)
@@ -597,27 +661,37 @@ class MongoStore(MongoReports, Store):
             except (ValidationError, InvalidQuery, ValueError, TypeError) as exc:
                 counts["rejected"] += 1
                 logger.error("import item %d rejected: %s", number, str(exc).splitlines()[0])
-        self._import_flush(ops, counts)
+        self._import_flush(docs, counts)
         return counts
 
     @staticmethod
-    def _import_listing(doc: dict[str, Any]) -> ReplaceOne[dict[str, Any]]:
+    def _import_listing(doc: dict[str, Any]) -> dict[str, Any]:
+        """An exported listing document as it is to be stored (with its internal fields)."""
         doc = dict(doc)
         dismissed = doc.pop("_dismissed", None)
         listing = normalize_listing(Listing.model_validate(doc))
         check_listing(listing)
         stored = bson_document(listing)
-        stored.update(content_fields(listing), _digest=None, _rev=str(ObjectId()))
+        stored.update(content_fields(listing), **peer_fields(member_of(listing)), _digest=None, _rev=str(ObjectId()))
         if dismissed:
             stored["_dismissed"] = dismissed
         stored.update(state_fields(stored))
-        return ReplaceOne(_key_filter((listing.platform, listing.listing_id)), stored, upsert=True)
+        return stored
 
-    def _import_flush(self, ops: list[ReplaceOne[dict[str, Any]]], counts: dict[str, int]) -> None:
-        if ops:
-            written, failed = self._write(f"import of {len(ops)} listings", ops)
-            counts["listings"] += written
-            counts["rejected"] += len(failed)
+    def _import_flush(self, docs: list[dict[str, Any]], counts: dict[str, int]) -> None:
+        """Write imported listing documents as they are; recompute the peer groups they changed."""
+        if not docs:
+            return
+        keys = [(doc["platform"], doc["listing_id"]) for doc in docs]
+        before = {key: stored_member(doc) for key, doc in self._read_docs(keys).items()}
+        ops = [ReplaceOne(_key_filter(key), doc, upsert=True) for key, doc in zip(keys, docs, strict=True)]
+        written, failed = self._write(f"import of {len(ops)} listings", ops)
+        counts["listings"] += written
+        counts["rejected"] += len(failed)
+        affected = {member.key for member in before.values() if member is not None}
+        affected.update(doc["_pk"] for doc in docs if doc["_pk"])
+        if affected:
+            self._refresh_groups(affected)
 
     def _import_entry(self, entry: ReviewEntry, number: int) -> bool:
         if self._insert_entry(entry):

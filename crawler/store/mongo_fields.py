@@ -4,8 +4,10 @@ Every listing document carries, beside the Listing's own fields, underscore fiel
 computes on every write (never set by hand): content fields from the listing (``_content`` digest,
 ``_search`` folded text, ``_seller`` key, ``_seller_fold``, ``_province``) and state fields from the
 document (``_f`` 1 when flagged, ``_kinds``, ``_c`` 1 when confirmed, ``_p`` 1 when flagged or
-reviewed, ``_seen_ms``/``_review_ms`` epoch milliseconds, ``_day`` of ``last_seen``). Numbers and
-text, not dates, because the nx-27017 test server mis-compares dates inside aggregation pipelines.
+reviewed, ``_seen_ms``/``_review_ms`` epoch milliseconds, ``_day`` of ``last_seen``), and its place
+in its peer group (``_pk`` the group's key, ``_pm`` ``[seller, label, price]``; both None outside any
+group: see :mod:`crawler.store.peers`). Numbers and text, not dates, because the nx-27017 test server
+mis-compares dates inside aggregation pipelines.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from typing import Any
 from crawler.items import Listing
 from crawler.store.base import seller_key
 from crawler.store.derived import content_digest, day_of, fold_key, kinds_of, search_text
+from crawler.store.peers import Member, member_of_document
 
 INTERNAL_FIELDS: tuple[str, ...] = (
     "_content", "_search", "_seller", "_seller_fold", "_province", "_f", "_kinds", "_c", "_p", "_seen_ms",
-    "_review_ms", "_day", "_dismissed", "_digest", "_rev",
+    "_review_ms", "_day", "_dismissed", "_digest", "_rev", "_pk", "_pm",
 )  # fmt: skip
 
 
@@ -57,3 +60,20 @@ def state_fields(doc: dict[str, Any]) -> dict[str, Any]:
         "_review_ms": epoch_ms(review.get("at")),
         "_day": day_of(last_seen) if last_seen is not None else None,
     }
+
+
+def peer_fields(member: Member | None) -> dict[str, Any]:
+    """``_pk`` and ``_pm`` of a listing document whose peer membership is ``member``."""
+    if member is None:
+        return {"_pk": None, "_pm": None}
+    return {"_pk": member.key, "_pm": [member.seller, member.label, member.price]}
+
+
+def stored_member(doc: dict[str, Any]) -> Member | None:
+    """The peer membership a stored document was written with (derived from it when written before ``_pk``)."""
+    if "_pk" not in doc:
+        return member_of_document(doc)
+    pm = doc.get("_pm")
+    if not doc["_pk"] or not isinstance(pm, list) or len(pm) != 3:
+        return None
+    return Member(doc["_pk"], pm[0], pm[1], pm[2])

@@ -9,6 +9,11 @@ body and columns rewritten by one upsert that keeps the stored review and first-
 search text folded again only when its title or description changed. Review decisions and their
 hash-chained audit entries are written in one transaction. Every statement is parameterised:
 listing text never becomes SQL.
+
+Peer summaries (:mod:`crawler.store.peers`): an inserted or rewritten listing's membership in its peer
+group is compared with the one stored in its ``peer`` column (read with the rest of what the upsert
+needs); only when it changed are the group it left and the group it joined read, changed, summarised
+and written (``peer_groups``), in the upsert's transaction. An unchanged re-crawl touches neither.
 """
 
 from __future__ import annotations
@@ -19,14 +24,14 @@ import operator
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from crawler.items import KINDS, Flag, Listing, utcnow
+from crawler.items import KINDS, Flag, Listing, PeerGroup, utcnow
 from crawler.store import sqlite_schema
 from crawler.store.base import (
     FlagQuery,
@@ -49,6 +54,7 @@ from crawler.store.derived import (
     search_needle,
 )
 from crawler.store.documents import crawl_run_document, iso_ms, risk_of
+from crawler.store.peers import Member, check_keys, member_of, member_of_document, summary_of
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
 from crawler.store.sqlite_reports import SQLiteReports
@@ -102,7 +108,9 @@ _REVIEW_COLUMNS = "seq, platform, listing_id, action, from_status, to_status, by
 
 Key = tuple[str, str]
 State = tuple[Any, ...]
-"""A stored listing's (digest, flagged, text_key, history, dismissed, review_status)."""
+"""A stored listing's (digest, flagged, text_key, history, dismissed, review_status, peer)."""
+PeerChange = tuple[str, Member | None, Member | None]
+"""A listing's move between peer groups: (listing key, membership stored before, membership now)."""
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -146,6 +154,109 @@ def _unique_rounds(keys: list[Key], prepared: list[Prepared]) -> list[tuple[list
     return rounds
 
 
+def _chunks(items: list[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+_FIELD = "\x1f"
+_PACKED = "p"
+"""The first character of a packed ``peer`` or ``members`` value (else it is JSON, see :func:`_pack`)."""
+
+
+def _pack(fields: list[Any]) -> str:
+    """Fields (text and prices) as one string: ``p`` and the fields, each after a unit separator; JSON
+    (``[…]``) when a text holds the separator itself. Splitting is many times cheaper than JSON."""
+    packed = _FIELD.join([_PACKED, *map(str, fields)])
+    return packed if packed.count(_FIELD) == len(fields) else _dumps(fields)
+
+
+def _unpack(text: str) -> list[str]:
+    """:func:`_pack`'s fields (prices as text when packed, as numbers when JSON)."""
+    return text.split(_FIELD)[1:] if text[0] == _PACKED else json.loads(text)
+
+
+def member_json(member: Member | None) -> str | None:
+    """The ``peer`` column of a listing whose membership is ``member`` (NULL: in no group)."""
+    return None if member is None else _pack(list(member))
+
+
+def _member_from_json(text: str | None) -> Member | None:
+    if text is None:
+        return None
+    key, seller, label, price = _unpack(text)
+    return Member(key, seller, label, int(price))
+
+
+def _members(text: str) -> dict[str, list[Any]]:
+    """A group's ``members`` column: listing key → [seller, label, price]."""
+    fields = iter(_unpack(text))
+    quads = zip(fields, fields, fields, fields, strict=True)  # one iterator four times: the members in turn
+    return {key: [seller, label, int(price)] for key, seller, label, price in quads}
+
+
+def _members_text(members: dict[str, list[Any]]) -> str:
+    """:func:`_members` back as the column (:func:`_pack` of every member's fields, written faster)."""
+    sep = _FIELD
+    packed = f"{_PACKED}{sep}" + sep.join([f"{key}{sep}{seller}{sep}{label}{sep}{price}"
+                                           for key, (seller, label, price) in members.items()])  # fmt: skip
+    if packed.count(sep) == 4 * len(members):
+        return packed
+    return _dumps([field for key, member in members.items() for field in (key, *member)])
+
+
+def _change_groups(db: sqlite3.Connection, changes: list[PeerChange]) -> set[str]:
+    """Move each listing out of its old group and into its new one, and store the summary of every
+    group that changed (a group left without members is deleted); returns those groups' keys."""
+    keys = sorted({member.key for _, old, new in changes for member in (old, new) if member is not None})
+    groups: dict[str, dict[str, list[Any]]] = {key: {} for key in keys}
+    for chunk in _chunks(keys):
+        sql = f"SELECT key, members FROM peer_groups WHERE key IN ({','.join('?' * len(chunk))})"
+        for key, members in db.execute(sql, chunk):
+            groups[key] = _members(members)
+    for listing_key, old, new in changes:
+        if old is not None:
+            groups[old.key].pop(listing_key, None)
+        if new is not None:
+            groups[new.key][listing_key] = [new.seller, new.label, new.price]
+    rows: list[tuple[Any, ...]] = []
+    empty: list[tuple[str]] = []
+    for key, members in groups.items():
+        summary = summary_of(members)
+        if summary is None:
+            empty.append((key,))
+        else:
+            listings, sellers, median, mad, sample = summary
+            rows.append((key, listings, sellers, median, mad, _dumps(sample), _members_text(members)))
+    if empty:
+        db.executemany("DELETE FROM peer_groups WHERE key = ?", empty)
+    if rows:
+        db.executemany(
+            "INSERT OR REPLACE INTO peer_groups (key, listings, sellers, median, mad, sample, members)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return set(keys)
+
+
+def _fill_peers(db: sqlite3.Connection) -> None:
+    """The ``peer`` column and the groups of an upgraded file, from its listings that have a peer key
+    (in the upgrade's transaction; ``peer_groups`` is new and empty)."""
+    changes: list[PeerChange] = []
+    columns: list[tuple[str | None, int]] = []
+    rows = db.execute(
+        "SELECT id, platform, listing_id, doc FROM listings WHERE json_extract(doc, '$.peer_key') IS NOT NULL"
+        " ORDER BY id"
+    )
+    for row_id, platform, listing_id, doc in rows:
+        member = member_of_document(json.loads(doc))
+        columns.append((member_json(member), row_id))
+        if member is not None:
+            changes.append((f"{platform}:{listing_id}", None, member))
+    db.executemany("UPDATE listings SET peer = ? WHERE id = ?", columns)
+    _change_groups(db, changes)
+
+
 class SQLiteStore(SQLiteReports, Store):
     """:class:`Store` on one SQLite file (``":memory:"`` for a private in-memory database)."""
 
@@ -170,7 +281,7 @@ class SQLiteStore(SQLiteReports, Store):
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA cache_size = -65536")  # 64 MiB
             self._db.execute("PRAGMA temp_store = MEMORY")
-            sqlite_schema.create(self._db, self._v1_row)
+            sqlite_schema.create(self._db, self._v1_row, _fill_peers)
         except ValueError as exc:
             self._db.close()
             raise StoreError(f"SQLite store {path}: {exc}") from exc
@@ -193,7 +304,7 @@ class SQLiteStore(SQLiteReports, Store):
             last_seen=iso_ms(last_seen) if last_seen else None, history=history_json(own_history(normal)),
             review=p.review, status=review.status, review_at=iso_ms(review.at) if review.at else None,
             evidence=p.evidence, digest=None, search=p.search,
-            dismissed=None if dismissed is None else _dumps(dismissed),
+            dismissed=None if dismissed is None else _dumps(dismissed), peer=member_json(member_of(normal)),
         )  # fmt: skip
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -241,7 +352,7 @@ class SQLiteStore(SQLiteReports, Store):
 
     def _read_states(self, keys: Iterable[Key]) -> dict[Key, State]:
         """What an upsert needs of each stored listing among ``keys`` (see :data:`State`)."""
-        rows = self._select_keys("digest, flagged, text_key, history, dismissed, review_status", keys)
+        rows = self._select_keys("digest, flagged, text_key, history, dismissed, review_status, peer", keys)
         return {(row[0], row[1]): row[2:] for row in rows}
 
     def _write_flags(self, keys: list[Key], rows: list[tuple[Any, ...]]) -> None:
@@ -297,6 +408,16 @@ class SQLiteStore(SQLiteReports, Store):
         for part_keys, part in _unique_rounds(keys, prepared):
             self._upsert_unique(part_keys, part, seen, result)
 
+    @staticmethod
+    def _peer_of(listing: Listing, flags: list[Flag]) -> Member | None:
+        """The peer membership of a listing stored with ``flags`` (:func:`crawler.store.peers.member_of`)."""
+        return None if listing.peer_key is None else member_of(listing, flags)
+
+    def _refresh_groups(self, changes: list[PeerChange]) -> set[str]:
+        """Move listings between their peer groups and store those groups' summaries (in the caller's
+        transaction); the keys of the groups that changed."""
+        return _change_groups(self._db, changes)
+
     def _upsert_unique(self, keys: list[Key], prepared: list[Prepared], seen: str, result: UpsertResult) -> None:
         """Upsert listings of distinct keys: the merge rule of :func:`crawler.store.documents.merge` on columns.
 
@@ -312,6 +433,7 @@ class SQLiteStore(SQLiteReports, Store):
         flag_keys: list[Key] = []
         flag_rows: list[tuple[Any, ...]] = []
         reopened: list[tuple[str, str, str, str, str, str, str | None]] = []
+        moves: list[PeerChange] = []
         inserted = updated = 0
         for key, p in zip(keys, prepared, strict=True):
             listing = p.listing
@@ -327,14 +449,17 @@ class SQLiteStore(SQLiteReports, Store):
                     history = None if price is None else f'[{{"price":{int(price)}{point_end}'
                 review = listing.review
                 flags = listing.flags
+                member = self._peer_of(listing, flags)
+                if member is not None:
+                    moves.append((f"{key[0]}:{key[1]}", None, member))
                 inserts.append(listing_row(
                     p, flags=flags, body=p.body, first_seen=seen, last_seen=seen, history=history,
                     review=p.review, status=review.status, review_at=iso_ms(review.at) if review.at else None,
-                    evidence=p.evidence, digest=p.digest, search=p.search, dismissed=None,
+                    evidence=p.evidence, digest=p.digest, search=p.search, dismissed=None, peer=member_json(member),
                 ))  # fmt: skip
                 inserted += 1
             else:
-                digest, flagged, text_key, history, dismissed, status = state
+                digest, flagged, text_key, history, dismissed, status, peer = state
                 if digest == p.digest:  # what the crawler sent is what is stored: only seen again
                     touched.append((seen, *key))
                     result.unchanged += 1
@@ -349,10 +474,14 @@ class SQLiteStore(SQLiteReports, Store):
                         reopened.append((*key, status, "new", SYSTEM, seen, REOPEN_NOTE))
                 if price is not None and _last_price(history) != price:
                     history = append_point(history, price, seen)
+                member = self._peer_of(listing, flags)
+                new_peer = member_json(member)
+                if new_peer != peer:  # it joined, left or moved between groups, or its price or seller changed
+                    moves.append((f"{key[0]}:{key[1]}", _member_from_json(peer), member))
                 writes.append(listing_row(
                     p, flags=flags, body=body, first_seen=seen, last_seen=seen, history=history, review=None,
                     status="new", review_at=None, evidence=p.evidence, digest=p.digest,
-                    search=None if text_key == p.text_key else p.search, dismissed=None,
+                    search=None if text_key == p.text_key else p.search, dismissed=None, peer=new_peer,
                 ))  # fmt: skip
                 if flagged:
                     flag_keys.append(key)
@@ -368,6 +497,8 @@ class SQLiteStore(SQLiteReports, Store):
             db.executemany(_UPDATE, map(_UPDATE_ORDER, writes))
         if touched:
             db.executemany("UPDATE listings SET last_seen = ? WHERE platform = ? AND listing_id = ?", touched)
+        if moves:
+            self._refresh_groups(moves)
         # flag rows exist only for listings stored flagged (the flags table follows the document)
         self._write_flags(flag_keys, flag_rows)
         if reopened:
@@ -386,24 +517,29 @@ class SQLiteStore(SQLiteReports, Store):
 
         def work() -> None:
             found = self._db.execute(
-                "SELECT doc, dismissed FROM listings WHERE platform = ? AND listing_id = ?",
+                "SELECT doc, dismissed, peer FROM listings WHERE platform = ? AND listing_id = ?",
                 (platform, listing_id),
             ).fetchone()
             if found is None:
                 raise StoreError(f"no listing {platform}:{listing_id} in {self.path}")
-            text, dismissed = found
+            text, dismissed, peer = found
             stored = body_listing(text)
             # the content digest is only needed against a dismissal
             kept = screen_flags(json.loads(dismissed), content_digest(stored), checked).flags if dismissed else checked
             body = body_json(stored.model_copy(update={"flags": kept})).decode()
+            member = self._peer_of(stored, kept)  # a placeholder flag set or cleared moves it
+            new_peer = member_json(member)
             # digest NULL: the next crawl of this listing rewrites it even if unchanged
             self._db.execute(
-                "UPDATE listings SET doc = ?, risk = ?, flagged = ?, kinds = ?, digest = NULL"
+                "UPDATE listings SET doc = ?, risk = ?, flagged = ?, kinds = ?, digest = NULL, peer = ?"
                 " WHERE platform = ? AND listing_id = ?",
-                (body, risk_of(flag.score for flag in kept), int(bool(kept)), kinds_mask(kept), platform, listing_id),
-            )
+                (body, risk_of(flag.score for flag in kept), int(bool(kept)), kinds_mask(kept), new_peer, platform,
+                 listing_id),
+            )  # fmt: skip
             key = (platform, listing_id)
             self._write_flags([key], [(*key, f.kind, f.rule_id, f.score) for f in kept])
+            if new_peer != peer:
+                self._refresh_groups([(f"{platform}:{listing_id}", _member_from_json(peer), member)])
 
         self._transaction(f"replace_flags {platform}:{listing_id}", work)
 
@@ -578,6 +714,19 @@ class SQLiteStore(SQLiteReports, Store):
         )[0]
         return dict(zip(KINDS, row, strict=True))
 
+    def peer_groups(self, keys: Collection[str]) -> dict[str, PeerGroup]:
+        """The stored summaries of these peer keys (only keys that exist), one IN query per 500 keys."""
+        found: dict[str, PeerGroup] = {}
+        for chunk in _chunks(check_keys(keys)):
+            sql = (
+                "SELECT key, listings, sellers, median, mad, sample FROM peer_groups"
+                f" WHERE key IN ({','.join('?' * len(chunk))})"
+            )
+            for key, listings, sellers, median, mad, sample in self._select("peer_groups", sql, chunk):
+                found[key] = PeerGroup(key=key, listings=listings, sellers=sellers, median=median, mad=mad,
+                                       sample=[tuple(peer) for peer in json.loads(sample)])
+        return found
+
     def iter_listings(self, platform: str | None = None, batch_size: int = 1000) -> Iterator[Listing]:
         """Every stored listing in insertion order, ``batch_size`` rows per read."""
         for _row_id, doc in self._iter_docs(platform, batch_size):
@@ -696,6 +845,8 @@ class SQLiteStore(SQLiteReports, Store):
 
     def _import(self, batch: list[tuple[str, dict[str, Any]]], first: int, counts: dict[str, int]) -> None:
         names = [name.strip() for name in _REVIEW_COLUMNS.split(",")]
+        moves: list[PeerChange] = []
+        current: dict[str, str | None] = {}  # the peer column of listings this batch wrote
         for number, item in enumerate(batch, first):
             try:
                 collection, doc = item
@@ -703,7 +854,17 @@ class SQLiteStore(SQLiteReports, Store):
                     doc = dict(doc)
                     dismissed = doc.pop("_dismissed", None)
                     row = self._document_row(doc, doc.get("last_seen"), dismissed)
+                    listing_key = f"{row[0]}:{row[1]}"
+                    if listing_key in current:
+                        old = current[listing_key]
+                    else:
+                        found = self._db.execute("SELECT peer FROM listings WHERE platform = ? AND listing_id = ?",
+                                                 row[:2]).fetchone()  # fmt: skip
+                        old = found[0] if found else None
                     self._db.execute(_IMPORT, row)
+                    new = current[listing_key] = row[LISTING_COLUMNS.index("peer")]
+                    if new != old:
+                        moves.append((listing_key, _member_from_json(old), _member_from_json(new)))
                     listing = Listing.model_validate(doc)
                     key = (listing.platform, listing.listing_id)
                     self._write_flags([key], [(*key, f.kind, f.rule_id, f.score) for f in listing.flags])
@@ -733,6 +894,8 @@ class SQLiteStore(SQLiteReports, Store):
             except (ValidationError, InvalidQuery, ValueError, TypeError) as exc:
                 counts["rejected"] += 1
                 logger.error("import item %d rejected: %s", number, str(exc).splitlines()[0])
+        if moves:
+            self._refresh_groups(moves)
 
     def close(self) -> None:
         """Stop the background checkpoints and close the connection (idempotent)."""

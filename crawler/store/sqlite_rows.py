@@ -204,6 +204,7 @@ def listing_row(
     digest: bytes | None,
     search: str | None,
     dismissed: str | None,
+    peer: str | None,
 ) -> tuple[Any, ...]:
     """One row of :data:`crawler.store.sqlite_schema.LISTING_COLUMNS`; ``search`` None keeps the stored one."""
     listing = p.listing
@@ -220,7 +221,7 @@ def listing_row(
     return (
         listing.platform, listing.listing_id, risk, first_seen, last_seen, status, review_at, 1 if flags else 0,
         mask, listing.source, key, platform_id, name, fold_key(name), province, fold_key(province),
-        listing.category, search, digest, p.text_key, dismissed, history, review, evidence, body,
+        listing.category, search, digest, p.text_key, dismissed, history, review, evidence, peer, body,
     )  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""The SQLite store's tables and indexes, and the upgrade of older files (versions 1 to 3).
+"""The SQLite store's tables and indexes, and the upgrade of older files (versions 1 to 4).
 
 ``listings`` keeps each listing as its *body* (``doc``: the JSON of what the crawler sent, without
 the fields the store merges and without null fields) beside real columns for every filter, sort
@@ -15,12 +15,22 @@ columns (kinds bit mask, review status, platform, source) so that those filters 
 read the table. ``flags`` (one row per distinct flag, keyed by listing: no rowid, one B-tree less to write) backs
 the rule filter; ``reviews`` is the hash-chained audit log.
 
+``peer`` is the listing's place in its peer group as it was last written (peer key, seller, seller
+label, price; NULL outside any group: see :mod:`crawler.store.peers`), read with the rest of what an
+upsert needs; ``peer_groups`` holds each group's summary (listings, sellers, median, MAD, sample as
+JSON) and its members (listing key, seller, label, price each), so that a group an upsert changes is
+one row to read, change, summarise and write. ``peer`` and ``members`` are their fields joined by a
+unit separator (U+001F) after a ``p`` (a split is many times cheaper than JSON), or JSON when a text
+holds that separator itself (``crawler.store.sqlite._pack``).
+
 Version 4: the merged fields moved out of ``doc`` into their columns, ``doc`` drops null fields,
 ``digest`` is a 16-byte BLOB of a new digest, ``text_key`` is new, ``content`` (unused since
-version 3) is gone and ``flags`` has no rowid. Older files are upgraded when opened, in one
-transaction: version 1 row by row from its documents, versions 2 and 3 in SQL (digests cleared:
-the next crawl rewrites each listing once); listing ids (insertion order), flags, the audit log and
-crawl runs are kept as they are.
+version 3) is gone and ``flags`` has no rowid. Version 5: the ``peer`` column and ``peer_groups``.
+Older files are upgraded when opened, in one transaction: version 1 row by row from its documents,
+versions 2 and 3 in SQL (digests cleared: the next crawl rewrites each listing once), version 4 by
+adding the ``peer`` column, and the peer groups of every older version built from the stored
+listings that have a peer key; listing ids (insertion order), flags, the audit log and crawl runs
+are kept as they are.
 """
 
 from __future__ import annotations
@@ -30,12 +40,14 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+PEERS_VERSION = 5
+"""The version that added the ``peer`` column and ``peer_groups``."""
 
 LISTING_COLUMNS: tuple[str, ...] = (
     "platform", "listing_id", "risk", "first_seen", "last_seen", "review_status", "review_at", "flagged",
     "kinds", "source", "seller_key", "seller_id", "seller_name", "seller_fold", "province", "province_fold",
-    "category", "search", "digest", "text_key", "dismissed", "history", "review", "evidence", "doc",
+    "category", "search", "digest", "text_key", "dismissed", "history", "review", "evidence", "peer", "doc",
 )  # fmt: skip
 
 SCHEMA = """
@@ -65,6 +77,7 @@ CREATE TABLE IF NOT EXISTS listings (
     history TEXT,
     review TEXT,
     evidence TEXT,
+    peer TEXT,
     doc TEXT NOT NULL,
     UNIQUE (platform, listing_id)
 );
@@ -108,6 +121,15 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
 );
 CREATE INDEX IF NOT EXISTS crawl_runs_spider ON crawl_runs (spider, started_at DESC);
 CREATE INDEX IF NOT EXISTS crawl_runs_started ON crawl_runs (started_at DESC);
+CREATE TABLE IF NOT EXISTS peer_groups (
+    key TEXT PRIMARY KEY,
+    listings INTEGER NOT NULL,
+    sellers INTEGER NOT NULL,
+    median REAL,
+    mad REAL,
+    sample TEXT NOT NULL,
+    members TEXT NOT NULL
+) WITHOUT ROWID;
 """
 
 DEFAULT_REVIEW = '{"status":"new","by":null,"at":null,"note":null}'
@@ -116,11 +138,17 @@ MERGED_PATHS = ("$.first_seen", "$.risk", "$.price_history", "$.review", "$.evid
 """What version 4 moved out of the stored document into columns."""
 
 
-def create(db: sqlite3.Connection, row_of: Callable[[dict[str, Any], str | None], tuple[Any, ...]]) -> None:
+def create(
+    db: sqlite3.Connection,
+    row_of: Callable[[dict[str, Any], str | None], tuple[Any, ...]],
+    fill_peers: Callable[[sqlite3.Connection], None],
+) -> None:
     """Create the tables and indexes, upgrading an older file first (``row_of`` rebuilds a version-1 row).
 
     ``row_of(doc, last_seen)`` turns a stored version-1 document into a row of
-    :data:`LISTING_COLUMNS`. Raises ``sqlite3.Error`` on failure, ValueError for a newer file.
+    :data:`LISTING_COLUMNS`; ``fill_peers(db)`` fills the ``peer`` column and the (new, empty)
+    ``peer_groups`` of a file older than :data:`PEERS_VERSION` from its listings. Raises
+    ``sqlite3.Error`` on failure, ValueError for a newer file.
     """
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
@@ -130,11 +158,15 @@ def create(db: sqlite3.Connection, row_of: Callable[[dict[str, Any], str | None]
     try:
         if has_listings and version < 2:
             _rebuild(db, lambda: _copy_v1(db, row_of))
-        elif has_listings and version < SCHEMA_VERSION:
+        elif has_listings and version < 4:
             _rebuild(db, lambda: _copy_v3(db))
-        if has_listings and version < SCHEMA_VERSION:
+        elif has_listings and version < PEERS_VERSION:
+            db.execute("ALTER TABLE listings ADD COLUMN peer TEXT")
+        if has_listings and version < 4:
             _rebuild_flags(db)
         _run_schema(db)
+        if has_listings and version < PEERS_VERSION:
+            fill_peers(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
@@ -192,7 +224,7 @@ def _copy_v1(db: sqlite3.Connection, row_of: Callable[[dict[str, Any], str | Non
 
 def _copy_v3(db: sqlite3.Connection) -> None:
     """Versions 2 and 3 (same columns): merged fields split out of the document in SQL, digests cleared."""
-    new = ("digest", "text_key", "history", "review", "evidence", "doc")
+    new = ("digest", "text_key", "history", "review", "evidence", "peer", "doc")
     kept = [name for name in LISTING_COLUMNS if name not in new]
     paths = ", ".join(f"'{path}'" for path in MERGED_PATHS)
     db.execute(

@@ -14,6 +14,9 @@
 Chợ Tốt sellers are people and small shops: brand and origin exist only where the category has
 such a parameter (vehicles, phones, …) and the seller filled it in. A parameter whose value is a
 bare numeric code (the listing API's ``motorbikeorigin: "5"``) is not a name and is not used.
+So ``fields_seen`` lists brand and origin only for an ad whose parameters hold that parameter (a code
+does not count: the ad stated something we cannot read); the listing API's ``params`` are only the
+category's key parameters (year, type, condition), the detail's ``parameters`` all of them.
 """
 
 from __future__ import annotations
@@ -21,7 +24,15 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.prices import parse_vnd
-from spiders.formats.common import FieldErrors, MissingField, epoch_to_iso, field, required_text, text_or_none
+from spiders.formats.common import (
+    FieldErrors,
+    MissingField,
+    carried,
+    epoch_to_iso,
+    field,
+    required_text,
+    text_or_none,
+)
 
 PLATFORM = "chotot"
 ORIGIN_LABELS = ("xuất xứ", "nơi sản xuất", "xuat xu")
@@ -63,6 +74,33 @@ def _param(params: list[dict[str, Any]], ids: tuple[str, ...], labels: tuple[str
             if text and not text.isdigit():
                 return text
     return None
+
+
+def _has_param(params: list[dict[str, Any]], ids: tuple[str, ...], labels: tuple[str, ...]) -> bool:
+    """Whether the parameters hold this one, with a name or nothing in it (a bare code is neither)."""
+    for entry in params:
+        label = str(entry.get("label") or "").strip().lower()
+        if entry.get("id") in ids or any(label.startswith(wanted) for wanted in labels):
+            value = entry.get("value")
+            if value is None or not str(value).strip().isdigit():
+                return True
+    return False
+
+
+_AD_PLACES: dict[str, tuple[str, ...]] = {
+    "description": ("body",), "price": ("price", "price_string"), "category": ("category_name",),
+    "images": ("images", "image", "webp_image"), "posted_at": ("list_time",),
+    "seller": ("account_oid", "account_id", "account_name"),
+}
+
+
+def _fields_seen(ad: dict[str, Any], params: list[dict[str, Any]]) -> list[str]:
+    names = [name for name, keys in _AD_PLACES.items() if any(key in ad for key in keys)]
+    if _has_param(params, BRAND_IDS, BRAND_LABELS):
+        names.append("brand")
+    if _has_param(params, ORIGIN_IDS, ORIGIN_LABELS):
+        names.append("origin")
+    return carried("title", *names)
 
 
 def _price(ad: dict[str, Any]) -> int | None:
@@ -131,6 +169,7 @@ def extract_chotot_ad(
             "province": field(errors, "seller.province", _province, ad),
             "official": False,
         },
+        "fields_seen": _fields_seen(ad, params),
     }
 
 

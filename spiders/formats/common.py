@@ -3,6 +3,12 @@
 Extraction never raises on one bad field: :func:`field` runs one field's reader and, on a bad value,
 records ``(field, message)`` in the caller's ``errors`` list and gives ``None``, so the listing is kept
 with that field empty and the spider logs ``URL field=NAME: message``.
+
+Every extractor also says which Listing fields its source format carries (``fields_seen``, see
+:func:`carried`): a field is carried when the format has a place for it, even if this listing's value
+there is empty — that is what lets "origin empty" mean missing, while a search card, which has no
+place for an origin, leaves the question open. :func:`merge` unites the two when a detail is laid
+over its list entry.
 """
 
 from __future__ import annotations
@@ -121,11 +127,37 @@ def html_to_text(html: Any) -> str | None:
     return "\n".join(line for line in lines if line) or None
 
 
+CARRIED_FIELDS: tuple[str, ...] = (
+    "title", "description", "price", "original_price", "brand", "category", "origin", "seller", "images",
+    "sold_count", "rating", "posted_at",
+)  # fmt: skip
+"""The Listing fields a source format may or may not carry, in the order ``fields_seen`` lists them
+(platform, id, URL and currency every listing has)."""
+
+
+def carried(*names: str) -> list[str]:
+    """``fields_seen``: the given Listing field names, once each, in :data:`CARRIED_FIELDS` order."""
+    unknown = set(names) - set(CARRIED_FIELDS)
+    if unknown:
+        raise ValueError(f"not a carried Listing field: {sorted(unknown)}")
+    return [name for name in CARRIED_FIELDS if name in names]
+
+
+def carried_in(data: dict[str, Any], places: dict[str, tuple[str, ...]], *always: str) -> list[str]:
+    """``fields_seen`` of one source object: the ``always`` fields, and each field of ``places`` whose
+    keys (any of them) are in ``data`` — present with an empty value still counts (the format has a
+    place for the field; this listing left it empty)."""
+    return carried(*always, *(name for name, keys in places.items() if any(key in data for key in keys)))
+
+
 def merge(first: dict[str, Any], better: dict[str, Any]) -> dict[str, Any]:
-    """``first`` with every non-empty value of ``better`` laid over it (dicts merged one level deep)."""
+    """``first`` with every non-empty value of ``better`` laid over it (dicts merged one level deep);
+    ``fields_seen`` is the union of both (a field either source carried is known)."""
     out = dict(first)
     for key, value in better.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if key == "fields_seen" and isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = carried(*out[key], *value)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = {**out[key], **{k: v for k, v in value.items() if v is not None}}
         elif value is not None and value != []:
             out[key] = value
@@ -141,6 +173,8 @@ def extract_flat_row(row: dict[str, Any], errors: FieldErrors | None = None) -> 
     """
     image = row.get("image_url")
     original = row.get("original_price")
+    places = {"price": ("price",), "original_price": ("original_price",), "category": ("category",),
+              "rating": ("rating",), "images": ("image_url",)}
     return {
         "platform": required_text(row.get("platform"), "platform").lower(),
         "listing_id": required_text(row.get("product_id"), "product_id"),
@@ -153,6 +187,7 @@ def extract_flat_row(row: dict[str, Any], errors: FieldErrors | None = None) -> 
         "rating": field(errors, "rating", rating, _number(row.get("rating")), _number(row.get("review_count"))),
         "images": [image] if isinstance(image, str) and image.startswith("http") else [],
         "seller": {},
+        "fields_seen": carried_in(row, places, "title"),
     }
 
 

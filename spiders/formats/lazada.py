@@ -26,7 +26,16 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 
 from crawler.prices import parse_vnd
-from spiders.formats.common import FieldErrors, MissingField, count, field, rating, required_text, text_or_none
+from spiders.formats.common import (
+    FieldErrors,
+    MissingField,
+    carried_in,
+    count,
+    field,
+    rating,
+    required_text,
+    text_or_none,
+)
 
 PLATFORM = "lazada"
 ITEM_ID = re.compile(r"-i(\d+)(?:-s(\d+))?(?:\.html|$)")
@@ -103,6 +112,18 @@ def listing_id(data: dict[str, Any]) -> str:
     raise MissingField("itemId is missing")
 
 
+LIST_PLACES: dict[str, tuple[str, ...]] = {
+    "price": ("price", "priceShow"), "original_price": ("originalPrice",), "brand": ("brandName",),
+    "rating": ("ratingScore",), "images": ("image",), "seller": ("sellerId", "sellerName"),
+}
+"""Where a list item keeps each field: no description, category or origin (the product page has them,
+rendered by JavaScript)."""
+PAGE_PLACES: dict[str, tuple[str, ...]] = {
+    "description": ("description",), "price": ("offers",), "brand": ("brand",), "images": ("image",),
+}
+"""Where a product page's JSON-LD ``Product`` keeps each field."""
+
+
 def extract_lazada_list_item(
     data: dict[str, Any], base_url: str, errors: FieldErrors | None = None
 ) -> dict[str, Any]:
@@ -128,6 +149,7 @@ def extract_lazada_list_item(
             "province": field(errors, "seller.province", text_or_none, data.get("location")),
             "official": _official(data),
         },
+        "fields_seen": carried_in(data, LIST_PLACES, "title"),
     }
 
 
@@ -191,4 +213,5 @@ def extract_lazada_product_page(html: str, url: str, errors: FieldErrors | None 
         "brand": field(errors, "brand", text_or_none, brand.get("name") if isinstance(brand, dict) else brand),
         "images": [images] if isinstance(images, str) else [i for i in images or [] if isinstance(i, str)],
         "seller": {},
+        "fields_seen": carried_in(product, PAGE_PLACES, "title"),
     }

@@ -26,6 +26,7 @@ from urllib.parse import urljoin
 from crawler.prices import parse_vnd
 from spiders.formats.common import (
     FieldErrors,
+    carried_in,
     count,
     field,
     html_to_text,
@@ -114,6 +115,20 @@ def _shop_url(seller: dict[str, Any], base_url: str) -> str | None:
     return f"{base_url.rstrip('/')}/shop/{seller['platform_id']}" if seller.get("platform_id") else None
 
 
+SEARCH_PLACES: dict[str, tuple[str, ...]] = {
+    "price": ("sale_price_min", "default_price_min"), "original_price": ("default_price_min",),
+    "rating": ("rated",), "sold_count": ("sold", "order_count"), "images": ("image",), "seller": ("shop",),
+}
+"""Where a search item keeps each field: no brand, description, category name or origin."""
+DETAIL_PLACES: dict[str, tuple[str, ...]] = {
+    "description": ("description",), "price": ("final_price", "price"), "original_price": ("price",),
+    "brand": ("brand_info", "attribute"), "origin": ("attribute",), "category": ("category_info",),
+    "rating": ("rating_info",), "sold_count": ("sold", "order_count"), "images": ("media", "image"),
+    "seller": ("shop_info",),
+}
+"""Where a detail keeps each field: the origin is the ``xuat_xu`` attribute (absent there: none stated)."""
+
+
 def extract_sendo_search_item(
     data: dict[str, Any], base_url: str, errors: FieldErrors | None = None
 ) -> dict[str, Any]:
@@ -137,6 +152,7 @@ def extract_sendo_search_item(
         "sold_count": field(errors, "sold_count", _sold, data),
         "images": [image] if isinstance(image, str) and image else [],
         "seller": seller,
+        "fields_seen": carried_in(data, SEARCH_PLACES, "title"),
     }
 
 
@@ -214,4 +230,5 @@ def extract_sendo_detail(data: dict[str, Any], base_url: str, errors: FieldError
         "sold_count": field(errors, "sold_count", _sold, data),
         "images": field(errors, "images", _media, data) or [],
         "seller": seller,
+        "fields_seen": carried_in(data, DETAIL_PLACES, "title"),
     }

@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 from crawler.prices import from_shopee, parse_vnd
 from spiders.formats.common import (
     FieldErrors,
+    carried,
+    carried_in,
     count,
     epoch_to_iso,
     field,
@@ -91,6 +93,27 @@ def _common(data: dict[str, Any], base_url: str, title: Any) -> dict[str, Any]:
     }
 
 
+BASIC_PLACES: dict[str, tuple[str, ...]] = {
+    "price": ("price",), "original_price": ("price_before_discount",), "brand": ("brand",),
+    "images": ("images", "image"), "sold_count": ("historical_sold",), "rating": ("item_rating",),
+    "posted_at": ("ctime",),
+}
+"""Where a 2022–23 search entry keeps each field (no description, category name or origin; the seller
+is its shop, always named by ``shopid``)."""
+ITEM_GET_PLACES: dict[str, tuple[str, ...]] = {
+    **BASIC_PLACES, "description": ("description",), "brand": ("brand", "attributes"),
+    "origin": ("attributes",), "category": ("categories",),
+}
+"""Where ``item/get`` keeps each field: the origin is the "Xuất xứ" of ``attributes`` (absent there:
+none stated)."""
+CARD_PLACES: dict[str, tuple[str, ...]] = {
+    "original_price": ("item_card_display_price",), "brand": ("global_brand",),
+    "sold_count": ("item_card_display_sold_count", "item_card_displayed_asset"), "rating": ("item_rating",),
+    "posted_at": ("ctime",),
+}
+"""Where a 2025–26 search card keeps each field (price, name and images are in its displayed asset)."""
+
+
 def extract_shopee_item_basic(
     data: dict[str, Any], base_url: str, errors: FieldErrors | None = None
 ) -> dict[str, Any]:
@@ -109,6 +132,7 @@ def extract_shopee_item_basic(
         "province": field(errors, "seller.province", text_or_none, data.get("shop_location")),
         "official": bool(data.get("is_official_shop")),
     })
+    item["fields_seen"] = carried_in(data, BASIC_PLACES, "title", "seller")
     return item
 
 
@@ -148,6 +172,7 @@ def extract_shopee_item_card(
         "name": field(errors, "seller.name", text_or_none, shop.get("shop_name")),
         "province": field(errors, "seller.province", text_or_none, shop.get("shop_location")),
     })
+    item["fields_seen"] = carried_in(data, CARD_PLACES, "title", "price", "images", "seller")
     return item
 
 
@@ -177,6 +202,7 @@ def extract_shopee_item_get(
         "brand": item["brand"] or field(errors, "brand", lambda: _brand(_attribute(data, _BRAND_NAMES))),
         "origin": field(errors, "origin", _attribute, data, _ORIGIN_NAMES),
         "category": field(errors, "category", _category, data),
+        "fields_seen": carried_in(data, ITEM_GET_PLACES, "title", "seller"),
     })
     return item
 
@@ -247,6 +273,12 @@ def extract_shopee_pdp(
     })
     listing = extract_shopee_item_get(flat, base_url, errors)
     listing["seller"]["name"] = field(errors, "seller.name", text_or_none, shop.get("name"))
+    # the flattened object has every key; the page's own objects say which places it has
+    has_attributes = "attributes" in item or "attrs" in attributes
+    listing["fields_seen"] = carried(*(
+        name for name in listing["fields_seen"]
+        if (name != "origin" or has_attributes) and (name != "description" or "description" in item)
+    ))
     return listing
 
 

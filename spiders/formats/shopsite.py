@@ -9,7 +9,9 @@
 - :func:`extract_with_selectors` — a page of a site without markup, read with the field selectors of
   its YAML description (:mod:`spiders.sites`); prices are free text read by ``crawler.prices``.
 
-``platform`` is the site's domain (``www.`` dropped) unless the caller names it.
+``platform`` is the site's domain (``www.`` dropped) unless the caller names it. ``fields_seen`` is what
+the markup has a place for (a Product without ``countryOfOrigin`` or an origin property says nothing
+about its origin), or the fields a YAML site's selectors read.
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ import extruct
 from parsel import Selector
 
 from crawler.prices import parse_vnd
-from spiders.formats.common import FieldErrors, field, html_to_text, rating, required_text, text_or_none
+from spiders.formats.common import (
+    FieldErrors,
+    carried,
+    carried_in,
+    field,
+    html_to_text,
+    rating,
+    required_text,
+    text_or_none,
+)
 
 SCHEMA_PREFIXES = ("https://schema.org/", "http://schema.org/")
 ORIGIN_NAMES = {"xuất xứ", "xuat xu", "made in", "origin", "country of origin", "nơi sản xuất", "xuất xứ (made in)"}
@@ -165,12 +176,32 @@ def _seller(product: dict[str, Any], offers: list[dict[str, Any]]) -> str | None
     return None
 
 
+def _origin_property(prop: Any) -> bool:
+    return isinstance(prop, dict) and str(_text(prop.get("name")) or "").strip().lower() in ORIGIN_NAMES
+
+
+PRODUCT_PLACES: dict[str, tuple[str, ...]] = {
+    "description": ("description",), "price": ("offers",), "original_price": ("offers",), "brand": ("brand",),
+    "category": ("category",), "origin": ("countryOfOrigin",), "images": ("image",),
+    "rating": ("aggregateRating",),
+}
+"""Where a schema.org Product keeps each field (an origin also in an ``additionalProperty``; the seller
+is the offer's, else the site)."""
+
+
+def _product_fields_seen(product: dict[str, Any]) -> list[str]:
+    seen = carried_in(product, PRODUCT_PLACES, "title", "seller")
+    if "origin" not in seen and any(_origin_property(p) for p in _as_list(product.get("additionalProperty"))):
+        seen = carried(*seen, "origin")
+    return seen
+
+
 def _origin(product: dict[str, Any]) -> str | None:
     origin = _text(product.get("countryOfOrigin"))
     if origin:
         return origin
     for prop in _as_list(product.get("additionalProperty")):
-        if isinstance(prop, dict) and str(_text(prop.get("name")) or "").strip().lower() in ORIGIN_NAMES:
+        if _origin_property(prop):
             return _text(prop.get("value"))
     return None
 
@@ -232,6 +263,7 @@ def product_to_listing(
                    "platform_id": site, "url": f"{urlsplit(page_url).scheme}://{urlsplit(page_url).netloc}"},
         "images": field(errors, "images", _images, product, url) or [],
         "rating": field(errors, "rating", _rating, product),
+        "fields_seen": _product_fields_seen(product),
     }
 
 
@@ -291,6 +323,8 @@ def select_one(selector: Selector, query: str | None) -> str | None:
     return found[0] if found else None
 
 
+SELECTED_FIELDS = ("description", "price", "original_price", "brand", "category", "origin", "images")
+"""The Listing fields a YAML site's selectors may read (``title`` always, ``seller`` falls back to the site)."""
 _ORIGIN_LABEL = re.compile(r"^\s*(?:xuất xứ|xuat xu|made in|nơi sản xuất)\s*[:：-]?\s*", re.IGNORECASE)
 
 
@@ -326,6 +360,7 @@ def extract_with_selectors(
         "seller": {"name": one.get("seller") or platform, "platform_id": platform,
                    "url": f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"},
         "images": [urljoin(url, src) for src in select_all(page, fields["images"])] if fields.get("images") else [],
+        "fields_seen": carried("title", "seller", *(name for name in fields if name in SELECTED_FIELDS)),
     }
 
 

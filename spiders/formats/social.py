@@ -26,7 +26,7 @@ from parsel import Selector
 
 from crawler.prices import PriceError, parse_vnd
 from crawler.text import find_phones
-from spiders.formats.common import FieldErrors, field, required_text
+from spiders.formats.common import FieldErrors, carried, field, required_text
 
 PLATFORM = "facebook"
 SELECTORS: dict[str, str] = {
@@ -159,4 +159,7 @@ def post_to_listing(
             "phones": phones,
         },
         "posted_at": post.get("posted_at"),
+        # free text: title, description and price are read from it; brand, category or origin only the
+        # text itself can state
+        "fields_seen": carried("title", "description", "price", "seller", "posted_at"),
     }

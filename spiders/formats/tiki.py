@@ -27,6 +27,7 @@ from urllib.parse import urljoin
 from crawler.prices import parse_vnd
 from spiders.formats.common import (
     FieldErrors,
+    carried_in,
     count,
     field,
     html_to_text,
@@ -88,6 +89,25 @@ def _category_from_group(data: dict[str, Any]) -> str | None:
     return " > ".join(part.strip() for part in group.split("/") if part.strip()) or None
 
 
+_BASE_PLACES: dict[str, tuple[str, ...]] = {
+    "price": ("price",), "original_price": ("original_price", "list_price"),
+    "rating": ("rating_average",), "sold_count": ("quantity_sold", "all_time_quantity_sold"),
+}
+SEARCH_PLACES: dict[str, tuple[str, ...]] = {
+    **_BASE_PLACES, "brand": ("brand_name",), "category": ("productset_group_name",),
+    "images": ("thumbnail_url",), "seller": ("seller_id", "sp_seller_id", "sp_seller_name", "seller_name"),
+    "origin": ("origin",),
+}
+"""Where a listing item (search API, seller store, a category page's ``__NEXT_DATA__``) keeps each field:
+no description; the 2025 category pages' items also carry ``origin`` and ``seller_name``."""
+DETAIL_PLACES: dict[str, tuple[str, ...]] = {
+    **_BASE_PLACES, "description": ("description",), "brand": ("brand", "specifications"),
+    "category": ("breadcrumbs",), "origin": ("specifications",), "seller": ("current_seller",),
+    "images": ("images",),
+}
+"""Where a product detail keeps each field: the origin in ``specifications`` (absent there: none stated)."""
+
+
 def _base(data: dict[str, Any], base_url: str, errors: FieldErrors | None) -> dict[str, Any]:
     return {
         "platform": PLATFORM,
@@ -105,23 +125,27 @@ def _base(data: dict[str, Any], base_url: str, errors: FieldErrors | None) -> di
 def extract_tiki_search_item(
     data: dict[str, Any], base_url: str, errors: FieldErrors | None = None
 ) -> dict[str, Any]:
-    """One search-API item → Listing fields (no description/origin: those come with the detail).
+    """One search-API item → Listing fields (no description, and no origin but in the 2025 category
+    pages' items: the rest comes with the detail).
 
     Raises :class:`spiders.formats.common.MissingField` when the item has no id or name.
     """
     item = _base(data, base_url, errors)
     seller_id = data.get("seller_id") or data.get("sp_seller_id")
+    seller_name = field(errors, "seller.name", text_or_none, data.get("sp_seller_name", data.get("seller_name")))
     item.update({
         "brand": field(errors, "brand", text_or_none, data.get("brand_name")),
         "category": field(errors, "category", _category_from_group, data),
+        "origin": field(errors, "origin", text_or_none, data.get("origin")),
         "images": [data["thumbnail_url"]] if isinstance(data.get("thumbnail_url"), str) else [],
         "seller": {
             "platform_id": str(seller_id) if seller_id not in (None, "") else None,
-            "name": field(errors, "seller.name", text_or_none, data.get("sp_seller_name")),
+            "name": seller_name,
             "official": bool(field(errors, "seller.official", _official, data))
-            or "official store" in str(data.get("sp_seller_name") or "").lower(),
+            or data.get("is_from_official_store") is True or "official store" in str(seller_name or "").lower(),
         },
         "spid": data.get("seller_product_id"),
+        "fields_seen": carried_in(data, SEARCH_PLACES, "title"),
     })
     return item
 
@@ -188,6 +212,7 @@ def extract_tiki_detail(data: dict[str, Any], base_url: str, errors: FieldErrors
         "origin": field(errors, "origin", _origin, data),
         "seller": field(errors, "seller", _seller, data) or {},
         "images": field(errors, "images", _images, data) or [],
+        "fields_seen": carried_in(data, DETAIL_PLACES, "title"),
     })
     return item
 

@@ -1,0 +1,272 @@
+"""Crawl start-up against a big store: the detect pipeline's open_spider, peer look-ups, upserts with summaries.
+
+``python -m bench crawl_startup [--n 100000] [--runs 3] [--sample 20000] [--lookups 1000] [--old-runs 1]``
+builds a SQLite store of ``--n`` synthetic listings (``--n 1000000`` for the million) with peer keys
+(one per 20 listings, about 20 listings and 15 sellers a group) and prices (2 % placeholders), in a
+temporary directory, then prints one table (median of ``--runs`` runs, and a ratio):
+
+- the detect pipeline's start-up (``DetectPipeline.open_spider``: it opens the store, reads nothing),
+  against the way it started before issue 13 (every stored listing read into the peer statistics:
+  ``store.iter_listings()`` + ``PeerStats.add``, measured ``--old-runs`` times, 0 to skip);
+- the first ``--lookups`` peer look-ups of a crawl (the pipeline's ``stored_peers([key])``, one key at a
+  time as the engine meets them, a tenth of them keys the store has no group for), then the same again
+  from its cache;
+- upserts with the peer summaries maintained against the same upserts on a second store of the same
+  listings that keeps none (its membership writes switched off): ``--sample`` new listings, the same
+  re-crawled unchanged, and re-crawled with changed prices; batches of ``--batch``.
+
+Rule loading (``DetectPipeline.from_crawler``) does not depend on the store and is printed once. Until
+``crawler.detect``'s ``new_peer_stats`` takes ``stored=``, the pipeline is built around a shim that
+takes it (start-up and look-ups never call the engine). Figures go to BENCHMARKS.md. No assertion
+here: it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Collection, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from crawler.items import Flag, Listing, PeerGroup
+from crawler.store import Store, open_store
+from crawler.store.peers import PLACEHOLDER_RULE
+from crawler.store.sqlite import SQLiteStore
+
+T0 = datetime(2026, 1, 5, tzinfo=UTC)
+REPO = Path(__file__).resolve().parent.parent
+PLATFORMS = ("tiki", "shopee", "lazada", "sendo")
+BRANDS = ("apple", "samsung", "xiaomi", "oppo", "honda", "yamaha", "nike", "adidas", "casio", "sony")
+WORDS = ("điện", "thoại", "chính", "hãng", "bản", "quốc", "tế", "mới", "fullbox", "bảo", "hành", "giá", "tốt")
+PER_GROUP = 20
+"""Listings per peer key."""
+
+
+class NoPeerSQLiteStore(SQLiteStore):
+    """The SQLite store with its peer membership writes switched off (no summaries kept): the baseline
+    of the upsert rows. Never use it on a real store: its summaries would go stale."""
+
+    @staticmethod
+    def _peer_of(listing: Listing, flags: list[Flag]) -> None:
+        return None
+
+
+def listings(start: int, stop: int, n: int, seed: int = 13, price_step: int = 0) -> Iterator[Listing]:
+    """Listings ``start``…``stop - 1`` of a store of about ``n`` (keys and sellers scale with ``n``);
+    the same index always gives the same listing (``price_step`` added to its price)."""
+    keys = max(1, n // PER_GROUP)
+    sellers = max(1, n // 20)
+    for i in range(start, stop):
+        rng = random.Random(seed * 1_000_003 + i)
+        group = rng.randrange(keys)
+        brand = BRANDS[group % len(BRANDS)]
+        base = 200_000 + (group * 7919 % 400) * 100_000
+        placeholder = rng.random() < 0.02
+        price = rng.choice((1, 1_000, 123_456_789)) if placeholder else int(base * rng.uniform(0.8, 1.2)) // 1000 * 1000
+        seller = rng.randrange(sellers)
+        platform = PLATFORMS[i % len(PLATFORMS)]
+        words = " ".join(rng.choice(WORDS) for _ in range(5))
+        flags = [Flag(rule_id=PLACEHOLDER_RULE, kind="price_anomaly", severity="low", score=0.2,
+                      message="giá ảo")] if placeholder else []  # fmt: skip
+        yield Listing(
+            platform=platform, listing_id=str(1_000_000 + i), url=f"https://{platform}.vn/p/{i}",
+            title=f"{brand.title()} model {group} {words} {i}", price=price + price_step if price > 1_000 else price,
+            brand=brand.title(), category="Điện thoại", peer_key=f"{brand}|model {group}|{group % 4 * 64 + 64}gb",
+            seller={"platform_id": f"s{seller}", "name": f"Shop {seller}"}, images=[f"https://img/{i}.jpg"],
+            fields_seen=["title", "price", "brand", "seller", "images"], flags=flags,
+        )  # fmt: skip
+
+
+def fill(store: Store, start: int, stop: int, n: int, batch: int, seen: datetime, price_step: int = 0) -> float:
+    """Upsert listings ``start``…``stop - 1`` in batches; listings per second (wall clock)."""
+    began = time.perf_counter()
+    chunk: list[Listing] = []
+    for listing in listings(start, stop, n, price_step=price_step):
+        chunk.append(listing)
+        if len(chunk) == batch:
+            store.upsert_listings(chunk, seen_at=seen)
+            chunk = []
+    if chunk:
+        store.upsert_listings(chunk, seen_at=seen)
+    return (stop - start) / (time.perf_counter() - began)
+
+
+def _crawler(uri: str) -> Any:
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(settings_dict={"RULES_DIR": str(REPO / "rules"), "STORE_URI": uri})
+    crawler.stats.open_spider()
+    return crawler
+
+
+def detect_pipeline(uri: str) -> tuple[Any, str]:
+    """The detect pipeline on ``uri`` (not opened), and how its peer statistics were built."""
+    from crawler.detect import Detector
+    from pipelines.detect import DetectPipeline, StoredPeersUnsupported
+
+    try:
+        return DetectPipeline.from_crawler(_crawler(uri)), "the engine's new_peer_stats(stored=…)"
+    except StoredPeersUnsupported:
+        original = Detector.new_peer_stats
+
+        def shim(self: Detector, *, stored: Callable[[Collection[str]], dict[str, PeerGroup]]) -> Any:
+            return original(self)
+
+        Detector.new_peer_stats = shim  # type: ignore[method-assign]
+        try:
+            return DetectPipeline.from_crawler(_crawler(uri)), "a shim (the engine takes no stored= yet)"
+        finally:
+            Detector.new_peer_stats = original  # type: ignore[method-assign]
+
+
+def old_startup(store: Store) -> float:
+    """Seconds the pre-issue-13 start-up took: every stored listing into fresh peer statistics."""
+    from crawler.detect import Detector, load_rules
+
+    detector = Detector(load_rules(str(REPO / "rules")).ruleset)
+    try:
+        peers = detector.new_peer_stats()
+    except TypeError:
+        peers = detector.new_peer_stats(stored=lambda keys: {})  # type: ignore[call-arg]
+    began = time.perf_counter()
+    for listing in store.iter_listings():
+        peers.add(listing)
+    return time.perf_counter() - began
+
+
+def lookup_keys(n: int, count: int, seed: int = 5) -> list[str]:
+    """``count`` distinct keys a crawl might meet: nine in ten stored, one in ten unknown to the store."""
+    rng = random.Random(seed)
+    stored = max(1, n // PER_GROUP)
+    keys: list[str] = []
+    seen: set[str] = set()
+    while len(keys) < count:
+        if rng.random() < 0.1:
+            key = f"title:chưa có nhóm {rng.randrange(10**9)}"
+        else:
+            group = rng.randrange(stored)
+            key = f"{BRANDS[group % len(BRANDS)]}|model {group}|{group % 4 * 64 + 64}gb"
+        if key not in seen or len(seen) >= stored:
+            seen.add(key)
+            keys.append(key)
+    return keys
+
+
+def measure(n: int, runs: int, sample: int, lookups: int, batch: int, old_runs: int) -> dict[str, Any]:
+    """Build both stores, time everything; {"rows": [(what, median, unit, ratio or None)], …}."""
+    out: dict[str, Any] = {"load": os.getloadavg()[0], "rows": []}
+    rows: list[tuple[str, float, str, float | None]] = out["rows"]
+    with tempfile.TemporaryDirectory(prefix="bench-crawl-startup-") as tmp:
+        kept, bare = Path(tmp) / "summaries.sqlite3", Path(tmp) / "none.sqlite3"
+        uri = f"sqlite:///{kept}"
+        began = time.perf_counter()
+        with open_store(uri) as store:
+            out["build_with"] = fill(store, 0, n, n, batch, T0)
+            out["groups"] = store._select("count", "SELECT COUNT(*), SUM(listings), SUM(sellers) FROM peer_groups",
+                                          ())[0]  # type: ignore[attr-defined]  # fmt: skip
+        with NoPeerSQLiteStore(str(bare)) as store:
+            out["build_without"] = fill(store, 0, n, n, batch, T0)
+        out["build_seconds"] = time.perf_counter() - began
+        out["size_mb"] = kept.stat().st_size / 1e6
+        gc.collect()
+
+        # the detect pipeline: rule loading once, then open_spider / the first look-ups per run
+        began = time.perf_counter()
+        pipeline, how = detect_pipeline(uri)
+        out["rules_seconds"], out["engine"] = time.perf_counter() - began, how
+        pipeline.close_spider()
+        opens, cold, warm = [], [], []
+        keys = lookup_keys(n, lookups)
+        for _ in range(runs):
+            pipeline.stored_peers.__init__()  # a fresh crawl: no store, an empty cache
+            began = time.perf_counter()
+            pipeline.open_spider()
+            opens.append(time.perf_counter() - began)
+            lookup = pipeline.stored_peers
+            began = time.perf_counter()
+            for key in keys:
+                lookup([key])
+            cold.append(time.perf_counter() - began)
+            out["found"] = lookup.found
+            began = time.perf_counter()
+            for key in keys:
+                lookup([key])
+            warm.append(time.perf_counter() - began)
+            lookup.store.close()
+            lookup.store = None
+        new_open = statistics.median(opens)
+        rows.append(("detect start-up: open_spider (peer summaries)", new_open * 1000, "ms", None))
+        if old_runs:
+            with open_store(uri) as store:
+                old = statistics.median(old_startup(store) for _ in range(old_runs))
+            rows.append((f"  before issue 13: every stored listing into the peers ({old_runs} run)", old * 1000, "ms",
+                         old / new_open))  # fmt: skip
+        rows.append((f"first {lookups:,} peer look-ups, one key at a time", statistics.median(cold) * 1000, "ms", None))
+        rows.append((f"  the same {lookups:,} again (cached)", statistics.median(warm) * 1000, "ms", None))
+
+        # upserts with and without summaries, alternating stores run by run
+        rates: dict[str, dict[str, list[float]]] = {}
+        for run in range(runs):
+            start = n + run * sample
+            for label, opener in (("with", lambda: open_store(uri)), ("without", lambda: NoPeerSQLiteStore(str(bare)))):
+                with opener() as store:
+                    day = T0 + timedelta(days=1 + run)
+                    got = rates.setdefault(label, {})
+                    got.setdefault("new", []).append(fill(store, start, start + sample, n, batch, day))
+                    got.setdefault("unchanged", []).append(fill(store, start, start + sample, n, batch, day))
+                    got.setdefault("re-priced", []).append(
+                        fill(store, start, start + sample, n, batch, day, price_step=1_000 * (run + 1)))
+        for name, what in (("new", f"upsert {sample:,} new listings"),
+                           ("unchanged", f"re-crawl of those {sample:,}, unchanged"),
+                           ("re-priced", f"re-crawl of those {sample:,}, prices changed")):  # fmt: skip
+            with_rate = statistics.median(rates["with"][name])
+            without = statistics.median(rates["without"][name])
+            rows.append((f"{what}: summaries kept", with_rate, "/s", with_rate / without))
+            rows.append(("  the same without summaries", without, "/s", None))
+    return out
+
+
+def print_result(out: dict[str, Any], n: int, runs: int, batch: int) -> None:
+    """The table BENCHMARKS.md quotes."""
+    groups, members, sellers = out["groups"]
+    print(f"SQLite store: {n:,} listings ({out['size_mb']:,.0f} MB), {groups:,} peer groups holding "
+          f"{members or 0:,} listings of {sellers or 0:,} sellers (placeholders left out); built at "
+          f"{out['build_with']:,.0f}/s with summaries, {out['build_without']:,.0f}/s without (batches of {batch})")
+    print(f"load average at start: {out['load']:.2f} on {os.cpu_count()} cores; rule loading "
+          f"(from_crawler, independent of the store) {out['rules_seconds']:.2f} s; peer statistics built with "
+          f"{out['engine']}; look-ups found {out['found']:,} stored groups")
+    print()
+    print(f"| what | median of {runs} runs | ratio |")
+    print("| --- | ---: | ---: |")
+    for what, value, unit, ratio in out["rows"]:
+        figure = f"{value:,.0f} {unit}" if unit == "/s" or value >= 100 else f"{value:,.2f} {unit}"
+        note = "" if ratio is None else (f"{ratio:,.0f}× slower" if ratio >= 10 else f"{ratio:.2f}×")
+        print(f"| {what} | {figure} | {note} |")
+
+
+def main(argv: list[str]) -> int:
+    """Build the stores, measure, print the table."""
+    parser = argparse.ArgumentParser(prog="python -m bench crawl_startup", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100_000, help="listings in the store (default 100,000)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sample", type=int, default=20_000, help="listings per upsert measurement")
+    parser.add_argument("--lookups", type=int, default=1_000)
+    parser.add_argument("--batch", type=int, default=1_000)
+    parser.add_argument("--old-runs", type=int, default=1, help="runs of the pre-issue-13 start-up (0: skip)")
+    args = parser.parse_args(argv)
+    out = measure(args.n, max(1, args.runs), args.sample, args.lookups, args.batch, args.old_runs)
+    print_result(out, args.n, max(1, args.runs), args.batch)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
