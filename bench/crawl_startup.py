@@ -15,10 +15,8 @@ temporary directory, then prints one table (median of ``--runs`` runs, and a rat
   listings that keeps none (its membership writes switched off): ``--sample`` new listings, the same
   re-crawled unchanged, and re-crawled with changed prices; batches of ``--batch``.
 
-Rule loading (``DetectPipeline.from_crawler``) does not depend on the store and is printed once. Until
-``crawler.detect``'s ``new_peer_stats`` takes ``stored=``, the pipeline is built around a shim that
-takes it (start-up and look-ups never call the engine). Figures go to BENCHMARKS.md. No assertion
-here: it measures.
+Rule loading (``DetectPipeline.from_crawler``) does not depend on the store and is printed once.
+Figures go to BENCHMARKS.md. No assertion here: it measures.
 """
 
 from __future__ import annotations
@@ -31,12 +29,12 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler.items import Flag, Listing, PeerGroup
+from crawler.items import Flag, Listing
 from crawler.store import Store, open_store
 from crawler.store.peers import PLACEHOLDER_RULE
 from crawler.store.sqlite import SQLiteStore
@@ -109,22 +107,9 @@ def _crawler(uri: str) -> Any:
 
 def detect_pipeline(uri: str) -> tuple[Any, str]:
     """The detect pipeline on ``uri`` (not opened), and how its peer statistics were built."""
-    from crawler.detect import Detector
-    from pipelines.detect import DetectPipeline, StoredPeersUnsupported
+    from pipelines.detect import DetectPipeline
 
-    try:
-        return DetectPipeline.from_crawler(_crawler(uri)), "the engine's new_peer_stats(stored=…)"
-    except StoredPeersUnsupported:
-        original = Detector.new_peer_stats
-
-        def shim(self: Detector, *, stored: Callable[[Collection[str]], dict[str, PeerGroup]]) -> Any:
-            return original(self)
-
-        Detector.new_peer_stats = shim  # type: ignore[method-assign]
-        try:
-            return DetectPipeline.from_crawler(_crawler(uri)), "a shim (the engine takes no stored= yet)"
-        finally:
-            Detector.new_peer_stats = original  # type: ignore[method-assign]
+    return DetectPipeline.from_crawler(_crawler(uri)), "the engine's new_peer_stats(stored=…)"
 
 
 def old_startup(store: Store) -> float:

@@ -35,11 +35,6 @@ StoredPeersLookup = Callable[[Collection[str]], dict[str, PeerGroup]]
 """``stored_peers(keys) -> {key: PeerGroup}``: the stored summaries of the keys that exist."""
 
 
-class StoredPeersUnsupported(RuntimeError):
-    """The detection engine cannot take the store's peer summaries (its ``new_peer_stats`` has no
-    ``stored=``): the crawl stops instead of judging prices without them or reading the whole store."""
-
-
 def _slim(listing: Listing) -> Listing:
     """What the end-of-run price re-judgement needs of a listing (not its text, images or evidence)."""
     return listing.model_copy(update={"description": None, "capture": None, "images": [], "evidence": None})
@@ -97,20 +92,6 @@ class StoredPeers:
         return groups
 
 
-def new_peer_stats(detector: Detector, stored: StoredPeersLookup) -> PeerStats:
-    """``detector.new_peer_stats(stored=stored)``; :class:`StoredPeersUnsupported` when the engine has no
-    ``stored=`` (a TypeError), rather than judging prices without the store's peers."""
-    try:
-        return detector.new_peer_stats(stored=stored)  # type: ignore[call-arg]
-    except TypeError as exc:
-        raise StoredPeersUnsupported(
-            "the detection engine cannot take the store's peer price summaries: "
-            f"Detector.new_peer_stats(stored=stored_peers) raised TypeError: {exc}. It must accept "
-            "stored: Callable[[Collection[str]], dict[str, PeerGroup]] (issue #13); the crawl no longer "
-            "seeds its peers by reading every stored listing."
-        ) from exc
-
-
 class DetectPipeline:
     """Attach ``flags`` and ``risk`` to each listing; re-judge prices when the run ends."""
 
@@ -124,7 +105,7 @@ class DetectPipeline:
         self.stats.set_value("detect/rules_version", loaded.ruleset.version)
         self.detector = Detector(loaded.ruleset)
         self.stored_peers = StoredPeers()
-        self.peers: PeerStats = new_peer_stats(self.detector, self.stored_peers)
+        self.peers: PeerStats = self.detector.new_peer_stats(stored=self.stored_peers)
         self._judged: list[Listing] = []
 
     @classmethod

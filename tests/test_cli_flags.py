@@ -90,8 +90,26 @@ def test_show_names_flags_matches_and_legal_basis(store_uri: str) -> None:
     assert result.exit_code == 0, result.output
     for expected in ("banned.e_cigarette", "Nghị quyết 173/2024/QH15", "«vape»", "Shop [red]X[/red]"):
         assert expected in result.output
+    assert "Peer group: — (the title names no one product)" in " ".join(result.output.split())
     missing = runner.invoke(app, ["flags", "show", "tiki:999", "--store", store_uri])
     assert missing.exit_code == 1 and "no listing" in missing.output
+
+
+def test_show_names_the_peer_group_of_a_price_flag(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    message = ("Giá thấp bất thường: giá 3.900.000₫ = 13% trung vị; nhóm “iphone 15 pro max|256gb”: 8 người bán khác "
+               "(9 tin), trung vị 29.750.000₫, MAD 1.000.000₫; ví dụ: tiki:1 (Shop A) 28.000.000₫")
+    flag = Flag(rule_id="price_anomaly.far_below_peers", kind="price_anomaly", severity="medium", score=0.8,
+                message=message)
+    cheap = _listing("9", "tiki", "iPhone 15 Pro Max 256GB", [flag], price=3_900_000)
+    cheap.peer_key = "iphone 15 pro max|256gb"
+    with open_store(uri) as store:
+        store.upsert_listings([cheap])
+    result = runner.invoke(app, ["flags", "show", "tiki:9", "--store", uri])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Peer group: iphone 15 pro max|256gb" in text
+    assert "8 người bán khác (9 tin), trung vị 29.750.000₫, MAD 1.000.000₫; ví dụ: tiki:1 (Shop A)" in text
     bad = runner.invoke(app, ["flags", "show", "999", "--store", store_uri])
     assert bad.exit_code == 2
 

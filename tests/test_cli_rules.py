@@ -75,7 +75,26 @@ def test_explain_a_url_from_the_store(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "banned.weapons" in result.output and "'S.ú.n.g h.ơ.i'" in result.output
     missing = _invoke("rules", "explain", "--listing", "https://shopee.vn/p/404", "--store", uri)
-    assert missing.exit_code == 1 and "no listing with this URL" in missing.output
+    assert missing.exit_code == 1 and "no such listing in the store" in missing.output
+
+
+def test_explain_names_the_stored_peer_group_a_price_is_judged_against(tmp_path: Path) -> None:
+    """By platform:listing_id; the price against the store's summary of its group (never a scan)."""
+    uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    phones = [Listing(platform="tiki", listing_id=str(i), url=f"https://tiki.vn/p{i}", title="iPhone 15 Pro Max 256GB",
+                      price=28_000_000 + 500_000 * i, origin="Trung Quốc", seller={"name": f"Shop {i}"},
+                      peer_key="iphone 15 pro max|256gb") for i in range(8)]
+    cheap = Listing(platform="tiki", listing_id="99", url="https://tiki.vn/p99", title="iPhone 15 Pro Max 256GB",
+                    price=3_900_000, origin="Trung Quốc", seller={"name": "Bán Rẻ"}, peer_key="iphone 15 pro max|256gb")
+    with open_store(uri) as store:
+        store.upsert_listings([*phones, cheap])
+    result = _invoke("rules", "explain", "--listing", "tiki:99", "--rules", str(RULES), "--store", uri)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "price_anomaly.far_below_peers" in text
+    assert "“iphone 15 pro max|256gb”" in text and "người bán khác" in text and "trung vị" in text
+    normal = _invoke("rules", "explain", "--listing", "tiki:3", "--rules", str(RULES), "--store", uri)
+    assert "peer_group" in normal.output and "iphone 15 pro max|256gb" in " ".join(normal.output.split())
 
 
 def _rules_without_weapons(tmp_path: Path) -> Path:

@@ -38,8 +38,8 @@ def test_detect_file_writes_one_line_per_valid_listing(tmp_path: Path, capsys: p
     by_id = {line["listing_id"]: line for line in lines}
     cheap = {f["rule_id"]: f for f in by_id["6"]["flags"]}
     assert "price_anomaly.far_below_peers" in cheap
-    # its peers: the other 256GB phones of other sellers (1, 2, 5, 10): not the 512GB one, not the used one
-    assert "4 người bán khác (4 tin)" in cheap["price_anomaly.far_below_peers"]["message"]
+    # its peers: the other 256GB phones (1, 2, 4, 5, 10), each seller once, itself excluded; not the 512GB one
+    assert "5 người bán khác (5 tin)" in cheap["price_anomaly.far_below_peers"]["message"]
     weapon = by_id["8"]["flags"][0]
     assert weapon["rule_id"] == "banned.weapons"
     assert weapon["matched"] == [{"field": "title", "text": "s.ú.n.g h.ơ.i", "start": 4, "end": 17}]

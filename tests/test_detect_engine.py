@@ -11,7 +11,7 @@ import pytest
 
 from crawler.detect import Detector, PeerStats, load_rules
 from crawler.detect.conditions import ListingText
-from crawler.items import PeerGroup, Listing
+from crawler.items import Listing, PeerGroup
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 

@@ -1,19 +1,13 @@
 """DetectPipeline + StorePipeline together: flags stored, prices re-judged at the end of a first
 crawl, a re-crawl judged at once against the store's peer summaries (never by reading every stored
 listing), and a store outage spools listings to a file instead of losing them.
-
-Until ``crawler.detect``'s peer statistics take the store's summaries (``Detector.new_peer_stats(
-stored=...)``, issue #13), these tests run the pipeline with :class:`StoredAwarePeers`, a stand-in
-that names each listing's group (``peer_key``) and reads the stored summary of a group the crawl has
-no price for yet; once the engine takes ``stored=``, they run on the engine itself.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -21,44 +15,13 @@ import pytest
 from scrapy.crawler import Crawler
 from scrapy.utils.test import get_crawler
 
-from crawler.detect import Detector, PeerStats, PeerSummary
 from crawler.items import Listing, PeerGroup
 from crawler.store import StoreError, open_store
 from crawler.store.sqlite import SQLiteStore
-from pipelines.detect import DetectPipeline, StoredPeers, StoredPeersUnsupported
+from pipelines.detect import DetectPipeline, StoredPeers
 from pipelines.store import StorePipeline
 
 REPO = Path(__file__).resolve().parent.parent
-ENGINE_TAKES_STORED = "stored" in inspect.signature(Detector.new_peer_stats).parameters
-
-
-class StoredAwarePeers(PeerStats):
-    """Stand-in for the engine's stored-aware peer statistics (see the module docstring)."""
-
-    def __init__(self, *args: Any, stored: Callable[[Collection[str]], dict[str, PeerGroup]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.stored = stored
-
-    def add(self, listing: Listing, key: str | None = None, **kwargs: Any) -> str | None:
-        key = super().add(listing, key, **kwargs)
-        listing.peer_key = key
-        return key
-
-    def summary(self, key: str, exclude: Listing | str | None = None) -> PeerSummary:
-        own = super().summary(key, exclude)
-        group = self.stored([key]).get(key)
-        if own.count or group is None:
-            return own
-        return PeerSummary(group.sellers, group.median, group.mad)
-
-
-@pytest.fixture(autouse=True)
-def _stored_aware_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    if not ENGINE_TAKES_STORED:
-        def new_peer_stats(self: Detector, *, stored: Any) -> PeerStats:
-            return StoredAwarePeers(self.ruleset, self.index, stored=stored)
-
-        monkeypatch.setattr(Detector, "new_peer_stats", new_peer_stats)
 
 
 def _iphone(listing_id: str, price: int) -> Listing:
@@ -144,18 +107,6 @@ def test_recrawl_is_judged_at_once_from_store_peers(tmp_path: Path, monkeypatch:
     detect.close_spider()
     assert crawler.stats.get_value("detect/peers/stored_groups") == 1
     assert crawler.stats.get_value("detect/peers/store_reads") == 1 <= crawler.stats.get_value("detect/peers/lookups")
-
-
-def test_an_engine_without_stored_peers_stops_the_crawl_clearly(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def old_new_peer_stats(self: Detector) -> PeerStats:
-        return PeerStats(self.ruleset, self.index)
-
-    monkeypatch.setattr(Detector, "new_peer_stats", old_new_peer_stats)
-    crawler = _crawler(tmp_path, f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    with pytest.raises(StoredPeersUnsupported, match=r"new_peer_stats\(stored=stored_peers\) raised TypeError"):
-        DetectPipeline.from_crawler(crawler)
 
 
 class _SpyStore:

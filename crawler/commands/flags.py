@@ -152,6 +152,7 @@ def _print_listing(listing: Listing, history: list, evidence_root: Path) -> None
     _line("Brand", listing.brand or "—")
     _line("Category", listing.category or "—")
     _line("Origin", listing.origin or "— (not stated)")
+    _line("Peer group", listing.peer_key or "— (the title names no one product)")
     seller = listing.seller
     official = " (official store)" if seller.official else ""
     _line("Seller", f"{seller.name or '—'}{official} id={seller.platform_id or '—'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -130,35 +131,42 @@ def rules_explain(
 ) -> None:
     """Why each rule fires or not on a listing: matched spans (as written), signals and score shares.
 
-    A FILE's listings are also each other's price peers; for a URL the listing and its peers come
-    from the store (a scan of its listings).
+    A FILE's listings are also each other's price peers; for a URL (or platform:listing_id) the
+    listing comes from the store and its price is compared with the store's summary of its peer
+    group (key, distinct sellers, median, MAD, a few of the peers: all named in the output).
 
-    Example: crawler rules explain --listing listing.json
+    Examples: crawler rules explain --listing listing.json
+              crawler rules explain --listing tiki:271425984
     """
     from crawler.detect import Detector
 
     detector = Detector(_load_or_exit(rules_dir or default_rules()))
-    peers = detector.new_peer_stats()
-    if listing.startswith(("http://", "https://")):
+    stored_key = re.fullmatch(r"([a-z0-9_]+):(\S+)", listing)
+    if listing.startswith(("http://", "https://")) or stored_key:
         targets: list[Listing] = []
         with open_store_or_exit(store) as opened:
-            for candidate in opened.iter_listings():
-                peers.add(candidate)
-                if candidate.url == listing:
-                    targets.append(candidate)
-        if not targets:
-            raise fail(f"{safe_text(listing)}: no listing with this URL in the store")
-    else:
-        path = Path(listing)
-        if not path.is_file():
-            raise fail(f"{path}: no such file (give a JSON/JSONL listing file or a listing URL)", 2)
-        targets, problems = _read_listings(path)
-        for problem in problems:
-            err().print(Text(problem, style="yellow"))
-        if not targets:
-            raise fail(f"{path}: no valid listing")
-        for target in targets:
-            peers.add(target)
+            peers = detector.new_peer_stats(stored=opened.peer_groups)
+            if stored_key and not listing.startswith(("http://", "https://")):
+                found = opened.get_listing(stored_key.group(1), stored_key.group(2))
+                targets = [found] if found is not None else []
+            else:
+                targets = [candidate for candidate in opened.iter_listings() if candidate.url == listing]
+            if not targets:
+                raise fail(f"{safe_text(listing)}: no such listing in the store")
+            for target in targets:
+                _print_explanation(detector, target, peers)
+        return
+    path = Path(listing)
+    if not path.is_file():
+        raise fail(f"{path}: no such file (give a JSON/JSONL listing file, a listing URL or platform:listing_id)", 2)
+    targets, problems = _read_listings(path)
+    for problem in problems:
+        err().print(Text(problem, style="yellow"))
+    if not targets:
+        raise fail(f"{path}: no valid listing")
+    peers = detector.new_peer_stats()
+    for target in targets:
+        peers.add(target)
     for target in targets:
         _print_explanation(detector, target, peers)
 
@@ -176,7 +184,7 @@ def _print_explanation(detector: Detector, listing: Listing, peers: PeerStats) -
         spans = "; ".join(f"{m.field}[{m.start}:{m.end}] {safe_text(m.text)!r}" for m in item.matched)
         table.add_row(
             item.rule_id, item.signal, "yes" if item.present else "no", f"{item.weight:.2f}",
-            f"{item.share:.0%}", Text(safe_text(item.detail, limit=160)), Text(spans),
+            f"{item.share:.0%}", Text(safe_text(item.detail, limit=400)), Text(spans),
         )
     console.print(table)
     if flags:

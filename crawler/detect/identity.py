@@ -258,11 +258,13 @@ def _vehicle_model(text: ListingText, hit: Hit) -> str | None:
     if name in GENERIC_VEHICLES:
         return None
     words = [VEHICLE_ALIASES.get(word, word) for word in words]
-    following = FieldText.of(text.raw("title")[hit.end:]).words()[:2]
-    for word in following:
-        if not (_DISPLACEMENT.match(word) or word in VEHICLE_VARIANTS):
-            break
-        words.append(word)
+    if " ".join(words) in AMBIGUOUS_VEHICLES:
+        # "Wave Alpha", "SH 150i": the variant words after a name of several models ("Vision 110" is
+        # just the Vision: its one engine is no variant)
+        for word in FieldText.of(text.raw("title")[hit.end:]).words()[:2]:
+            if not (_DISPLACEMENT.match(word) or word in VEHICLE_VARIANTS):
+                break
+            words.append(word)
     words = [word.removesuffix("cc") if _DISPLACEMENT.match(word) else word for word in words]
     model = " ".join(words)
     if model in AMBIGUOUS_VEHICLES:

@@ -80,8 +80,8 @@ BRAND_KEYS = {"name", "tier", "goods", "aliases", "official_sellers", "floors", 
 GOODS_KEYS = {"words", "patterns", "description"}
 FLOOR_KEYS = {"min", "keywords"}
 PRODUCT_KEYS = {"key", "brand", "aliases", "patterns", "floor", "exclude", "description"}
-CASE_KEYS = {"listing", "peers", "peer_prices", "match", "no_match", "note", "product_key", "brand", "goods", "peer_key"}
 CATALOG_EXPECT = ("product_key", "brand", "goods", "peer_key")
+CASE_KEYS = {"listing", "peers", "peer_prices", "match", "no_match", "note", *CATALOG_EXPECT}
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _CASE_DEFAULTS = {"platform": "case", "url": "https://example.invalid/case", "title": "(không tiêu đề)"}
 

@@ -2,13 +2,14 @@
 
 A price is a placeholder when it is:
 
-- from 1 to 999 đ (0 đ is a gift or no price), or exactly 1,000 đ for goods that never cost that (a catalog product, a vehicle,
-  electronics): "1đ", "1.000đ" to get to the top of a price-sorted search;
+- from 1 to 999 đ (0 đ is a gift or no price), or exactly 1,000 đ for goods that never cost that
+  (one specific product, a vehicle, electronics): "1đ", "1.000đ" to get to the top of a
+  price-sorted search;
 - a typed pattern: one digit nine times or more ("111.111.111", "999.999.999"), "99.999.999"
   (999.999 and 11.111.111 are real prices), or a run of digits ("123.456", "123.456.789");
 - under the ``floors`` of the rule for its goods type (a motorbike at 1.250 đ), or under
-  ``product_min`` for a catalog product (an iPhone at 5.000 đ), or over its ``ceilings`` (a used
-  scooter at 23 tỷ);
+  ``product_min`` for one specific product (a model with a peer key: an iPhone at 5.000 đ), or
+  over its ``ceilings`` (a used scooter at 23 tỷ);
 - contradicted by the listing's own text: every price the title or description states ("Giá bán
   6tr", "giá 350k") is at least ``contradiction`` times off the price field (6 tỷ).
 
