@@ -6,7 +6,7 @@ A price is a placeholder when it is:
   (one specific product, a vehicle, electronics): "1đ", "1.000đ" to get to the top of a
   price-sorted search;
 - a typed pattern: one digit nine times or more ("111.111.111", "999.999.999"), "99.999.999"
-  (999.999 and 11.111.111 are real prices), or a run of digits ("123.456", "123.456.789");
+  (999.999 and 11.111.111 are real prices), or a run of digits ("12.345", "123.456", "123.456.789");
 - under the ``floors`` of the rule for its goods type (a motorbike at 1.250 đ), or under
   ``product_min`` for one specific product (a model with a peer key: an iPhone at 5.000 đ), or
   over its ``ceilings`` (a used scooter at 23 tỷ);
@@ -60,11 +60,11 @@ def stated_prices(folded: str) -> list[int]:
 
 
 def _typed_pattern(price: int) -> bool:
-    """One digit nine times or more, eight nines, or a run of six digits or more."""
+    """One digit nine times or more, eight nines, a run of six digits or more, or 12.345."""
     digits = str(price)
     if len(set(digits)) == 1 and (len(digits) >= 9 or (len(digits) == 8 and digits[0] == "9")):
         return True
-    return len(digits) >= 6 and any(digits in run for run in _RUNS)
+    return (len(digits) >= 6 and any(digits in run for run in _RUNS)) or digits == "12345"
 
 
 class PlaceholderCheck:
