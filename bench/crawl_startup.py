@@ -13,7 +13,10 @@ temporary directory, then prints one table (median of ``--runs`` runs, and a rat
   from its cache;
 - upserts with the peer summaries maintained against the same upserts on a second store of the same
   listings that keeps none (its membership writes switched off): ``--sample`` new listings, the same
-  re-crawled unchanged, and re-crawled with changed prices; batches of ``--batch``.
+  re-crawled unchanged, and re-crawled with changed prices, each listing's product drawn at random
+  (the worst case: a batch changes about as many groups as it has listings); then ``--sample`` more
+  in search order (20 listings of one product in a row, as a keyword crawl yields them), new and
+  re-priced; batches of ``--batch``; only the upsert calls are timed.
 
 Rule loading (``DetectPipeline.from_crawler``) does not depend on the store and is printed once.
 Figures go to BENCHMARKS.md. No assertion here: it measures.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import os
 import random
 import statistics
@@ -57,14 +61,19 @@ class NoPeerSQLiteStore(SQLiteStore):
         return None
 
 
-def listings(start: int, stop: int, n: int, seed: int = 13, price_step: int = 0) -> Iterator[Listing]:
+def listings(
+    start: int, stop: int, n: int, seed: int = 13, price_step: int = 0, search_order: bool = False
+) -> Iterator[Listing]:
     """Listings ``start``…``stop - 1`` of a store of about ``n`` (keys and sellers scale with ``n``);
-    the same index always gives the same listing (``price_step`` added to its price)."""
+    the same index always gives the same listing (``price_step`` added to its price). Each listing's
+    product is drawn at random (the worst case for the summaries: a batch touches as many groups as it
+    has listings), or with ``search_order`` the products of :data:`PER_GROUP` listings in a row are one
+    (as a keyword crawl yields them: a search page is mostly one product's offers)."""
     keys = max(1, n // PER_GROUP)
     sellers = max(1, n // 20)
     for i in range(start, stop):
         rng = random.Random(seed * 1_000_003 + i)
-        group = rng.randrange(keys)
+        group = (i // PER_GROUP * 7919) % keys if search_order else rng.randrange(keys)
         brand = BRANDS[group % len(BRANDS)]
         base = 200_000 + (group * 7919 % 400) * 100_000
         placeholder = rng.random() < 0.02
@@ -83,18 +92,16 @@ def listings(start: int, stop: int, n: int, seed: int = 13, price_step: int = 0)
         )  # fmt: skip
 
 
-def fill(store: Store, start: int, stop: int, n: int, batch: int, seen: datetime, price_step: int = 0) -> float:
-    """Upsert listings ``start``…``stop - 1`` in batches; listings per second (wall clock)."""
-    began = time.perf_counter()
-    chunk: list[Listing] = []
-    for listing in listings(start, stop, n, price_step=price_step):
-        chunk.append(listing)
-        if len(chunk) == batch:
-            store.upsert_listings(chunk, seen_at=seen)
-            chunk = []
-    if chunk:
+def fill(store: Store, start: int, stop: int, n: int, batch: int, seen: datetime, **variant: Any) -> float:
+    """Upsert listings ``start``…``stop - 1`` (``variant``: :func:`listings`' options) in batches;
+    listings per second of the upserts alone (wall clock; building the listings is not timed)."""
+    spent = 0.0
+    made = listings(start, stop, n, **variant)
+    while chunk := list(itertools.islice(made, batch)):
+        began = time.perf_counter()
         store.upsert_listings(chunk, seen_at=seen)
-    return (stop - start) / (time.perf_counter() - began)
+        spent += time.perf_counter() - began
+    return (stop - start) / spent
 
 
 def _crawler(uri: str) -> Any:
@@ -200,7 +207,8 @@ def measure(n: int, runs: int, sample: int, lookups: int, batch: int, old_runs: 
         # upserts with and without summaries, alternating stores run by run
         rates: dict[str, dict[str, list[float]]] = {}
         for run in range(runs):
-            start = n + run * sample
+            start = n + 2 * run * sample  # each run's new listings: a random-order slice, a search-order one
+            ordered = start + sample
             for label, opener in (("with", lambda: open_store(uri)), ("without", lambda: NoPeerSQLiteStore(str(bare)))):
                 with opener() as store:
                     day = T0 + timedelta(days=1 + run)
@@ -209,9 +217,16 @@ def measure(n: int, runs: int, sample: int, lookups: int, batch: int, old_runs: 
                     got.setdefault("unchanged", []).append(fill(store, start, start + sample, n, batch, day))
                     got.setdefault("re-priced", []).append(
                         fill(store, start, start + sample, n, batch, day, price_step=1_000 * (run + 1)))
+                    got.setdefault("new, search order", []).append(
+                        fill(store, ordered, ordered + sample, n, batch, day, search_order=True))
+                    got.setdefault("re-priced, search order", []).append(
+                        fill(store, ordered, ordered + sample, n, batch, day, search_order=True,
+                             price_step=1_000 * (run + 1)))  # fmt: skip
         for name, what in (("new", f"upsert {sample:,} new listings"),
                            ("unchanged", f"re-crawl of those {sample:,}, unchanged"),
-                           ("re-priced", f"re-crawl of those {sample:,}, prices changed")):  # fmt: skip
+                           ("re-priced", f"re-crawl of those {sample:,}, prices changed"),
+                           ("new, search order", f"upsert {sample:,} new listings in search order"),
+                           ("re-priced, search order", "re-crawl of those, prices changed")):  # fmt: skip
             with_rate = statistics.median(rates["with"][name])
             without = statistics.median(rates["without"][name])
             rows.append((f"{what}: summaries kept", with_rate, "/s", with_rate / without))

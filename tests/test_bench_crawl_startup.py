@@ -26,6 +26,10 @@ def test_the_benchmark_prints_its_table(capsys: pytest.CaptureFixture[str]) -> N
         "the same without summaries",
         "re-crawl of those 100, prices changed: summaries kept",
         "the same without summaries",
+        "upsert 100 new listings in search order: summaries kept",
+        "the same without summaries",
+        "re-crawl of those, prices changed: summaries kept",
+        "the same without summaries",
     ]
     assert "slower" in rows[1] and "×" in rows[4]
 
@@ -34,6 +38,8 @@ def test_its_listings_are_stable_and_its_baseline_keeps_no_summaries() -> None:
     first = list(listings(0, 50, 1_000))
     assert [x.model_dump() for x in first] == [x.model_dump() for x in listings(0, 50, 1_000)]
     assert all(x.peer_key and x.price for x in first)
+    ordered = [x.peer_key for x in listings(0, 60, 1_000, search_order=True)]
+    assert len(set(ordered)) == 3 and ordered[:20] == [ordered[0]] * 20
     keys = lookup_keys(1_000, 30)
     assert len(set(keys)) == 30 and any(key.startswith("title:") for key in keys)
     with NoPeerSQLiteStore(":memory:") as bare, open_store("sqlite://:memory:") as kept:

@@ -265,3 +265,31 @@ def test_any_text_in_ids_and_seller_names_is_kept(store: Store) -> None:
     assert ("shopee:a\x1fb", 'Shop \x1f "Hà Nội" \\ 🛍', 30_000_000) in got.sample
     store.upsert_listings([make("a\x1fb", seller=odd, price=29_000_000)], seen_at=T0 + timedelta(1))
     assert store.peer_groups([IPHONE]) == oracle(store) and group(store).listings == 2  # type: ignore[union-attr]
+
+
+def _reference(members: dict[str, tuple[str, str, int]]) -> tuple[Any, ...]:
+    """The summary as its definition reads, with the statistics module (what summary_of does faster)."""
+    by_seller: dict[str, list[tuple[str, str, int]]] = {}
+    for key, (seller, label, price) in members.items():
+        by_seller.setdefault(seller, []).append((key, label, price))
+    medians = {seller: statistics.median(p for _, _, p in items) for seller, items in by_seller.items()}
+    median = statistics.median(medians.values())
+    mad = statistics.median(abs(m - median) for m in medians.values())
+    picks = []
+    for seller, items in by_seller.items():
+        key, label, price = min(items, key=lambda item: (abs(item[2] - medians[seller]), item[0]))
+        picks.append((abs(medians[seller] - median), key, label, price))
+    sample = [(key, label, price) for _, key, label, price in sorted(picks)[:5]]
+    return len(members), len(by_seller), float(median), float(mad), sample
+
+
+@pytest.mark.parametrize("sellers", [3, 40, 1_000])
+def test_summary_of_is_the_definition(sellers: int) -> None:
+    from crawler.store.peers import summary_of
+
+    rng = random.Random(sellers)
+    for size in (1, 2, 3, 7, 30):
+        members = {f"tiki:{i}": (f"tiki:s{rng.randrange(sellers)}", f"Shop {i}", rng.choice([1_000, 2_000, 5_000]))
+                   for i in range(size)}  # fmt: skip
+        assert summary_of(members) == _reference(members)
+    assert summary_of({}) is None

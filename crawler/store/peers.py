@@ -98,8 +98,16 @@ def summary_of(members: Members) -> Summary | None:
     its seller's median, ties by listing key), the sellers nearest the group's median first, ties by
     listing key. (Upserts recompute every group they touch: this is written for speed.)
     """
-    if not members:
+    count = len(members)
+    if not count:
         return None
+    if len({member[0] for member in members.values()}) == count:  # every listing its seller's only one (most
+        prices = sorted([member[2] for member in members.values()])  # groups): the seller medians are the prices
+        median = _median(prices)
+        mad = _median(sorted([abs(price - median) for price in prices]))
+        nearest = sorted([(abs(member[2] - median), key, member[1], member[2]) for key, member in members.items()])
+        return count, count, float(median), float(mad), [(key, label, price) for _, key, label, price in
+                                                         nearest[:SAMPLE_SIZE]]  # fmt: skip
     by_seller: dict[str, Any] = {}
     for listing_key, member in members.items():
         seller = member[0]
@@ -127,7 +135,7 @@ def summary_of(members: Members) -> Summary | None:
     mad = _median(sorted([abs(value - median) for value in medians]))
     nearest = sorted([(abs(own - median), key, label, price) for own, key, label, price in picks])[:SAMPLE_SIZE]
     sample = [(key, label, price) for _, key, label, price in nearest]
-    return len(members), len(by_seller), float(median), float(mad), sample
+    return count, len(by_seller), float(median), float(mad), sample
 
 
 def summarise(key: str, members: Members) -> PeerGroup | None:
