@@ -63,7 +63,10 @@ def test_a_price_the_text_contradicts(detector: Detector) -> None:
     message = placeholder(detector, "Exciter 155 2022 xe zin", 600_000_000, description="Giá bán 6tr, có fix")
     assert message is not None and "6.000.000₫" in message
     assert placeholder(detector, "Exciter 155 2022 xe zin", 38_000_000, description="Giá gốc 50tr, nay 38tr") is None
-    assert stated_prices("gia ban 6tr, gia: 1.250.000d; gia 350k/hu; gia 350; 8/128") == [6_000_000, 1_250_000, 350_000]
+    assert stated_prices("gia ban 6tr, gia: 1.250.000d; gia 350k/hu; gia 350; 8/128") == [
+        (6_000_000, True), (1_250_000, True), (350_000, True)]
+    # Chợ Tốt sellers write millions as thousands without a unit: "giá 19.500" for 19,5 triệu
+    assert placeholder(detector, "Super Dream 2016 (giá: 19.500)", 19_500_000) is None
 
 
 def test_placeholders_never_count_as_peers(detector: Detector) -> None:

@@ -206,21 +206,21 @@ PEERS: list[dict[str, Any]] = [
 BANNED: list[dict[str, Any]] = [
     E(S, "vape", "vape", "Pod Vape Xlim Pro 30W chính hãng - Thuốc lá điện tử nhỏ gọn", 450_000,
       desc=["Máy pod nhỏ gọn, pin 1000mAh, sạc Type-C.", "Tặng kèm 1 đầu pod 0.8ohm, inbox shop để chọn màu."],
-      kinds=[B]),
+      kinds=[B, M]),
     E(S, "vape", "vape", "Tinh dầu vape 30ml vị xoài lạnh 🥭 Juice Salt Nic 35mg", 150_000,
       desc=["Tinh dầu salt nic 35mg vị xoài the lạnh, dùng cho mọi loại pod.", "Ship hỏa tốc nội thành HCM."],
-      kinds=[B]),
+      kinds=[B, M]),
     E(S, "vape", "vape", "t.h.u.ố.c l.á đ.i.ệ.n t.ử dùng 1 lần 6000 hơi 🚭 nhiều vị", 189_000,
       desc=["Hàng mới về đủ vị: nho, dâu, bạc hà. Hút hết bỏ, không cần sạc.",
             "Đóng gói kín đáo, không ghi tên sản phẩm ngoài hộp."],
-      kinds=[B]),
+      kinds=[B, M]),
     E(T, "xachtay", "vape", "Bộ máy IQOS Iluma One kèm 2 cây Heets vàng", 2_350_000, brand="OEM",
       desc=["Máy hàng xách tay Nhật, fullbox. Tặng 2 cây heets vị vàng.", "Bảo hành 3 tháng, lỗi 1 đổi 1."],
-      kinds=[B, M]),
+      kinds=[B]),  # "xách tay Nhật" states an origin (issue #13)
     E(S, "tiec", "party", "🔥🔥 Bóng cười 🎈 bình khí cười N2O 3.3L giao hỏa tốc nội thành 🔥", 690_000,
       desc=["Bình 3.3L kèm đầu van và 50 bóng bay, chuẩn đi bar, tiệc sinh nhật.",
             "Giao hỏa tốc trong 1h khu vực Q1, Q3, Q7."],
-      kinds=[B]),
+      kinds=[B, M]),  # an N2O cylinder, a packaged chemical, states no origin (issue #13)
     E(S, "tuve", "outdoor", "Súng bắn bi sắt 6mm hợp kim + tặng 500 viên đạn chì", 1_250_000, origin="Trung Quốc",
       desc=["Thân hợp kim nặng tay, lực bắn mạnh, có ray gắn ống ngắm.", "Tặng kèm 500 viên đạn chì 6mm."],
       kinds=[B]),
@@ -330,9 +330,10 @@ COUNTERFEIT: list[dict[str, Any]] = [
 ]
 
 MISSING_ORIGIN: list[dict[str, Any]] = [
+    # "nội địa Trung" and "xách tay Nhật/Hàn" state an origin (issue #13): those listings are clean
     E(S, "noidia", "serum", "Serum Vitamin C trắng da nội địa Trung 30ml giá sỉ", 39_000,
       desc=["Serum vitamin C dưỡng trắng, mờ thâm sau 2 tuần.", "Hàng nội địa Trung, giá sỉ cho shop."],
-      kinds=[M]),
+      kinds=[]),  # "hàng nội địa Trung" states an origin, it admits nothing (issue #13)
     E(S, "xachtay", "babymilk", "Sữa bột Meiji số 9 nội địa Nhật 800g hàng xách tay", 520_000, brand="Meiji",
       desc=["Sữa Meiji số 9 cho bé từ 1-3 tuổi.", "Hàng xách tay Nhật, không có tem phụ."], kinds=[M]),
     E(S, "noidia", "bodycream", "Kem body trắng da cấp tốc 7 ngày - mẫu mới 2024", 75_000,
@@ -340,7 +341,7 @@ MISSING_ORIGIN: list[dict[str, Any]] = [
             "Hàng không tem, không hóa đơn nên giá rẻ hơn shop khác."],
       kinds=[M]),
     E(T, "myphamhan", "lipstick", "Son kem lì Romand Juicy Lasting Tint hàng xách tay Hàn", 159_000, brand="Romand",
-      desc=["Son tint bóng lâu trôi, màu cam đất.", "Hàng xách tay Hàn, bill mua tại store."], kinds=[M]),
+      desc=["Son tint bóng lâu trôi, màu cam đất.", "Hàng xách tay Hàn, bill mua tại store."], kinds=[]),
     E(S, "xachtay", "medical", "Máy đo huyết áp Omron HEM-7156 hàng xách tay Nhật không hóa đơn", 890_000,
       brand="Omron",
       desc=["Máy đo bắp tay, màn hình lớn, lưu 60 lần đo.", "Hàng xách tay không hóa đơn, bảo hành tại shop."],
@@ -361,12 +362,12 @@ MISSING_ORIGIN: list[dict[str, Any]] = [
       kinds=[M]),
     E(T, "phukien3k", "powerbank", "Sạc dự phòng 20000mAh sạc nhanh 22.5W màn hình LED", 229_000, brand="OEM",
       desc=["Dung lượng 20000mAh, sạc nhanh 22.5W, 2 cổng ra.", "Hàng nội địa Trung, bảo hành 6 tháng."],
-      kinds=[M]),
+      kinds=[]),
     E(S, "noidia", "facecream", "Kem dưỡng ẩm Bioaqua nội địa Trung 50g", 35_000, brand="Bioaqua",
-      desc=["Kem dưỡng cấp ẩm cho da khô.", "Hàng nội địa Trung, date mới."], kinds=[M]),
+      desc=["Kem dưỡng cấp ẩm cho da khô.", "Hàng nội địa Trung, date mới."], kinds=[]),
     E(T, "xachtay", "facecream", "Sữa rửa mặt Hada Labo Gokujyun hàng xách tay Nhật 100g", 125_000,
       brand="Hada Labo",
-      desc=["Sữa rửa mặt tạo bọt dưỡng ẩm với Hyaluronic Acid.", "Hàng xách tay từ Nhật về."], kinds=[M]),
+      desc=["Sữa rửa mặt tạo bọt dưỡng ẩm với Hyaluronic Acid.", "Hàng xách tay từ Nhật về."], kinds=[]),
     E(S, "mevabe", "babymilk", "Sữa bột Aptamil Đức số 1 800g xách tay", 690_000, brand="Aptamil",
       desc=["Sữa công thức cho bé 0-6 tháng.", "Mẹ đi Đức xách tay về, không tem phụ."], kinds=[M]),
     E(T, "dienmay", "medical", "Máy đo đường huyết tại nhà kèm 25 que thử", 350_000, brand="OEM",

@@ -15,13 +15,14 @@ Every flag quotes the original text (``Match.text``) with offsets into the origi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from crawler.detect.catalog import BrandHit, CatalogIndex, ProductHit
 from crawler.detect.conditions import Hit, ListingText, MatchContext
 from crawler.detect.identity import IdentityReader
 from crawler.detect.model import Rule, RuleSet
 from crawler.detect.peers import PeerStats, StoredGroups, usable_price
-from crawler.detect.placeholders import PlaceholderCheck
+from crawler.detect.placeholders import PlaceholderCheck, specific_product
 from crawler.items import TEXT_FIELDS, Flag, Listing, Match, PeerGroup
 from crawler.prices import format_vnd
 
@@ -126,6 +127,7 @@ class Detector:
         self._placeholder_rule = next((r for r in price_rules if r not in self._price_rules), None)
         self.placeholders = PlaceholderCheck(self._placeholder_rule.price if self._placeholder_rule else None)
         self.identities = IdentityReader(self.index, ruleset.catalog.goods)
+        self._this_year = datetime.now(UTC).year
         self._bands: dict[tuple[str, int, float | None, float | None], tuple[float, float]] = {}
 
     @property
@@ -345,7 +347,7 @@ class Detector:
         if rule is not None:
             goods = self.ruleset.catalog.goods
             goods_hit = goods.goods_of(text) if goods is not None else None
-            specific = product is not None or self.identities.identity(text, product) is not None
+            specific = specific_product(product, self.identities.identity(text, product))
             reason = self.placeholders.reason(text, goods_hit, specific)
             if reason is not None:
                 if self._in_scope(rule, text) and not (rule.exceptions and rule.exceptions.find(text, rule.fields)):
@@ -367,6 +369,10 @@ class Detector:
             return []  # no price rule can fire (most listings): skip them
         flags: list[Flag] = []
         for price_rule in self._price_rules:
+            config = price_rule.price
+            if (config is not None and config.vehicle_max_age is not None and identity.year is not None
+                    and self._this_year - identity.year > config.vehicle_max_age):
+                continue  # an old vehicle: its condition, papers and plate set the price
             flag = self._price_flag(price_rule, text, summary, identity.hit)
             if flag is not None:
                 flags.append(flag)

@@ -8,7 +8,9 @@ fit: "Lọc gió thay thế cho Honda Vision" is no motorbike). A title without 
 first catalog brand it names ("Nutella 750g" is food, "R0lex Submariner" a watch), and failing
 that the category's: its most specific segment that holds a goods word ("Sắc Đẹp > Chăm sóc da"
 is cosmetics). The words of the ``not_goods`` type name no goods and hide the goods words inside
-them ("sinh viên" is a student, not a pill). The words and each brand's goods are in the catalog files (``goods:``).
+them ("sinh viên" is a student, not a pill). A type may take over others when the title holds
+one of its markers (``takes_over``: "Ô tô điện … cho bé" is a toy, not a car). The words and
+each brand's goods are in the catalog files (``goods:``).
 
 Rules ask for it with the ``goods: [cosmetics, food, …]`` condition (``missing_origin`` scopes the
 duty to state origin by it); price identity uses it to keep vehicles and accessories apart.
@@ -64,6 +66,8 @@ class GoodsIndex:
         self._pattern_set: RegexSet | None = None
         self._cache: dict[tuple[str, str, str], GoodsHit | None] = {}
         self._variant_goods: dict[int, str] = {}
+        self._takeovers: list[tuple[str, frozenset[str], list[str]]] = []
+        self._takeover_sets: list[tuple[str, frozenset[str], PhraseSet]] = []
 
     # ------------------------------------------------------------------ building (loader)
 
@@ -84,6 +88,13 @@ class GoodsIndex:
         self.types.add(goods)
         self._patterns.extend((pattern, goods) for pattern in patterns)
         self._pattern_set = None
+
+    def add_takeover(self, goods: str, over: frozenset[str], markers: list[str]) -> None:
+        """Listings of the ``over`` types whose title holds one of ``markers`` are ``goods`` instead
+        ("Ô tô điện cho bé" is a toy, not a car)."""
+        self.types.add(goods)
+        self._takeovers.append((goods, over, markers))
+        self._words = None
 
     def add_brand(self, aliases: tuple[str, ...], goods: str) -> None:
         """A brand's aliases, and the goods it sells (a type the ``goods:`` words declare)."""
@@ -109,6 +120,8 @@ class GoodsIndex:
             for phrases, goods_of in ((self._words, self._word_goods), (self._brands, self._brand_goods)):
                 for variant, goods in zip(phrases.variants, goods_of.values(), strict=True):
                     self._variant_goods.setdefault(variant.id, goods)
+            self._takeover_sets = [(goods, over, PhraseSet(markers, self.registry))
+                                   for goods, over, markers in self._takeovers]
         if self._pattern_set is None:
             self._pattern_set = RegexSet([pattern for pattern, _ in self._patterns])
         return self._words, self._brands, self._pattern_set
@@ -131,6 +144,14 @@ class GoodsIndex:
         return cached  # type: ignore[return-value]
 
     def _goods_of(self, text: ListingText) -> GoodsHit | None:
+        found = self._head_goods(text)
+        if found is not None:
+            for goods, over, markers in self._takeover_sets:
+                if found.goods in over and markers.finditer(text, "title"):
+                    return GoodsHit(goods, found.source, found.hit)
+        return found
+
+    def _head_goods(self, text: ListingText) -> GoodsHit | None:
         words, brands, patterns = self._ready()
         title = text.raw("title")
         tag_end = _leading_tag_end(title)

@@ -70,9 +70,11 @@ VEHICLE_VARIANTS = frozenset({
     "gt", "v1", "v2", "v3", "abs", "sprint", "primavera", "lx", "gts", "club", "blade", "plus", "r", "pro", "rc",
 })
 """Words after a vehicle's model word that name its variant ("Wave Alpha", "Dream Thái", "SH Mode")."""
+SINGLE_ENGINE = frozenset({"vision", "janus", "grande", "klara", "latte", "freego", "feliz", "evo", "liberty"})
+"""Models with one engine size: a displacement after the name is no variant."""
 AMBIGUOUS_VEHICLES = frozenset({
     "wave", "dream", "future", "sirius", "jupiter", "sh", "exciter", "winner", "cub", "vespa", "air blade",
-    "airblade", "lead", "satria", "raider",
+    "airblade", "lead", "satria", "raider", "cbr", "cb", "pcx", "click", "vario",
 })
 """Model words that name several models until their variant is written ("Wave" is an Alpha or an RSX)."""
 _SERIES_SUFFIX = frozenset({"pro", "max", "plus", "ultra", "mini", "lite", "promax", "se", "fe", "s"})
@@ -133,6 +135,10 @@ class Identity:
     model: str
     hit: Hit | None
     """The span of the title that names the model (the product's name, the code)."""
+    goods: str | None = None
+    """The listing's goods type (``vehicles``, ``electronics``…), None when unknown."""
+    year: int | None = None
+    """A vehicle's model year."""
 
 
 class IdentityReader:
@@ -178,6 +184,7 @@ class IdentityReader:
                         and goods_hit.hit is not None)
         if vehicle_head:
             product = None  # the model word and its variant name a vehicle better than the catalog's few keys
+            code = None  # "SH Mode 125fi": the engine written like a code is no model code
         if product is not None and code is not None and code in product.product.key.replace(" ", "").replace("-", ""):
             product = None  # "sony wh 1000xm5" is the code "wh1000xm5", with or without the brand written
         if product is not None and (code is None or any(c.isdigit() for c in product.product.key)):
@@ -205,12 +212,13 @@ class IdentityReader:
         if brand_only and not any(part.endswith(("ml", "g")) for part in variant):
             return None  # a brand alone is a product only with its size ("cetaphil|500ml")
         parts = [model, *variant]
+        year = None
         if vehicle:
             year = model_year(folded)
             if year is None:
                 return None
             parts.append(year)
-        return Identity("|".join(parts), model, hit)
+        return Identity("|".join(parts), model, hit, goods, int(year) if year else None)
 
     def _vehicle_product(self, product: ProductHit) -> bool:
         brand = self.index.catalog.brands.get(product.product.brand or "")
@@ -258,9 +266,9 @@ def _vehicle_model(text: ListingText, hit: Hit) -> str | None:
     if name in GENERIC_VEHICLES:
         return None
     words = [VEHICLE_ALIASES.get(word, word) for word in words]
-    if " ".join(words) in AMBIGUOUS_VEHICLES:
-        # "Wave Alpha", "SH 150i": the variant words after a name of several models ("Vision 110" is
-        # just the Vision: its one engine is no variant)
+    if " ".join(words) not in SINGLE_ENGINE:
+        # "Wave Alpha", "SH 150i", "CBR 650": the variant words after the model's name ("Vision 110"
+        # is just the Vision: its one engine is no variant)
         for word in FieldText.of(text.raw("title")[hit.end:]).words()[:2]:
             if not (_DISPLACEMENT.match(word) or word in VEHICLE_VARIANTS):
                 break

@@ -68,7 +68,7 @@ KIND_RULE_KEYS = {
     "missing_origin": {"match"},
     "counterfeit": {"match", "phrases", "weights", "threshold"},
     "price_anomaly": {"direction", "ratio", "robust_z", "min_peers", "floors", "ceilings", "product_min",
-                      "contradiction"},
+                      "contradiction", "vehicle_max_age"},
 }
 LEGAL_BASIS_REQUIRED = {"banned", "counterfeit", "missing_origin"}
 CONDITION_OPERATORS = ("keywords", "regex", "any", "all", "not", "empty", "present", "seen", "goods", "platform")
@@ -77,7 +77,8 @@ WEIGHT_KEYS = ("brand", "phrase", "price_floor", "evasion", "unofficial_seller")
 PHRASE_GROUP_KEYS = {"keywords", "tiers"}
 TIERS = ("luxury", "premium", "mass")
 BRAND_KEYS = {"name", "tier", "goods", "aliases", "official_sellers", "floors", "not_with", "description"}
-GOODS_KEYS = {"words", "patterns", "description"}
+GOODS_KEYS = {"words", "patterns", "takes_over", "description"}
+TAKEOVER_KEYS = {"goods", "when"}
 FLOOR_KEYS = {"min", "keywords"}
 PRODUCT_KEYS = {"key", "brand", "aliases", "patterns", "floor", "exclude", "description"}
 CATALOG_EXPECT = ("product_key", "brand", "goods", "peer_key")
@@ -436,7 +437,7 @@ def _scoring(f: _File, node: LDict, what: str) -> CounterfeitScoring | None:
 
 
 PLACEHOLDER_KEYS = {"floors", "ceilings", "product_min", "contradiction"}
-PEER_KEYS = {"ratio", "robust_z", "min_peers"}
+PEER_KEYS = {"ratio", "robust_z", "min_peers", "vehicle_max_age"}
 
 
 def _price(f: _File, node: LDict, what: str) -> PriceConfig | None:
@@ -463,9 +464,14 @@ def _price(f: _File, node: LDict, what: str) -> PriceConfig | None:
     if isinstance(min_peers, bool) or not isinstance(min_peers, int) or min_peers < 1:
         f.error(node.line_for("min_peers"), f"{what}: min_peers must be a whole number ≥ 1, got {min_peers!r}")
         return None
+    max_age = node.get("vehicle_max_age")
+    if "vehicle_max_age" in node and (isinstance(max_age, bool) or not isinstance(max_age, int) or max_age < 1):
+        f.error(node.line_for("vehicle_max_age"), f"{what}: vehicle_max_age must be a whole number of years ≥ 1")
+        return None
     if ratio is None:
         return None
-    return PriceConfig(direction=direction, ratio=ratio, robust_z=robust_z, min_peers=min_peers)
+    return PriceConfig(direction=direction, ratio=ratio, robust_z=robust_z, min_peers=min_peers,
+                       vehicle_max_age=max_age)
 
 
 def _goods_prices(f: _File, node: LDict, key: str, what: str) -> dict[str, int]:
@@ -621,10 +627,11 @@ def _products(f: _File, value: Any, line: int, catalog: Catalog, pending: list[t
 
 
 def _goods(f: _File, value: Any, line: int) -> None:
-    """``goods: {type: [words]}`` or ``{type: {words: [...], patterns: [...]}}``."""
+    """``goods: {type: [words]}`` or ``{type: {words: [...], patterns: [...], takes_over: {goods, when}}}``."""
     node = f.mapping(value, line, "goods")
     if node is None:
         return
+    takeovers: list[tuple[str, Any, int, str]] = []
     for goods, dup_line in node.duplicates:
         f.error(dup_line, f"duplicate goods type {goods!r}")
     for goods, entry in node.items():
@@ -639,6 +646,8 @@ def _goods(f: _File, value: Any, line: int) -> None:
                 words = f.strings(entry["words"], entry.line_for("words"), f"{what}.words") or []
             if "patterns" in entry:
                 patterns = f.regexes(entry["patterns"], entry.line_for("patterns"), f"{what}.patterns") or []
+            if "takes_over" in entry:
+                takeovers.append((str(goods), entry["takes_over"], entry.line_for("takes_over"), what))
         else:
             words = f.strings(entry, entry_line, what) or []
         if not words and not patterns:
@@ -652,6 +661,18 @@ def _goods(f: _File, value: Any, line: int) -> None:
             f.error(entry_line, f"{what}: word {word!r} already names another goods type")
         if patterns:
             f.goods.add_patterns(str(goods), patterns)
+    for goods, raw, takeover_line, what in takeovers:
+        takeover = f.mapping(raw, takeover_line, f"{what}.takes_over")
+        if takeover is None or not f.keys_ok(takeover, TAKEOVER_KEYS, f"{what}.takes_over"):
+            continue
+        over = f.strings(takeover.get("goods"), takeover.line_for("goods"), f"{what}.takes_over.goods") or []
+        markers = f.strings(takeover.get("when"), takeover.line_for("when"), f"{what}.takes_over.when") or []
+        unknown = [name for name in over if name not in f.goods.types]
+        if unknown or not over or not markers:
+            f.error(takeover_line, f"{what}.takes_over needs goods (known types) and when (words); "
+                                   f"unknown: {', '.join(unknown) or 'none'}")
+            continue
+        f.goods.add_takeover(goods, frozenset(over), markers)
 
 
 # ---------------------------------------------------------------------------------- cases

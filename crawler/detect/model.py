@@ -62,6 +62,9 @@ class PriceConfig:
     """placeholder: a catalog product's price under this is a placeholder."""
     contradiction: float | None = None
     """placeholder: a price the text states this many times off the price field contradicts it."""
+    vehicle_max_age: int | None = None
+    """below/above: vehicles older than this many years (model year) are not judged (collectors'
+    bikes, restorations and number plates set their prices, not the model)."""
 
 
 @dataclass(slots=True)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from crawler.detect.conditions import ListingText
 from crawler.detect.identity import Identity, IdentityReader
-from crawler.detect.placeholders import PlaceholderCheck
+from crawler.detect.placeholders import PlaceholderCheck, specific_product
 from crawler.items import Listing, PeerGroup
 from crawler.text import fold
 
@@ -134,7 +134,7 @@ class PeerStats:
         goods = goods_index.goods_of(text) if goods_index is not None else None
         if product is None:
             product = self.index.product_in(text)
-        specific = product is not None or self.identities.identity(text, product) is not None
+        specific = specific_product(product, self.identities.identity(text, product))
         return self.placeholders.reason(text, goods, specific)
 
     # ------------------------------------------------------------------ counting

@@ -11,7 +11,8 @@ A price is a placeholder when it is:
   ``product_min`` for one specific product (a model with a peer key: an iPhone at 5.000 đ), or
   over its ``ceilings`` (a used scooter at 23 tỷ);
 - contradicted by the listing's own text: every price the title or description states ("Giá bán
-  6tr", "giá 350k") is at least ``contradiction`` times off the price field (6 tỷ).
+  6tr", "giá 350k") is at least ``contradiction`` times off the price field (6 tỷ); a number
+  written without a unit may be in thousands ("giá 19.500" for 19,5 triệu).
 
 Such a price is flagged ``price_anomaly.placeholder`` (low severity) and never counts in a peer
 group's median.
@@ -25,27 +26,31 @@ from typing import TYPE_CHECKING
 from crawler.prices import PriceError, format_vnd, parse_vnd
 
 if TYPE_CHECKING:
+    from crawler.detect.catalog import ProductHit
     from crawler.detect.conditions import ListingText
     from crawler.detect.goods import GoodsHit
+    from crawler.detect.identity import Identity
     from crawler.detect.model import PriceConfig
 
-__all__ = ["PlaceholderCheck", "stated_prices"]
+__all__ = ["PlaceholderCheck", "specific_product", "stated_prices"]
 
 _RUNS = ("1234567890", "9876543210")
 _STATED = re.compile(
     r"\bgia(?: ban| chi| chi co| co| la| ban la| sale| uu dai| khuyen mai| moi| pass| thanh ly| chot| de| ca| ban chi)*"
     r"\s*[:\-=]?\s*((?:\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*(?:(?:k|tr|trieu|ty|cu|nghin|ngan|d|vnd|dong)(?:\d{1,3})?(?!\w)|(?![\w/])))")
 _HAS_UNIT = re.compile(r"[a-z]|\d[.,]\d{3}")
+SPECIFIC_GOODS = frozenset({"electronics", "phones_computers", "vehicles", "cars", "e_cigarettes"})
+"""Goods whose one model (a peer key) never sells for a few thousand đồng; a kitchen cloth may."""
 HEAD_WORDS = 3
 """A goods word at most this many words into the title names the listing's goods (not its context)."""
 _CHEAP_NEVER = frozenset({"vehicles", "cars", "electronics", "phones_computers"})
 """Goods that never sell at 1,000 đ (a charger does not; a sticker or a bag of sweets may)."""
 
 
-def stated_prices(folded: str) -> list[int]:
-    """The prices a folded text states ("gia ban 6tr", "gia: 1.250.000d"), in đồng; bare numbers
-    without a unit or thousands separators ("giá 350") are not read as prices."""
-    found: list[int] = []
+def stated_prices(folded: str) -> list[tuple[int, bool]]:
+    """The prices a folded text states ("gia ban 6tr", "gia: 1.250.000d"), in đồng, each with
+    whether it has a unit; numbers without a unit or thousands separators ("giá 350") are not read."""
+    found: list[tuple[int, bool]] = []
     for match in _STATED.finditer(folded):
         amount = match.group(1).strip()
         if not _HAS_UNIT.search(amount):
@@ -55,16 +60,31 @@ def stated_prices(folded: str) -> list[int]:
         except PriceError:
             continue
         if value:
-            found.append(value)
+            # k / tr / tỷ say the amount; "đ" after a bare number is often thousands ("10.800đ" for 10,8 triệu)
+            found.append((value, any(c.isalpha() for c in amount.rstrip("dvnong"))))
     return found
 
 
+def _agrees(stated: int, with_unit: bool, price: int, factor: float) -> bool:
+    """A stated price within ``factor`` of the price; one written without a unit may be in thousands
+    or millions ("giá 19.500" for 19,5 triệu, as Chợ Tốt sellers write)."""
+    candidates = [stated] if with_unit else [stated, stated * 1_000, stated * 1_000_000]
+    return any(max(c / price, price / c) < factor for c in candidates)
+
+
 def _typed_pattern(price: int) -> bool:
-    """One digit nine times or more, eight nines, a run of six digits or more, or 12.345."""
+    """One digit nine times or more, eight nines, or a run from its start ("12.345", "123.456.789",
+    "987.654": "34.567.890" is a dealer's gimmick on a real price)."""
     digits = str(price)
     if len(set(digits)) == 1 and (len(digits) >= 9 or (len(digits) == 8 and digits[0] == "9")):
         return True
-    return (len(digits) >= 6 and any(digits in run for run in _RUNS)) or digits == "12345"
+    return len(digits) >= 5 and any(run.startswith(digits) for run in _RUNS)
+
+
+def specific_product(product: ProductHit | None, identity: Identity | None) -> bool:
+    """Whether a listing names one specific product that never sells for a few thousand đồng: a
+    catalog product, or a model (peer key) of electronics or vehicles."""
+    return product is not None or (identity is not None and identity.goods in SPECIFIC_GOODS)
 
 
 class PlaceholderCheck:
@@ -108,6 +128,6 @@ class PlaceholderCheck:
         if config.contradiction:
             folded = text.field("title").folded + "\n" + text.field("description").folded
             stated = stated_prices(folded)
-            if stated and all(max(p / price, price / p) >= config.contradiction for p in stated):
-                return f"tin ghi giá {format_vnd(stated[0])}, khác xa giá niêm yết {format_vnd(price)}"
+            if stated and not any(_agrees(p, unit, price, config.contradiction) for p, unit in stated):
+                return f"tin ghi giá {format_vnd(stated[0][0])}, khác xa giá niêm yết {format_vnd(price)}"
         return None
