@@ -82,3 +82,28 @@ def test_lines_without_flags_are_exactly_the_contract_json(tmp_path: Path) -> No
         encode(output_record(Listing(platform='sh"op', listing_id=i, url="u", title="Áo thun cotton"), [])) for i in ids
     ]
     assert out.read_text(encoding="utf-8").split("\n") == [*expected, ""]
+
+
+def test_detect_with_store_compares_with_the_stored_peer_summaries(tmp_path: Path) -> None:
+    """`crawler detect --with-store`: the store's summary of the product's group, not its listings."""
+    from typer.testing import CliRunner
+
+    from crawler.cli import app
+    from crawler.store import open_store
+
+    uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    stored = [Listing(platform="tiki", listing_id=str(i), url=f"u{i}", title="Samsung Galaxy S24 Ultra 256GB",
+                      price=25_000_000 + 500_000 * i, seller={"name": f"Shop {i}"},
+                      peer_key="samsung galaxy s24 ultra|256gb") for i in range(6)]
+    with open_store(uri) as store:
+        store.upsert_listings(stored)
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"platform": "p", "listing_id": "x", "url": "u", "price": 2_000_000,
+                                  "title": "Samsung Galaxy S24 Ultra 256GB"}) + "\n", encoding="utf-8")
+    out = tmp_path / "flags.jsonl"
+    result = CliRunner().invoke(app, ["detect", "--input", str(source), "--output", str(out), "--with-store",
+                                      "--store", uri, "--rules", str(RULES)])
+    assert result.exit_code == 0, result.output
+    (line,) = read_lines(out)
+    (flag,) = [f for f in line["flags"] if f["rule_id"] == "price_anomaly.far_below_peers"]
+    assert "5 người bán khác (5 tin)" in flag["message"]  # the stored group of 6, one fewer: it may be stored

@@ -9,7 +9,6 @@ import typer
 from rich.text import Text
 
 from crawler.commands.common import StoreOption, default_rules, err, open_store_or_exit
-from crawler.items import Listing
 
 
 def register(app: typer.Typer) -> None:
@@ -26,25 +25,26 @@ def detect(
     ] = None,
     rules: Annotated[Path | None, typer.Option("--rules", help="Rule packs directory (default rules/).")] = None,
     with_store: Annotated[
-        bool, typer.Option("--with-store", help="Also use the store's listings as price peers.")
+        bool, typer.Option("--with-store", help="Also compare prices with the store's peer group summaries.")
     ] = False,
     store: StoreOption = None,
 ) -> None:
     """Run the rules offline on a file of listings and write the flags, one line per listing.
 
     Each output line: {"listing_id", "platform", "flags": [{"kind", "rule_id", "score", "message",
-    "matched"}], "risk"}. Price peers come from the file itself (plus the store with --with-store).
+    "matched"}], "risk"}. Price peers come from the file itself (plus, with --with-store, the store's
+    summary of each product's peer group: distinct sellers, median, MAD; the stored listings are not read).
     Bad lines are reported as FILE:LINE on stderr and skipped.
 
     Example: crawler detect --input listings.jsonl --output flags.jsonl
     """
     from crawler.detect.batch import detect_file
 
-    peers: list[Listing] = []
     if with_store:
         with open_store_or_exit(store) as opened:
-            peers = list(opened.iter_listings())
-    summary = detect_file(input_path, output, rules or default_rules(), extra_peers=peers)
+            summary = detect_file(input_path, output, rules or default_rules(), stored=opened.peer_groups)
+    else:
+        summary = detect_file(input_path, output, rules or default_rules())
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.flags_by_kind.items())) or "none"
     err().print(
         Text(

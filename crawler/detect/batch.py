@@ -35,6 +35,7 @@ from crawler.detect.conditions import ListingText
 from crawler.detect.engine import Detector
 from crawler.detect.loader import load_rules
 from crawler.detect.model import RuleSet
+from crawler.detect.peers import StoredGroups
 from crawler.items import Flag, Listing
 
 __all__ = ["DetectSummary", "detect_file", "flag_record", "output_record"]
@@ -128,11 +129,13 @@ def detect_file(
     extra_peers: Iterable[Listing] = (),
     *,
     ruleset: RuleSet | None = None,
+    stored: StoredGroups | None = None,
 ) -> DetectSummary:
     """Flag every listing of a JSON Lines file; write one result line each (stdout when no output).
 
     ``input_path`` may be ``"-"`` for stdin (spooled to a temporary file for the two passes).
     ``ruleset`` skips loading ``rules_dir`` (rule errors are reported on stderr otherwise).
+    ``stored``: the store's peer summaries (``store.peer_groups``), compared with beside the file's.
     """
     summary = DetectSummary()
     if ruleset is None:
@@ -160,7 +163,7 @@ def detect_file(
     # threshold (700) the young generation is collected every ~20 listings, for nothing to free.
     gc.set_threshold(max(thresholds[0], _YOUNG_THRESHOLD), *thresholds[1:])
     try:
-        peers = detector.new_peer_stats()
+        peers = detector.new_peer_stats(stored=stored)
         for listing in extra_peers:
             peers.add(listing)
         kept: deque[ListingText] = deque()

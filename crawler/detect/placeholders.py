@@ -39,6 +39,8 @@ _STATED = re.compile(
     r"\bgia(?: ban| chi| chi co| co| la| ban la| sale| uu dai| khuyen mai| moi| pass| thanh ly| chot| de| ca| ban chi)*"
     r"\s*[:\-=]?\s*((?:\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*(?:(?:k|tr|trieu|ty|cu|nghin|ngan|d|vnd|dong)(?:\d{1,3})?(?!\w)|(?![\w/])))")
 _HAS_UNIT = re.compile(r"[a-z]|\d[.,]\d{3}")
+_UNIT_WORD = re.compile(r"(?:k|tr|trieu|ty|cu|nghin|ngan)(?:\d{1,3})?$")
+"""Units that say the amount; "đ"/"vnd" after a bare number does not (sellers write thousands)."""
 SPECIFIC_GOODS = frozenset({"electronics", "phones_computers", "vehicles", "cars", "e_cigarettes"})
 """Goods whose one model (a peer key) never sells for a few thousand đồng; a kitchen cloth may."""
 HEAD_WORDS = 3
@@ -61,7 +63,7 @@ def stated_prices(folded: str) -> list[tuple[int, bool]]:
             continue
         if value:
             # k / tr / tỷ say the amount; "đ" after a bare number is often thousands ("10.800đ" for 10,8 triệu)
-            found.append((value, any(c.isalpha() for c in amount.rstrip("dvnong"))))
+            found.append((value, _UNIT_WORD.search(amount) is not None))
     return found
 
 
