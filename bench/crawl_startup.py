@@ -12,7 +12,8 @@ temporary directory, then prints one table (median of ``--runs`` runs, and a rat
   time as the engine meets them, a tenth of them keys the store has no group for), then the same again
   from its cache;
 - upserts with the peer summaries maintained against the same upserts on a second store of the same
-  listings that keeps none (its membership writes switched off): ``--sample`` new listings, the same
+  listings that keeps none (its membership writes switched off), each run on fresh copies of the two
+  stores: ``--sample`` new listings, the same
   re-crawled unchanged, and re-crawled with changed prices, each listing's product drawn at random
   (the worst case: a batch changes about as many groups as it has listings); then ``--sample`` more
   in search order (20 listings of one product in a row, as a keyword crawl yields them), new and
@@ -29,6 +30,7 @@ import gc
 import itertools
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -204,13 +206,20 @@ def measure(n: int, runs: int, sample: int, lookups: int, batch: int, old_runs: 
         rows.append((f"first {lookups:,} peer look-ups, one key at a time", statistics.median(cold) * 1000, "ms", None))
         rows.append((f"  the same {lookups:,} again (cached)", statistics.median(warm) * 1000, "ms", None))
 
-        # upserts with and without summaries, alternating stores run by run
+        # upserts with and without summaries, the two stores in turn (which goes first alternates)
         rates: dict[str, dict[str, list[float]]] = {}
+        start, ordered = n, n + sample  # the new listings: a random-order slice, then a search-order one
         for run in range(runs):
-            start = n + 2 * run * sample  # each run's new listings: a random-order slice, a search-order one
-            ordered = start + sample
-            for label, opener in (("with", lambda: open_store(uri)), ("without", lambda: NoPeerSQLiteStore(str(bare)))):
-                with opener() as store:
+            # every run on fresh copies of the two stores: the groups it grows are the same size each time
+            copies = {label: Path(tmp) / f"run-{label}.sqlite3" for label in ("with", "without")}
+            for source, copy in ((kept, copies["with"]), (bare, copies["without"])):
+                for suffix in ("", "-wal"):  # closed stores have no WAL left; copied if one had
+                    if Path(f"{source}{suffix}").exists():
+                        shutil.copyfile(f"{source}{suffix}", f"{copy}{suffix}")
+            for label in ("with", "without") if run % 2 == 0 else ("without", "with"):
+                opened = open_store(f"sqlite:///{copies[label]}") if label == "with" else NoPeerSQLiteStore(
+                    str(copies[label]))  # fmt: skip
+                with opened as store:
                     day = T0 + timedelta(days=1 + run)
                     got = rates.setdefault(label, {})
                     got.setdefault("new", []).append(fill(store, start, start + sample, n, batch, day))
@@ -222,6 +231,9 @@ def measure(n: int, runs: int, sample: int, lookups: int, batch: int, old_runs: 
                     got.setdefault("re-priced, search order", []).append(
                         fill(store, ordered, ordered + sample, n, batch, day, search_order=True,
                              price_step=1_000 * (run + 1)))  # fmt: skip
+            for copy in copies.values():
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{copy}{suffix}").unlink(missing_ok=True)
         for name, what in (("new", f"upsert {sample:,} new listings"),
                            ("unchanged", f"re-crawl of those {sample:,}, unchanged"),
                            ("re-priced", f"re-crawl of those {sample:,}, prices changed"),
