@@ -11,14 +11,17 @@ rule none of whose phrases the listing holds, and evaluates the rest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from crawler.detect.fields import FieldText
 from crawler.detect.phrases import FieldHits, Hit, PhraseRegistry, PhraseSet
 from crawler.detect.regexes import RuleRegex
 from crawler.items import Listing, Match
 from crawler.text import fold
+
+T = TypeVar("T")
 
 __all__ = [
     "AllOf",
@@ -35,6 +38,7 @@ __all__ = [
     "PresentFields",
     "RegexCondition",
     "SeenFields",
+    "TitleMemo",
     "placeholder",
 ]
 
@@ -95,6 +99,34 @@ class ListingText:
     def to_match(self, hit: Hit) -> Match:
         """A hit as evidence: the original text it covers."""
         return Match(field=hit.field, text=self.raw(hit.field)[hit.start:hit.end], start=hit.start, end=hit.end)
+
+
+_MISSING = object()
+
+
+class TitleMemo:
+    """Results computed from a listing's title, brand and category (its goods type, its product
+    identity), kept per listing text and per those texts: titles repeat across listings."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self._cache: dict[tuple[str, str, str], object] = {}
+
+    def get(self, text: ListingText, compute: Callable[[], T]) -> T:
+        """The result for this text: remembered, or ``compute()`` once."""
+        memo = text.memo
+        found = memo.get(self, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        raws = (text.raw("title"), text.raw("brand"), text.raw("category"))
+        found = self._cache.get(raws, _MISSING)
+        if found is _MISSING:
+            found = compute()
+            if len(self._cache) >= self.limit:
+                self._cache.clear()
+            self._cache[raws] = found
+        memo[self] = found
+        return found  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -304,8 +336,8 @@ def placeholder(value: str) -> bool:
     return fold(value).strip(" .:;,-_/*()[]") in PLACEHOLDER_VALUES
 
 
-class EmptyFields(Condition):
-    """True when every listed field is empty or a placeholder (e.g. origin "Đang cập nhật")."""
+class FieldTest(Condition):
+    """A test of the listing's fields themselves (no phrase, no hit): the cheapest conditions."""
 
     def __init__(self, fields: tuple[str, ...], line: int = 0) -> None:
         self.fields = fields
@@ -313,6 +345,10 @@ class EmptyFields(Condition):
 
     def cost(self) -> float:
         return 0.0
+
+
+class EmptyFields(FieldTest):
+    """True when every listed field is empty or a placeholder (e.g. origin "Đang cập nhật")."""
 
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         listing = ctx.text.listing
@@ -334,7 +370,7 @@ class PlatformCondition(Condition):
         return [] if ctx.text.listing.platform.lower() in self.platforms else None
 
 
-class SeenFields(Condition):
+class SeenFields(FieldTest):
     """True when the listing's source carried every listed field (:attr:`Listing.fields_seen`), or
     is not known to lack any (``fields_seen`` None: a file or an import is taken as complete).
 
@@ -342,27 +378,13 @@ class SeenFields(Condition):
     reading the card's silence as a missing origin.
     """
 
-    def __init__(self, fields: tuple[str, ...], line: int = 0) -> None:
-        self.fields = fields
-        self.line = line
-
-    def cost(self) -> float:
-        return 0.0
-
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         seen = ctx.text.listing.fields_seen
         return [] if seen is None or all(name in seen for name in self.fields) else None
 
 
-class PresentFields(Condition):
+class PresentFields(FieldTest):
     """True when at least one listed field has text that is not a placeholder."""
-
-    def __init__(self, fields: tuple[str, ...], line: int = 0) -> None:
-        self.fields = fields
-        self.line = line
-
-    def cost(self) -> float:
-        return 0.0
 
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         listing = ctx.text.listing

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.detect.conditions import Condition, ListingText, MatchContext
+from crawler.detect.conditions import Condition, ListingText, MatchContext, TitleMemo
 from crawler.detect.phrases import Hit, PhraseRegistry, PhraseSet
 from crawler.detect.regexes import RegexSet, RuleRegex
 
@@ -29,7 +29,6 @@ __all__ = ["GoodsCondition", "GoodsHit", "GoodsIndex"]
 
 _OPENERS = "[【〔(「"
 _CLOSERS = "]】〕)」"
-_CACHE_LIMIT = 100_000
 _FITMENT = re.compile(r"\b(?:cho|for|tuong thich|compatible)\b")
 NOT_GOODS = "not_goods"
 """The goods type whose words mask goods words inside them ("sinh viên" holds no pill, "viên")."""
@@ -67,7 +66,7 @@ class GoodsIndex:
         self._words: PhraseSet | None = None
         self._brands: PhraseSet | None = None
         self._pattern_set: RegexSet | None = None
-        self._cache: dict[tuple[str, str, str], GoodsHit | None] = {}
+        self._memo = TitleMemo()
         self._variant_goods: dict[int, str] = {}
         self._brand_variant_goods: dict[int, str] = {}
         self._takeovers: list[tuple[str, frozenset[str], list[str]]] = []
@@ -136,18 +135,7 @@ class GoodsIndex:
 
     def goods_of(self, text: ListingText) -> GoodsHit | None:
         """The listing's goods type, None when nothing names one."""
-        memo_key = (id(self), "goods")
-        if memo_key in text.memo:
-            return text.memo[memo_key]  # type: ignore[return-value]
-        raws = (text.raw("title"), text.raw("brand"), text.raw("category"))
-        cached = self._cache.get(raws, self)
-        if cached is self:
-            cached = self._goods_of(text)
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[raws] = cached
-        text.memo[memo_key] = cached
-        return cached  # type: ignore[return-value]
+        return self._memo.get(text, lambda: self._goods_of(text))
 
     def _goods_of(self, text: ListingText) -> GoodsHit | None:
         found = self._head_goods(text)

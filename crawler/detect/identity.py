@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crawler.detect.conditions import ListingText
+from crawler.detect.conditions import ListingText, TitleMemo
 from crawler.detect.fields import FieldText
 
 if TYPE_CHECKING:
@@ -79,7 +79,6 @@ AMBIGUOUS_VEHICLES = frozenset({
 """Model words that name several models until their variant is written ("Wave" is an Alpha or an RSX)."""
 _SERIES_SUFFIX = frozenset({"pro", "max", "plus", "ultra", "mini", "lite", "promax", "se", "fe", "s"})
 _STRONG_CODE_LEN = 5
-_CACHE_LIMIT = 100_000
 
 
 def model_year(folded: str) -> str | None:
@@ -147,22 +146,11 @@ class IdentityReader:
     def __init__(self, index: CatalogIndex, goods: GoodsIndex | None) -> None:
         self.index = index
         self.goods = goods
-        self._cache: dict[tuple[str, str, str], Identity | None] = {}
+        self._memo = TitleMemo()
 
     def identity(self, text: ListingText, product: ProductHit | None = None) -> Identity | None:
         """The listing's identity, None when its title names no one product (cached per title)."""
-        memo_key = (id(self), "identity")
-        if memo_key in text.memo:
-            return text.memo[memo_key]  # type: ignore[return-value]
-        raws = (text.raw("title"), text.raw("brand"), text.raw("category"))
-        found = self._cache.get(raws, self)
-        if found is self:
-            found = self._identity(text, product)
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[raws] = found
-        text.memo[memo_key] = found
-        return found  # type: ignore[return-value]
+        return self._memo.get(text, lambda: self._identity(text, product))
 
     def _identity(self, text: ListingText, product: ProductHit | None) -> Identity | None:
         goods_hit = self.goods.goods_of(text) if self.goods is not None else None
