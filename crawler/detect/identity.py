@@ -2,7 +2,9 @@
 
 A peer key is ``model|variant…`` read from the title:
 
-- the model: a catalog product ("iphone 15 pro max", "honda vision"); else a strong model code
+- the model: for a vehicle named by its model word, that word and its variant ("vision", "wave
+  alpha 110", "sh mode"; "Wave" alone names several models, none); else a catalog product
+  ("iphone 15 pro max", "sua glico icreo so 0 800g"); else a strong model code
   ("hd9252", "wh1000xm5": letters and at least three digits, five characters or more); else the
   catalog brand followed by a weak code ("samsung|a55") or by a series word and a number
   ("xiaomi|note 13 pro", "xiaomi|purifier 4 lite"); else the brand with its size
