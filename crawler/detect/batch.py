@@ -186,6 +186,7 @@ def detect_file(
                 gc.freeze()
                 frozen = True
         summary.peer_groups = len(peers.keys())
+        peers.prefetch(peers.keys())  # the store's summaries of the file's groups, in one call
         len_kept = len(kept)
         gc.freeze()
         frozen = True

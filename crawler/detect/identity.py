@@ -133,7 +133,6 @@ class Identity:
     """A listing's product identity: its peer key and what it was read from."""
 
     key: str
-    model: str
     hit: Hit | None
     """The span of the title that names the model (the product's name, the code)."""
     goods: str | None = None
@@ -208,7 +207,7 @@ class IdentityReader:
             if year is None:
                 return None
             parts.append(year)
-        return Identity("|".join(parts), model, hit, goods, int(year) if year else None)
+        return Identity("|".join(parts), hit, goods, int(year) if year else None)
 
     def _vehicle_product(self, product: ProductHit) -> bool:
         brand = self.index.catalog.brands.get(product.product.brand or "")

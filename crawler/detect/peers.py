@@ -166,11 +166,6 @@ class PeerStats:
         self._cache.pop(key, None)
         return key
 
-    def add_all(self, listings: Iterable[Listing]) -> None:
-        """:meth:`add` each listing."""
-        for listing in listings:
-            self.add(listing)
-
     def _remove(self, listing_key: str, group: str) -> None:
         entries = self._entries.get(group)
         if entries is not None:
