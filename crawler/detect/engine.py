@@ -22,7 +22,7 @@ from crawler.detect.conditions import Hit, ListingText, MatchContext
 from crawler.detect.identity import IdentityReader
 from crawler.detect.model import Rule, RuleSet
 from crawler.detect.peers import PeerStats, StoredGroups, usable_price
-from crawler.detect.placeholders import PlaceholderCheck, specific_product
+from crawler.detect.placeholders import PlaceholderCheck
 from crawler.items import TEXT_FIELDS, Flag, Listing, Match, PeerGroup
 from crawler.prices import format_vnd
 
@@ -125,8 +125,9 @@ class Detector:
         price_rules = [r for r in ruleset.rules_of("price_anomaly") if r.price is not None]
         self._price_rules = [r for r in price_rules if r.price is not None and r.price.direction != "placeholder"]
         self._placeholder_rule = next((r for r in price_rules if r not in self._price_rules), None)
-        self.placeholders = PlaceholderCheck(self._placeholder_rule.price if self._placeholder_rule else None)
         self.identities = IdentityReader(self.index, ruleset.catalog.goods)
+        self.placeholders = PlaceholderCheck(self._placeholder_rule.price if self._placeholder_rule else None,
+                                             self.index, self.identities)
         self._this_year = datetime.now(UTC).year
         self._bands: dict[tuple[str, int, float | None, float | None], tuple[float, float]] = {}
 
@@ -345,10 +346,7 @@ class Detector:
             return []
         rule = self._placeholder_rule
         if rule is not None:
-            goods = self.ruleset.catalog.goods
-            goods_hit = goods.goods_of(text) if goods is not None else None
-            specific = specific_product(product, self.identities.identity(text, product))
-            reason = self.placeholders.reason(text, goods_hit, specific)
+            reason = self.placeholders.reason_for(text, product)
             if reason is not None:
                 if self._in_scope(rule, text) and not (rule.exceptions and rule.exceptions.find(text, rule.fields)):
                     return [self._flag(rule, rule.base_score(), f"{rule.message}: {reason}",

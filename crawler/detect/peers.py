@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from crawler.detect.conditions import ListingText
 from crawler.detect.identity import Identity, IdentityReader
-from crawler.detect.placeholders import PlaceholderCheck, specific_product
+from crawler.detect.placeholders import PlaceholderCheck
 from crawler.items import Listing, PeerGroup
 from crawler.text import fold
 
@@ -105,7 +105,7 @@ class PeerStats:
         if placeholders is None:
             config = next((r.price for r in ruleset.rules_of("price_anomaly")
                            if r.price is not None and r.price.direction == "placeholder"), None)
-            placeholders = PlaceholderCheck(config)
+            placeholders = PlaceholderCheck(config, self.index, self.identities)
         self.placeholders = placeholders
         self.stored = stored
         self._entries: dict[str, dict[str, tuple[str, str, int]]] = {}
@@ -126,17 +126,6 @@ class PeerStats:
         found = self.identity(listing)
         return found.key if found is not None else None
 
-    def placeholder(self, text: ListingText, product: ProductHit | None = None) -> str | None:
-        """Why the listing's price is a placeholder, None when it is not (or there is no such rule)."""
-        if self.placeholders.config is None or text.listing.price is None:
-            return None
-        goods_index = self.ruleset.catalog.goods
-        goods = goods_index.goods_of(text) if goods_index is not None else None
-        if product is None:
-            product = self.index.product_in(text)
-        specific = specific_product(product, self.identities.identity(text, product))
-        return self.placeholders.reason(text, goods, specific)
-
     # ------------------------------------------------------------------ counting
 
     def add(self, listing: Listing, key: str | None = None, *, text: ListingText | None = None) -> str | None:
@@ -156,7 +145,7 @@ class PeerStats:
         previous = self._group_of.get(listing_key)
         if previous is not None and previous != key:
             self._remove(listing_key, previous)
-        if key is None or not usable_price(listing) or self.placeholder(text) is not None:
+        if key is None or not usable_price(listing) or self.placeholders.reason_for(text) is not None:
             if previous is not None:
                 self._remove(listing_key, previous)
             return None

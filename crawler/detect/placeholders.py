@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 from crawler.prices import PriceError, format_vnd, parse_vnd
 
 if TYPE_CHECKING:
-    from crawler.detect.catalog import ProductHit
+    from crawler.detect.catalog import CatalogIndex, ProductHit
     from crawler.detect.conditions import ListingText
     from crawler.detect.goods import GoodsHit
-    from crawler.detect.identity import Identity
+    from crawler.detect.identity import Identity, IdentityReader
     from crawler.detect.model import PriceConfig
 
 __all__ = ["PlaceholderCheck", "specific_product", "stated_prices"]
@@ -92,8 +92,20 @@ def specific_product(product: ProductHit | None, identity: Identity | None) -> b
 class PlaceholderCheck:
     """The ``direction: placeholder`` rule's test, shared by the detector and the peer statistics."""
 
-    def __init__(self, config: PriceConfig | None) -> None:
+    def __init__(self, config: PriceConfig | None, index: CatalogIndex, identities: IdentityReader) -> None:
         self.config = config
+        self.index = index
+        self.identities = identities
+
+    def reason_for(self, text: ListingText, product: ProductHit | None = None) -> str | None:
+        """:meth:`reason` for a listing: its goods type, and whether it names one specific product."""
+        if self.config is None or text.listing.price is None:
+            return None
+        goods_index = self.index.catalog.goods
+        goods = goods_index.goods_of(text) if goods_index is not None else None
+        if product is None:
+            product = self.index.product_in(text)
+        return self.reason(text, goods, specific_product(product, self.identities.identity(text, product)))
 
     def reason(self, text: ListingText, goods_hit: GoodsHit | None, specific: bool) -> str | None:
         """Why the listing's price is a placeholder (in words, for the flag), None when it is not.
