@@ -8,6 +8,10 @@ sellers in provinces, ~30 % flagged), then prints a table of:
 - ``query_flagged`` (50 rows) and ``count_flagged`` for a set of filter combinations, the median
   of ``--runs`` runs each, in milliseconds.
 
+``--peer-keys`` gives every listing a peer key (``Listing.peer_key``: one of n/20 products, drawn at
+random, the worst case for the store's peer summaries; issue 13), as the crawlers now set one on most
+listings; the listings are otherwise the same.
+
 ``--compare DIR --rounds 3`` measures the ``crawler`` package copied to DIR (the code before a change)
 and this tree's, alternately in fresh processes, and prints the medians side by side.
 
@@ -47,9 +51,11 @@ WORDS = ("túi", "xách", "đồng", "hồ", "son", "môi", "kem", "dưỡng", "
 BRANDS = ("Gucci", "Chanel", "Rolex", "Nike", "Apple", "Samsung", "Dior", None, None, None)
 
 
-def synthetic(n: int, seed: int = 7) -> list[Listing]:
-    """``n`` listings over 4 platforms, n/20 sellers; ~30 % flagged with 1–2 of 40 rules."""
+def synthetic(n: int, seed: int = 7, *, peer_keys: bool = False) -> list[Listing]:
+    """``n`` listings over 4 platforms, n/20 sellers; ~30 % flagged with 1–2 of 40 rules; with
+    ``peer_keys`` each with one of n/20 peer keys (drawn from a generator of its own: the rest is the same)."""
     rng = random.Random(seed)
+    products = random.Random(seed + 1)
     listings = []
     for i in range(n):
         platform = PLATFORMS[i % len(PLATFORMS)]
@@ -78,6 +84,7 @@ def synthetic(n: int, seed: int = 7) -> list[Listing]:
             seller={"platform_id": f"s{seller}", "name": f"Shop {seller}", "province": PROVINCES[seller % 8]},
             images=[f"https://img.{platform}.vn/{i}-{k}.jpg" for k in range(rng.randrange(1, 4))],
             sold_count=rng.randrange(1000), source="tip-off" if rng.random() < 0.02 else "crawl", flags=flags,
+            peer_key=f"hang|model {products.randrange(max(1, n // 20))}" if peer_keys else None,
         ))  # fmt: skip
     return listings
 
@@ -130,12 +137,15 @@ def freeze_inputs(freeze: bool) -> None:
         gc.freeze()
 
 
-def measure(n: int, runs: int, batch: int, uri: str | None, *, freeze: bool = True) -> dict[str, Any]:
+def measure(
+    n: int, runs: int, batch: int, uri: str | None, *, freeze: bool = True, peer_keys: bool = False
+) -> dict[str, Any]:
     """Build the store, time the upserts and queries: {"upserts": {name: (per s, per CPU s)}, "queries": …}."""
-    listings = synthetic(n)
+    listings = synthetic(n, peer_keys=peer_keys)
     freeze_inputs(freeze)
     out: dict[str, Any] = {
-        "load": os.getloadavg()[0], "keep_gc": not freeze, "upserts": {}, "queries": {}, "others": {},
+        "load": os.getloadavg()[0], "keep_gc": not freeze, "peer_keys": peer_keys, "upserts": {}, "queries": {},
+        "others": {},
     }  # fmt: skip
     with (
         tempfile.TemporaryDirectory(prefix="bench-store-") as tmp,
@@ -175,7 +185,8 @@ def print_result(out: dict[str, Any], runs: int, batch: int) -> None:
     """One measurement as the table BENCHMARKS.md quotes."""
     print(f"store: {out['store']}")
     print(f"load average at start: {out['load']:.2f} on {os.cpu_count()} cores; "
-          f"its own listings {'in' if out.get('keep_gc') else 'frozen out of'} the garbage collector's passes")
+          f"its own listings {'in' if out.get('keep_gc') else 'frozen out of'} the garbage collector's passes; "
+          f"{'with' if out.get('peer_keys') else 'without'} peer keys")
     print(f"{'upsert (batches of ' + str(batch) + ')':<34}{'per s':>12}{'per CPU s':>12}")
     for name, (rate, cpu_rate) in out["upserts"].items():
         print(f"{name:<34}{rate:>12,.0f}{cpu_rate:>12,.0f}")
@@ -209,8 +220,9 @@ def compare(baseline: Path, argv: list[str], rounds: int, after: Path | None = N
             )
     loads = [r["load"] for rs in results.values() for r in rs]
     gc_state = "in" if "--keep-gc" in argv else "frozen out of"
+    keys = "with" if "--peer-keys" in argv else "without"
     print(f"\nmedians of {rounds} rounds; load average at the starts {min(loads):.2f}–{max(loads):.2f}; "
-          f"the benchmark's own listings {gc_state} the garbage collector's passes")
+          f"the benchmark's own listings {gc_state} the garbage collector's passes; {keys} peer keys")
     print(f"{'upsert (listings/s)':<34}{'before wall':>12}{'before CPU':>12}{'after wall':>12}{'after CPU':>12}")
     for name in results["after"][0]["upserts"]:
         cells = [statistics.median(r["upserts"][name][i] for r in results[label])
@@ -246,13 +258,15 @@ def main(argv: list[str]) -> int:
         "--keep-gc", action="store_true",
         help="leave the benchmark's own listings in the garbage collector's passes (no gc.freeze)",
     )  # fmt: skip
+    parser.add_argument("--peer-keys", action="store_true", help="give every listing a peer key (one of n/20)")
     args = parser.parse_args(argv)
     if args.compare is not None:
         sizes = ["--n", str(args.n), "--runs", str(args.runs), "--batch", str(args.batch)]
         sizes += ["--keep-gc"] if args.keep_gc else []
+        sizes += ["--peer-keys"] if args.peer_keys else []
         compare(args.compare, sizes, args.rounds, args.after)
         return 0
-    out = measure(args.n, args.runs, args.batch, args.uri, freeze=not args.keep_gc)
+    out = measure(args.n, args.runs, args.batch, args.uri, freeze=not args.keep_gc, peer_keys=args.peer_keys)
     if args.json:
         print(json.dumps(out))
     else:

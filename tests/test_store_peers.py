@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from crawler.items import Flag, Listing, PeerGroup
-from crawler.store import FlagQuery, InvalidQuery, Store, open_store
+from crawler.store import FlagQuery, InvalidQuery, Store, mongo_peers, open_store, sqlite_peers
 from crawler.store.peers import PLACEHOLDER_RULE, member_of, summarise
+from crawler.store.sqlite import SQLiteStore
 from tests.mongo_server import NxServer
 
 T0 = datetime(2025, 3, 1, 8, tzinfo=UTC)
@@ -203,24 +204,95 @@ def test_price_changes_and_removals_update_the_summary(store: Store) -> None:
     assert got is not None and (got.sellers, got.sample[0][1]) == (2, "") and got == oracle(store)[IPHONE]
 
 
-def test_recrawls_that_change_no_membership_recompute_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def summarised(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The keys of every summary the store computes from its members (one list per query), as it does them."""
+    module = sqlite_peers if isinstance(store, SQLiteStore) else mongo_peers
+    calls: list[list[str]] = []
+    original = module.summarise_members
+
+    def counting(call_or_db: Any, *args: Any) -> Any:
+        calls.append(sorted(args[-1]))
+        return original(call_or_db, *args)
+
+    monkeypatch.setattr(module, "summarise_members", counting)
+    return calls
+
+
+def test_a_summary_is_computed_once_and_kept_until_a_write_changes_its_group(
+    store: Store, summarised: list[list[str]]
+) -> None:
+    store.upsert_listings([make("1"), make("2", seller="s2", price=34_000_000), make("3", key=GALAXY)], seen_at=T0)
+    assert summarised == []  # writes summarise nothing
+    first = store.peer_groups([IPHONE, GALAXY, "nothing|here"])
+    # (SQLite looks for the members of a key it has no summary of; MongoDB knows it never had any)
+    assert [set(keys) - {"nothing|here"} for keys in summarised] == [{IPHONE, GALAXY}] and first == oracle(store)
+    assert store.peer_groups([IPHONE, GALAXY]) == first and len(summarised) == 1  # kept
+    store.upsert_listings([make("1", price=26_000_000)], seen_at=T0 + timedelta(1))
+    got = store.peer_groups([IPHONE, GALAXY])
+    assert summarised[1:] == [[IPHONE]]  # only the group the write changed
+    assert got[IPHONE] != first[IPHONE] and got == oracle(store) and got[IPHONE].median == 30_000_000
+    store.replace_flags("shopee", "3", [placeholder()])  # the end-of-run re-judgement moves it out
+    assert store.peer_groups([IPHONE, GALAXY]) == oracle(store) == {IPHONE: got[IPHONE]}
+    assert summarised[2:] == [[GALAXY]]
+
+
+def test_recrawls_that_change_no_membership_invalidate_nothing(
+    store: Store, summarised: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     listings = [make("1"), make("2", seller="s2", price=31_000_000), make("3", key=None)]
     store.upsert_listings(listings, seen_at=T0)
     before = store.peer_groups([IPHONE])
-    refreshed: list[int] = []  # calls of the backend's group recompute (its argument differs by backend)
-    original = store._refresh_groups  # type: ignore[attr-defined]
+    invalidated: list[list[str]] = []
+    original = store._invalidate_groups  # type: ignore[attr-defined]
 
-    def counting(changes: Any) -> Any:
-        refreshed.append(1)
-        return original(changes)
+    def counting(keys: Any) -> Any:
+        invalidated.append(sorted(set(keys)))
+        return original(keys)
 
-    monkeypatch.setattr(store, "_refresh_groups", counting)
+    monkeypatch.setattr(store, "_invalidate_groups", counting)
     assert store.upsert_listings(listings, seen_at=T0 + timedelta(1)).unchanged == 3
     described = [x.model_copy(update={"description": "Mô tả mới", "sold_count": 9}) for x in listings]
     assert store.upsert_listings(described, seen_at=T0 + timedelta(2)).updated == 3
-    assert refreshed == [] and store.peer_groups([IPHONE]) == before
+    store.replace_flags("shopee", "2", [])  # no placeholder before or after: still in its group
+    assert invalidated == [] and store.peer_groups([IPHONE]) == before and summarised == [[IPHONE]]
     store.upsert_listings([make("2", seller="s2", price=32_000_000)], seen_at=T0 + timedelta(3))
-    assert refreshed == [1] and store.peer_groups([IPHONE]) == oracle(store) != before
+    assert invalidated == [[IPHONE]] and store.peer_groups([IPHONE]) == oracle(store) != before
+
+
+def test_a_second_store_handle_sees_the_writes_of_another(store: Store, store_uri: str) -> None:
+    store.upsert_listings([make("1"), make("2", seller="s2", price=34_000_000)], seen_at=T0)
+    with open_store(store_uri) as other:
+        assert other.peer_groups([IPHONE]) == store.peer_groups([IPHONE]) == oracle(store)  # both cached
+        other.upsert_listings([make("1", price=26_000_000), make("3", seller="s3", key=GALAXY)], seen_at=T0)
+        assert store.peer_groups([IPHONE, GALAXY]) == oracle(store) == other.peer_groups([IPHONE, GALAXY])
+        assert store.peer_groups([IPHONE])[IPHONE].median == 30_000_000
+        other.replace_flags("shopee", "1", [placeholder()])
+        assert store.peer_groups([IPHONE, GALAXY]) == oracle(store)
+        assert store.peer_groups([IPHONE])[IPHONE].listings == 1
+
+
+def test_a_write_while_a_summary_is_computed_is_never_cached(
+    store: Store, store_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another handle writes the group after its members were read: that read's answer is the group as
+    it was, and the summary is not kept (the next read sees the write)."""
+    store.upsert_listings([make("1"), make("2", seller="s2", price=34_000_000)], seen_at=T0)
+    module = sqlite_peers if isinstance(store, SQLiteStore) else mongo_peers
+    original = module.summarise_members
+    with open_store(store_uri) as other:
+
+        def racing(call_or_db: Any, *args: Any) -> Any:
+            found = original(call_or_db, *args)
+            monkeypatch.setattr(module, "summarise_members", original)
+            other.upsert_listings([make("2", seller="s2", price=40_000_000)], seen_at=T0 + timedelta(1))
+            return found
+
+        monkeypatch.setattr(module, "summarise_members", racing)
+        before = store.peer_groups([IPHONE])
+        assert before[IPHONE].median == 32_000_000  # read before the write
+        assert store.peer_groups([IPHONE]) == oracle(store) != before
+        assert store.peer_groups([IPHONE])[IPHONE].median == 35_000_000
 
 
 def test_a_listing_twice_in_one_batch_ends_in_its_last_group(store: Store) -> None:

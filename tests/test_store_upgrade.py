@@ -245,8 +245,9 @@ def test_a_version_4_file_gets_its_peer_tables_and_keeps_its_digests(tmp_path: P
         before = store.peer_groups(["casio|mtp-1374"])
         stored = [x.model_dump() for x in store.iter_listings()]
     assert before["casio|mtp-1374"].listings == 7 and before["casio|mtp-1374"].sellers == 3
-    with sqlite3.connect(db) as raw:  # the version-4 layout: the same without the peer column and table
-        raw.executescript("ALTER TABLE listings DROP COLUMN peer; DROP TABLE peer_groups; PRAGMA user_version = 4;")
+    with sqlite3.connect(db) as raw:  # the version-4 layout: the same without the peer columns and table
+        raw.executescript("DROP INDEX listings_peer; ALTER TABLE listings DROP COLUMN peer_key;"
+                          " ALTER TABLE listings DROP COLUMN peer; DROP TABLE peer_groups; PRAGMA user_version = 4;")
     with sqlite3.connect(db) as raw:
         raw.execute("UPDATE listings SET doc = 'not json' WHERE listing_id = '3'")
     with pytest.raises(StoreError, match=re.escape(str(db))):
@@ -262,4 +263,49 @@ def test_a_version_4_file_gets_its_peer_tables_and_keeps_its_digests(tmp_path: P
         assert [x.model_dump() for x in store.iter_listings()] == stored
         assert store.upsert_listings(crawled, seen_at=T0 + timedelta(days=1)).unchanged == len(crawled)
     with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+
+
+# The version-5 peer tables: each group's summary and members, rewritten by every write that changed it.
+V5_PEER_GROUPS = """
+CREATE TABLE peer_groups (key TEXT PRIMARY KEY, listings INTEGER NOT NULL, sellers INTEGER NOT NULL, median REAL,
+    mad REAL, sample TEXT NOT NULL, members TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO peer_groups VALUES ('casio|mtp-1374', 1, 1, 1.0, 0.0, '[]', 'p');
+PRAGMA user_version = 5;
+"""
+
+
+def test_a_version_5_file_gets_peer_keys_from_its_peer_column_and_an_empty_summary_cache(tmp_path: Path) -> None:
+    db = tmp_path / "v5.sqlite3"
+    uri = f"sqlite:///{db}"
+    crawled = [
+        _stored(str(i), price=100_000 + i * 1_000, peer_key="casio|mtp-1374" if i % 4 else "casio|f-91w",
+                first_seen=None, last_seen=None, price_history=[],
+                seller={"platform_id": f"s{i % 3}", "name": f"Shop {i % 3}"})
+        for i in range(9)
+    ]  # fmt: skip
+    with open_store(uri) as store:
+        store.upsert_listings(crawled, seen_at=T0)
+        keys = ["casio|mtp-1374", "casio|f-91w"]
+        before = store.peer_groups(keys)
+        stored = [x.model_dump() for x in store.iter_listings()]
+    assert [before[key].listings for key in keys] == [6, 3]
+    with sqlite3.connect(db) as raw:  # the version-5 layout: no peer_key, summaries and members in peer_groups
+        columns = raw.execute("SELECT id, peer_key, peer FROM listings ORDER BY id").fetchall()
+        raw.executescript("DROP INDEX listings_peer; ALTER TABLE listings DROP COLUMN peer_key; DROP TABLE peer_groups;"
+                          + V5_PEER_GROUPS)  # fmt: skip
+        raw.execute("UPDATE listings SET peer = 'not a membership' WHERE listing_id = '3'")
+    with pytest.raises(StoreError, match=re.escape(str(db))):
+        open_store(uri)
+    with sqlite3.connect(db) as raw:  # the failed upgrade left the file as it was
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 5
+        assert "members" in [column[1] for column in raw.execute("PRAGMA table_info(peer_groups)")]
+        raw.execute("UPDATE listings SET peer = ? WHERE listing_id = '3'", (columns[3][2],))
+    with open_store(uri) as store:
+        with sqlite3.connect(db) as raw:
+            assert raw.execute("SELECT id, peer_key, peer FROM listings ORDER BY id").fetchall() == columns
+            assert raw.execute("SELECT COUNT(*) FROM peer_groups").fetchone() == (0,)  # the stale row is gone
+            assert "members" not in [column[1] for column in raw.execute("PRAGMA table_info(peer_groups)")]
+        assert store.peer_groups(keys) == before
+        assert [x.model_dump() for x in store.iter_listings()] == stored
+        assert store.upsert_listings(crawled, seen_at=T0 + timedelta(days=1)).unchanged == len(crawled)

@@ -198,9 +198,9 @@ class Store(ABC):
     def upsert_listings(self, listings: Sequence[Listing], *, seen_at: datetime | None = None) -> UpsertResult:
         """Insert or update a batch keyed by (platform, listing_id), keeping history (see DESIGN.md).
 
-        Every listing is stored with its ``fields_seen``, ``partial`` and ``peer_key``; the peer summaries
-        of the groups a listing joins or leaves, or whose price it changes, are updated in the same call
-        (an unchanged re-crawl changes none)."""
+        Every listing is stored with its ``fields_seen``, ``partial`` and ``peer_key``; the stored peer
+        summaries of the groups a listing joins or leaves, or whose price it changes, are dropped in the
+        same call, so the next :meth:`peer_groups` computes them afresh (an unchanged re-crawl drops none)."""
 
     @abstractmethod
     def replace_flags(self, platform: str, listing_id: str, flags: list[Flag]) -> None:
@@ -213,9 +213,12 @@ class Store(ABC):
     def peer_groups(self, keys: Collection[str]) -> dict[str, PeerGroup]:
         """The stored price summaries of these peer keys (``Listing.peer_key``); only keys that exist.
 
-        Upserts keep them (see :mod:`crawler.store.peers`): every stored listing with a peer key, a
-        usable price (VND, at least 1,000) and no ``price_anomaly.placeholder`` flag is counted in its
-        group, each seller once. InvalidQuery when ``keys`` is not a collection of text.
+        Every stored listing with a peer key, a usable price (VND, at least 1,000) and no
+        ``price_anomaly.placeholder`` flag is counted in its group, each seller once, as of the latest
+        writes (from any store handle). A summary is stored once computed and kept until a write
+        changes the group's members (see :mod:`crawler.store.peers`); a group without one is computed
+        from its members by its key, never by reading every listing. InvalidQuery when ``keys`` is not
+        a collection of text.
         """
 
     @abstractmethod

@@ -11,11 +11,12 @@ overwritten: the listing is re-read and merged again. Transient network errors a
 backoff; an unreachable server is a StoreError naming the host after ``serverSelectionTimeoutMS``
 (5 s unless the URI says otherwise).
 
-Peer summaries (:mod:`crawler.store.peers`): each listing document carries its peer membership
-(``_pk``, ``_pm``), written with it; after a write, every group a written listing left or joined, or
-whose price it changed, has its ``peer_groups`` document (``_id`` = the peer key) recomputed from the
-members found by ``_pk``. An unchanged re-crawl changes no membership and recomputes nothing. Two
-writers recomputing one group at the same moment may leave it one write behind until its next change.
+Peer summaries (:mod:`crawler.store.peers`, :mod:`crawler.store.mongo_peers`): each listing document
+carries its peer membership (``_pk``, ``_pm``), written with it; after a write, every group a written
+listing left or joined, or whose price it changed, has its ``peer_groups`` document marked stale (one
+bulk write per batch). An unchanged re-crawl changes no membership and marks nothing.
+``peer_groups(keys)`` summarises stale groups from their members and caches them unless a write
+marked them again meanwhile.
 
 Reviews: the listing is rewritten first (guarded by ``_rev``), then the audit entry is appended
 with the next ``seq`` (the unique index makes concurrent reviewers take turns). Without a replica
@@ -41,7 +42,7 @@ from typing import Any, TypeVar
 
 from bson import ObjectId
 from pydantic import ValidationError
-from pymongo import ASCENDING, DESCENDING, DeleteOne, MongoClient, ReplaceOne
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReplaceOne
 from pymongo.errors import AutoReconnect, BulkWriteError, ConfigurationError, DuplicateKeyError, PyMongoError
 
 from crawler.items import KINDS, Flag, Listing, PeerGroup, utcnow
@@ -83,8 +84,9 @@ from crawler.store.mongo_fields import (
     state_fields,
     stored_member,
 )
+from crawler.store.mongo_peers import invalidate, lookup
 from crawler.store.mongo_reports import MongoReports
-from crawler.store.peers import check_keys, member_of, member_of_document, summarise
+from crawler.store.peers import check_keys, member_of, member_of_document
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.uri import hosts_of, redact_uri, scrub
 
@@ -208,29 +210,9 @@ class MongoStore(MongoReports, Store):
             }
             return int(details.get("nMatched", 0)) + int(details.get("nUpserted", 0)), failed
 
-    def _refresh_groups(self, keys: Iterable[str]) -> None:
-        """Recompute each group's ``peer_groups`` document from its members (deleted when it has none)."""
-        wanted = sorted(set(keys))
-        projection = {"_id": 0, "platform": 1, "listing_id": 1, "_pk": 1, "_pm": 1}
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            spec = {"_pk": {"$in": chunk}}
-            docs = self._call("read peer members", lambda spec=spec: list(self.listings.find(spec, projection)))
-            members: dict[str, dict[str, Any]] = {key: {} for key in chunk}
-            for doc in docs:
-                pm = doc.get("_pm")
-                if doc.get("_pk") in members and isinstance(pm, list) and len(pm) == 3:
-                    members[doc["_pk"]][f"{doc['platform']}:{doc['listing_id']}"] = pm
-            ops: list[Any] = []
-            for key, group_members in members.items():
-                group = summarise(key, group_members)
-                if group is None:
-                    ops.append(DeleteOne({"_id": key}))
-                else:
-                    stored = group.model_dump(mode="python")
-                    stored["sample"] = [list(peer) for peer in group.sample]
-                    ops.append(ReplaceOne({"_id": key}, {"_id": key, **stored}, upsert=True))
-            self._call("write peer groups", lambda ops=ops: self.peers.bulk_write(ops, ordered=False))
+    def _invalidate_groups(self, keys: Iterable[str]) -> None:
+        """Mark the summaries of groups whose members changed stale (after the listings were written)."""
+        invalidate(self._call, self.peers, keys)
 
     # -- writes ----------------------------------------------------------------------------------
 
@@ -367,7 +349,7 @@ class MongoStore(MongoReports, Store):
             self._append_entries(entries)
         affected = {group for key, groups in moved.items() if key in final and key not in retry for group in groups}
         if affected:
-            self._refresh_groups(affected)
+            self._invalidate_groups(affected)
         return again
 
     def _rewrite(self, what: str, key: Key, change: Callable[[dict[str, Any]], T]) -> T:
@@ -390,7 +372,7 @@ class MongoStore(MongoReports, Store):
                 raise StoreError(f"MongoDB at {self.hosts}: {what}: {failed}")
             if written:
                 if old_member != new_member:
-                    self._refresh_groups(member.key for member in (old_member, new_member) if member is not None)
+                    self._invalidate_groups(member.key for member in (old_member, new_member) if member is not None)
                 return value
         raise StoreError(f"MongoDB at {self.hosts}: {key[0]}:{key[1]} kept changing; {what} not written")
 
@@ -544,16 +526,9 @@ class MongoStore(MongoReports, Store):
         }
 
     def peer_groups(self, keys: Collection[str]) -> dict[str, PeerGroup]:
-        """The stored summaries of these peer keys (only keys that exist), one ``$in`` query per 1000 keys."""
-        wanted = check_keys(keys)
-        found: dict[str, PeerGroup] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            spec = {"_id": {"$in": wanted[start : start + _CHUNK]}}
-            for doc in self._call("peer_groups", lambda spec=spec: list(self.peers.find(spec))):
-                doc.pop("_id", None)
-                doc["sample"] = [tuple(peer) for peer in doc.get("sample") or []]
-                found[doc["key"]] = PeerGroup.model_validate(doc)
-        return found
+        """The summaries of these peer keys (only groups with members): fresh ones as stored, stale ones
+        summarised from their members and cached (:func:`crawler.store.mongo_peers.lookup`)."""
+        return lookup(self._call, self.peers, self.listings, check_keys(keys))
 
     def iter_listings(self, platform: str | None = None, batch_size: int = 1000) -> Iterator[Listing]:
         """Every stored listing in ``_id`` order, read ``batch_size`` at a time (no long-lived cursor)."""
@@ -679,7 +654,7 @@ class MongoStore(MongoReports, Store):
         return stored
 
     def _import_flush(self, docs: list[dict[str, Any]], counts: dict[str, int]) -> None:
-        """Write imported listing documents as they are; recompute the peer groups they changed."""
+        """Write imported listing documents as they are; mark the peer groups they changed stale."""
         if not docs:
             return
         keys = [(doc["platform"], doc["listing_id"]) for doc in docs]
@@ -691,7 +666,7 @@ class MongoStore(MongoReports, Store):
         affected = {member.key for member in before.values() if member is not None}
         affected.update(doc["_pk"] for doc in docs if doc["_pk"])
         if affected:
-            self._refresh_groups(affected)
+            self._invalidate_groups(affected)
 
     def _import_entry(self, entry: ReviewEntry, number: int) -> bool:
         if self._insert_entry(entry):

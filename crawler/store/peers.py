@@ -1,13 +1,15 @@
 """Peer price summaries: what the store keeps per product identity (``Listing.peer_key``) so that a
-crawl never reads every stored listing to judge prices (see DESIGN.md, ``peer_groups``).
+crawl never reads every stored listing to judge prices (``Store.peer_groups``).
 
 A stored listing is a *member* of its peer group when it has a ``peer_key``, a usable price (VND, at
 least :data:`MIN_PRICE`) and no ``price_anomaly.placeholder`` flag: ``(peer_key, seller, label,
 price)``, where ``seller`` identifies its seller (each seller counts once) and ``label`` is the
-seller's name or id, shown in a group's sample. Both backends keep the members beside the listings,
-change them in the same write as the listing, and recompute the summary of every group an upsert
-touched from its members with :func:`summarise` (one code path, so both give the same summaries):
-the sellers' own median prices, their median and MAD, and a sample of up to :data:`SAMPLE_SIZE` peers.
+seller's name or id, shown in a group's sample. Both backends write a listing's membership with the
+listing (indexed by its key) and, when it changed, drop the stored summaries of the groups it left
+and joined (one statement per batch); a read of a group without a stored summary computes it from
+the group's members with :func:`summarise` (one code path, so both give the same summaries) and
+stores it (:mod:`crawler.store.sqlite_peers`, :mod:`crawler.store.mongo_peers`): the sellers' own
+median prices, their median and MAD, and a sample of up to :data:`SAMPLE_SIZE` peers.
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ def summary_of(members: Members) -> Summary | None:
     Each seller counts once, with the median of its own listings' prices; the group's median and MAD
     are over those seller medians. The sample holds one listing per seller (the one priced nearest
     its seller's median, ties by listing key), the sellers nearest the group's median first, ties by
-    listing key. (Upserts recompute every group they touch: this is written for speed.)
+    listing key. (A crawl's first look-ups summarise every group a previous crawl changed: this is
+    written for speed.)
     """
     count = len(members)
     if not count:

@@ -205,8 +205,10 @@ def listing_row(
     search: str | None,
     dismissed: str | None,
     peer: str | None,
+    peer_key: str | None,
 ) -> tuple[Any, ...]:
-    """One row of :data:`crawler.store.sqlite_schema.LISTING_COLUMNS`; ``search`` None keeps the stored one."""
+    """One row of :data:`crawler.store.sqlite_schema.LISTING_COLUMNS`; ``search`` None keeps the stored one;
+    ``peer`` and ``peer_key`` the listing's peer membership (:mod:`crawler.store.sqlite_peers`)."""
     listing = p.listing
     risk = float(max([flag.score for flag in flags])) if flags else 0.0  # documents.risk_of, inlined
     seller = listing.seller
@@ -221,7 +223,8 @@ def listing_row(
     return (
         listing.platform, listing.listing_id, risk, first_seen, last_seen, status, review_at, 1 if flags else 0,
         mask, listing.source, key, platform_id, name, fold_key(name), province, fold_key(province),
-        listing.category, search, digest, p.text_key, dismissed, history, review, evidence, peer, body,
+        listing.category, search, digest, p.text_key, dismissed, history, review, evidence, peer, peer_key,
+        body,
     )  # fmt: skip
 
 

@@ -15,21 +15,23 @@ columns (kinds bit mask, review status, platform, source) so that those filters 
 read the table. ``flags`` (one row per distinct flag, keyed by listing: no rowid, one B-tree less to write) backs
 the rule filter; ``reviews`` is the hash-chained audit log.
 
-``peer`` is the listing's place in its peer group as it was last written (peer key, seller, seller
-label, price; NULL outside any group: see :mod:`crawler.store.peers`), read with the rest of what an
-upsert needs; ``peer_groups`` holds each group's summary (listings, sellers, median, MAD, sample as
-JSON) and its members (listing key, seller, label, price each), so that a group an upsert changes is
-one row to read, change, summarise and write. ``peer`` and ``members`` are their fields joined by a
-unit separator (U+001F) after a ``p`` (a split is many times cheaper than JSON), or JSON when a text
-holds that separator itself (``crawler.store.sqlite._pack``).
+``peer_key`` and ``peer`` are the listing's place in its peer group as it was last written (NULL
+outside any group: see :mod:`crawler.store.peers`): the group's key (indexed by ``listings_peer``) and
+the membership's fields (key, seller, seller label, price) packed into one text
+(:mod:`crawler.store.sqlite_peers`), read with the rest of what an upsert needs. ``peer_groups``
+caches group summaries (listings, sellers, median, MAD, sample as JSON): a write that changes a
+group's members deletes its row, a read of a group without one summarises its members and stores it.
 
 Version 4: the merged fields moved out of ``doc`` into their columns, ``doc`` drops null fields,
 ``digest`` is a 16-byte BLOB of a new digest, ``text_key`` is new, ``content`` (unused since
-version 3) is gone and ``flags`` has no rowid. Version 5: the ``peer`` column and ``peer_groups``.
+version 3) is gone and ``flags`` has no rowid. Version 5: the ``peer`` column and ``peer_groups``
+holding every group's summary and members, rewritten by every write that changed the group.
+Version 6: the ``peer_key`` column and its index; ``peer_groups`` a cache of summaries only.
 Older files are upgraded when opened, in one transaction: version 1 row by row from its documents,
-versions 2 and 3 in SQL (digests cleared: the next crawl rewrites each listing once), version 4 by
-adding the ``peer`` column, and the peer groups of every older version built from the stored
-listings that have a peer key; listing ids (insertion order), flags, the audit log and crawl runs
+versions 2 and 3 in SQL (digests cleared: the next crawl rewrites each listing once), versions 4
+and 5 by adding the columns they lack; the peer columns of a version-5 file are taken from its
+``peer`` column, those of older ones from the stored listings that have a peer key, and
+``peer_groups`` starts empty; listing ids (insertion order), flags, the audit log and crawl runs
 are kept as they are.
 """
 
@@ -40,14 +42,17 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 PEERS_VERSION = 5
 """The version that added the ``peer`` column and ``peer_groups``."""
+PEER_CACHE_VERSION = 6
+"""The version that added ``peer_key`` and made ``peer_groups`` a cache of summaries."""
 
 LISTING_COLUMNS: tuple[str, ...] = (
     "platform", "listing_id", "risk", "first_seen", "last_seen", "review_status", "review_at", "flagged",
     "kinds", "source", "seller_key", "seller_id", "seller_name", "seller_fold", "province", "province_fold",
-    "category", "search", "digest", "text_key", "dismissed", "history", "review", "evidence", "peer", "doc",
+    "category", "search", "digest", "text_key", "dismissed", "history", "review", "evidence", "peer", "peer_key",
+    "doc",
 )  # fmt: skip
 
 SCHEMA = """
@@ -78,6 +83,7 @@ CREATE TABLE IF NOT EXISTS listings (
     review TEXT,
     evidence TEXT,
     peer TEXT,
+    peer_key TEXT,
     doc TEXT NOT NULL,
     UNIQUE (platform, listing_id)
 );
@@ -89,6 +95,7 @@ CREATE INDEX IF NOT EXISTS listings_reviewed ON listings (review_status, review_
 CREATE INDEX IF NOT EXISTS listings_seller ON listings (seller_id) WHERE flagged = 1;
 CREATE INDEX IF NOT EXISTS listings_seller_name ON listings (seller_name) WHERE flagged = 1;
 CREATE INDEX IF NOT EXISTS listings_province ON listings (province_fold) WHERE flagged = 1;
+CREATE INDEX IF NOT EXISTS listings_peer ON listings (peer_key) WHERE peer_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS flags (
     platform TEXT NOT NULL,
     listing_id TEXT NOT NULL,
@@ -127,8 +134,7 @@ CREATE TABLE IF NOT EXISTS peer_groups (
     sellers INTEGER NOT NULL,
     median REAL,
     mad REAL,
-    sample TEXT NOT NULL,
-    members TEXT NOT NULL
+    sample TEXT NOT NULL
 ) WITHOUT ROWID;
 """
 
@@ -141,13 +147,13 @@ MERGED_PATHS = ("$.first_seen", "$.risk", "$.price_history", "$.review", "$.evid
 def create(
     db: sqlite3.Connection,
     row_of: Callable[[dict[str, Any], str | None], tuple[Any, ...]],
-    fill_peers: Callable[[sqlite3.Connection], None],
+    fill_peers: Callable[[sqlite3.Connection, int], None],
 ) -> None:
     """Create the tables and indexes, upgrading an older file first (``row_of`` rebuilds a version-1 row).
 
     ``row_of(doc, last_seen)`` turns a stored version-1 document into a row of
-    :data:`LISTING_COLUMNS`; ``fill_peers(db)`` fills the ``peer`` column and the (new, empty)
-    ``peer_groups`` of a file older than :data:`PEERS_VERSION` from its listings. Raises
+    :data:`LISTING_COLUMNS`; ``fill_peers(db, version)`` fills the ``peer`` and ``peer_key`` columns
+    of a file of an older ``version`` than :data:`PEER_CACHE_VERSION`. Raises
     ``sqlite3.Error`` on failure, ValueError for a newer file.
     """
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -160,13 +166,17 @@ def create(
             _rebuild(db, lambda: _copy_v1(db, row_of))
         elif has_listings and version < 4:
             _rebuild(db, lambda: _copy_v3(db))
-        elif has_listings and version < PEERS_VERSION:
-            db.execute("ALTER TABLE listings ADD COLUMN peer TEXT")
+        elif has_listings and version < PEER_CACHE_VERSION:
+            if version < PEERS_VERSION:
+                db.execute("ALTER TABLE listings ADD COLUMN peer TEXT")
+            db.execute("ALTER TABLE listings ADD COLUMN peer_key TEXT")
         if has_listings and version < 4:
             _rebuild_flags(db)
+        if version == PEERS_VERSION:
+            db.execute("DROP TABLE IF EXISTS peer_groups")  # summaries and members: now a cache of summaries
         _run_schema(db)
-        if has_listings and version < PEERS_VERSION:
-            fill_peers(db)
+        if has_listings and version < PEER_CACHE_VERSION:
+            fill_peers(db, version)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
@@ -224,7 +234,7 @@ def _copy_v1(db: sqlite3.Connection, row_of: Callable[[dict[str, Any], str | Non
 
 def _copy_v3(db: sqlite3.Connection) -> None:
     """Versions 2 and 3 (same columns): merged fields split out of the document in SQL, digests cleared."""
-    new = ("digest", "text_key", "history", "review", "evidence", "peer", "doc")
+    new = ("digest", "text_key", "history", "review", "evidence", "peer", "peer_key", "doc")
     kept = [name for name in LISTING_COLUMNS if name not in new]
     paths = ", ".join(f"'{path}'" for path in MERGED_PATHS)
     db.execute(
