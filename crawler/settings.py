@@ -61,6 +61,12 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 HTTPCACHE_ENABLED = False
+# Size caps of one response: a bigger body is refused, its URL logged at WARNING. Scrapy applies them on
+# the wire (Content-Length, then bytes received) and again while decompressing (a gzip bomb), and the
+# spiders' JSON decoding (spiders.formats.jsonbody) to bodies a browser page fetched. A refused detail
+# request leaves its listing partial (spiders.base). The real APIs answer well under 2 MiB a page.
+DOWNLOAD_MAXSIZE = int(os.environ.get("DOWNLOAD_MAXSIZE", str(32 * 1024 * 1024)))
+DOWNLOAD_WARNSIZE = int(os.environ.get("DOWNLOAD_WARNSIZE", str(8 * 1024 * 1024)))
 # after RetryMiddleware (550) in response order: the host's delay widens before the retry is queued
 DOWNLOADER_MIDDLEWARES = {"crawler.backoff.BackoffMiddleware": 560}
 BACKOFF_MIN_DELAY = 1.0

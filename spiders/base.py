@@ -11,8 +11,16 @@
 - :meth:`platform_url` for the platform's other hosts (``sendo_search``, ``chotot_api``, …);
 - :meth:`start`, which dispatches: ``url`` → :meth:`url_requests`, ``seller`` → :meth:`seller_requests`,
   otherwise one :meth:`search_request` per keyword (subclasses implement what their platform has);
-- :meth:`parse_json`, which logs ``URL: malformed JSON (…)`` and counts
-  ``spider/<name>/malformed_responses`` instead of raising;
+- :meth:`parse_json`, which reads a JSON body as UTF-8 with ``spiders.formats.jsonbody`` (never
+  Scrapy's encoding guess: invalid bytes are replaced and the URL logged at WARNING, counted as
+  ``spider/<name>/invalid_utf8``), and logs ``URL: malformed JSON (…)`` and counts
+  ``spider/<name>/malformed_responses`` instead of raising (too deep, too big, not JSON);
+- :meth:`partial_listing`, the listing from its list entry when its detail cannot be had (the request
+  failed after its retries, or the detail is unreadable): marked ``partial``, with the ``fields_seen``
+  of the list entry only, so it is stored now and its detail fetched on the next crawl. Counted as
+  ``listings/partial`` and ``listings/partial/<cause>`` (the crawl's totals) and
+  ``spider/<name>/partial`` and ``spider/<name>/partial/<cause>``; the cause is :func:`failure_cause`'s
+  (``http_404``, ``http_503``, ``timeout``, ``connection``, ``too_large``, …) or ``unreadable``;
 - :meth:`emit`, which logs each unreadable field as ``URL field=NAME: …`` (the field stays None),
   checks the item has what a Listing needs, and hands it on as a plain dict with the fields its source
   format carried (``fields_seen``, set by the format's extractor) and ``partial`` (True for a listing
@@ -26,7 +34,6 @@ Spiders only navigate and extract: they never run rules or touch the store.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
@@ -35,8 +42,11 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from spiders.formats.common import FieldErrors, MissingField
+from spiders.formats.jsonbody import UnreadableJson, decode_json
 
 Extractor = Callable[[dict[str, Any], str, FieldErrors], dict[str, Any]]
 """A format's extraction function: ``(entry, base_url, errors) -> listing fields``."""
@@ -49,6 +59,32 @@ LISTING_FIELDS = (
 )
 SELLER_FIELDS = ("platform_id", "name", "url", "province", "official", "phones")
 SOURCES = ("crawl", "tip-off")
+
+
+_CAUSES_BY_TYPE = {
+    "TimeoutError": "timeout", "TCPTimedOutError": "timeout", "DownloadTimeoutError": "timeout",
+    "UserTimeoutError": "timeout", "ConnectionRefusedError": "connection", "ConnectError": "connection",
+    "DownloadConnectionRefusedError": "connection", "DNSLookupError": "connection",
+    "CannotResolveHostError": "connection", "ConnectionLost": "connection", "ConnectionDone": "connection",
+    "ResponseNeverReceived": "connection", "ResponseFailed": "connection", "DownloadFailedError": "connection",
+    "ResponseDataLossError": "connection",
+}
+
+
+def failure_cause(failure: Failure) -> str:
+    """Why a request failed, as a short stat-friendly word: ``http_<status>`` for an HTTP error answer
+    (after its retries), ``too_large`` for a body over ``DOWNLOAD_MAXSIZE`` (also after decompression),
+    ``timeout``, ``connection``, else the exception's type name."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    message = str(exc)
+    if "DOWNLOAD_MAXSIZE" in message or "download max size" in message:
+        return "too_large"
+    for cls in type(exc).__mro__:
+        if cls.__name__ in _CAUSES_BY_TYPE:
+            return _CAUSES_BY_TYPE[cls.__name__]
+    return type(exc).__name__
 
 
 class SpiderArgumentError(ValueError):
@@ -218,15 +254,25 @@ class MarketplaceSpider(scrapy.Spider):
 
     def parse_json(self, response: Response) -> dict[str, Any] | None:
         """The response's JSON object, or None after logging ``URL: malformed JSON (…)``."""
+        return self.json_object(response.body, response.url)
+
+    def json_object(self, body: bytes, url: str) -> dict[str, Any] | None:
+        """``body`` (of ``url``) decoded by ``spiders.formats.jsonbody`` as a JSON object; None after
+        logging ``URL: malformed JSON (…)``. Invalid UTF-8 is replaced and logged at WARNING."""
         try:
-            payload = json.loads(response.body.decode(getattr(response, "encoding", None) or "utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            self.logger.error("%s: malformed JSON (%s)", response.url, exc)
+            settings = getattr(self, "settings", None)
+            cap = settings.getint("DOWNLOAD_MAXSIZE") if settings is not None else 0
+            decoded = decode_json(body, max_bytes=cap or None)
+        except UnreadableJson as exc:
+            self.logger.error("%s: malformed JSON (%s)", url, exc)
             self._stat("malformed_responses")
             return None
+        if decoded.replaced:
+            self.logger.warning("%s: %d invalid UTF-8 byte sequence(s) replaced with U+FFFD", url, decoded.replaced)
+            self._stat("invalid_utf8")
+        payload = decoded.value
         if not isinstance(payload, dict):
-            self.logger.error("%s: malformed JSON (top level is %s, not an object)", response.url,
-                              type(payload).__name__)
+            self.logger.error("%s: malformed JSON (top level is %s, not an object)", url, type(payload).__name__)
             self._stat("malformed_responses")
             return None
         return payload
@@ -298,3 +344,20 @@ class MarketplaceSpider(scrapy.Spider):
         if out["partial"]:
             self._stat("partial")
         return out
+
+    def partial_listing(self, entry: dict[str, Any] | None, cause: str, url: str) -> dict[str, Any] | None:
+        """The listing from its list ``entry`` alone (its detail at ``url`` failed for ``cause``): marked
+        partial, ``fields_seen`` as the entry gave them; None (logged) when there is no list entry to
+        fall back on (a ``-a url=`` crawl)."""
+        self._stat("detail_failed")
+        if not entry or not entry.get("listing_id") or not entry.get("title"):
+            self.logger.error("%s: no list entry to fall back on (%s); left for the next crawl", url, cause)
+            return None
+        item = self.emit({**entry, "partial": True}, url, [])
+        if item is not None:
+            self.logger.info("%s: listing %s kept from its list entry, partial (%s)", url, item["listing_id"], cause)
+            self._stat(f"partial/{cause}")
+            if self.crawler is not None and self.crawler.stats is not None:
+                self.crawler.stats.inc_value("listings/partial")
+                self.crawler.stats.inc_value(f"listings/partial/{cause}")
+        return item

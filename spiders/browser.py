@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 from collections.abc import Iterable
@@ -32,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.settings import Settings
+
+from spiders.formats.jsonbody import UnreadableJson, decode_json
 
 logger = logging.getLogger(__name__)
 
@@ -126,13 +127,16 @@ class CapturedJson:
     data: Any
     body: bytes
     error: str | None = None
+    replaced: int = 0
+    """Invalid UTF-8 sequences replaced with U+FFFD while decoding (``spiders.formats.jsonbody``)."""
 
 
 class JsonCollector:
     """Keeps the JSON responses a page fetches whose URL contains one of ``patterns``."""
 
-    def __init__(self, patterns: Iterable[str]) -> None:
+    def __init__(self, patterns: Iterable[str], max_bytes: int | None = None) -> None:
         self.patterns = tuple(patterns)
+        self.max_bytes = max_bytes
         self.captured: list[CapturedJson] = []
         self._changed = asyncio.Condition()
 
@@ -150,8 +154,9 @@ class JsonCollector:
             captured = CapturedJson(response.url, response.status, None, b"", f"body unavailable ({exc})")
         else:
             try:
-                captured = CapturedJson(response.url, response.status, json.loads(body), body)
-            except (ValueError, UnicodeDecodeError) as exc:
+                decoded = decode_json(body, max_bytes=self.max_bytes)
+                captured = CapturedJson(response.url, response.status, decoded.value, body, replaced=decoded.replaced)
+            except UnreadableJson as exc:
                 captured = CapturedJson(response.url, response.status, None, body, f"malformed JSON ({exc})")
         async with self._changed:
             self.captured.append(captured)
@@ -175,7 +180,7 @@ async def start_collecting(page: Any, request: Any) -> None:
     It runs before the page navigates; the collector is put in ``request.meta["json_collector"]``
     (so ``response.meta`` has it in the callback).
     """
-    collector = JsonCollector(request.meta.get("collect_json") or ())
+    collector = JsonCollector(request.meta.get("collect_json") or (), request.meta.get("download_maxsize"))
     request.meta["json_collector"] = collector
     page.on("response", collector.on_response)
 

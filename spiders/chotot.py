@@ -26,7 +26,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from spiders.base import MarketplaceSpider
+from spiders.base import MarketplaceSpider, failure_cause
 from spiders.formats.chotot import extract_chotot_ad, extract_chotot_detail, listing_ads
 from spiders.formats.common import FieldErrors, MissingField, merge
 
@@ -84,7 +84,6 @@ class ChototSpider(MarketplaceSpider):
             return
         payload, ads = page_data
         for partial in self.extract_entries(response.url, ads, extract_chotot_ad, "ad"):
-            partial["_from"] = response.url
             yield self.detail_request(partial["listing_id"], partial)
         try:
             total = int(payload.get("total") or 0)
@@ -103,24 +102,21 @@ class ChototSpider(MarketplaceSpider):
             detail = extract_chotot_detail(payload, self.base_url, errors)
         except MissingField as exc:
             self.logger.error("%s: ad detail unreadable (%s)", response.url, exc)
-            yield from self._without_detail(partial)
+            yield from self._without_detail(partial, "unreadable", response.url)
             return
         if self.url and partial.get("url") == self.url:
             detail["url"] = self.url
-        partial.pop("_from", None)
         item = self.emit(merge(partial, detail), response.url, errors)
         if item is not None:
             yield item
 
-    def _without_detail(self, partial: dict[str, Any]) -> Any:
-        self._stat("detail_failed")
-        source = partial.pop("_from", None)
-        if source and partial.get("listing_id"):  # the listing page's ad is still a listing, a partial one
-            item = self.emit({**partial, "partial": True}, source, [])
-            if item is not None:
-                yield item
+    def _without_detail(self, partial: dict[str, Any], cause: str, url: str) -> Any:
+        item = self.partial_listing(partial, cause, url)  # the listing page's ad is still a listing, a partial one
+        if item is not None:
+            yield item
 
     def detail_failed(self, failure: Failure) -> Any:
         """A detail request that failed for good: the listing page's ad goes on without its parameters."""
         self.logger.error("%s: ad detail failed (%s)", failure.request.url, failure.getErrorMessage())
-        yield from self._without_detail(failure.request.cb_kwargs["partial"])
+        yield from self._without_detail(failure.request.cb_kwargs["partial"], failure_cause(failure),
+                                        failure.request.url)

@@ -10,8 +10,10 @@ Requests: ``<sendo_search>/web/products?q=K&platform=web&page=N&size=60&sortType
 names are our reading of the site, not checked against a live response) until a page has fewer than
 ``size`` products (the real API's only end-of-results signal) or ``max_pages``; then
 ``<sendo_detail>/full/<id>`` per product for brand, origin (attribute ``xuat_xu``), description and
-categories. The search items carry no brand, so a product whose detail cannot be read is logged and
-left for the next crawl. Listing links are ``<sendo>/<category_path>``.
+categories. A product whose detail cannot be had (the request failed after its retries, or the detail
+is unreadable) is yielded from its search item, marked ``partial`` (its ``fields_seen``: no brand,
+origin or description) and its detail fetched on the next crawl. Listing links are
+``<sendo>/<category_path>``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from spiders.base import MarketplaceSpider
+from spiders.base import MarketplaceSpider, failure_cause
 from spiders.formats.common import FieldErrors, MissingField, merge
 from spiders.formats.sendo import extract_sendo_detail, extract_sendo_search_item, search_products
 
@@ -97,14 +99,14 @@ class SendoSpider(MarketplaceSpider):
             if payload is not None:
                 self.logger.error("%s: malformed JSON (no data object)", response.url)
                 self._stat("malformed_responses")
-            self._stat("detail_failed")
+            yield from self._partial(partial, "unreadable", response.url)
             return
         errors: FieldErrors = []
         try:
             detail = extract_sendo_detail(data, self.base_url, errors)
         except MissingField as exc:
-            self.logger.error("%s: product skipped (%s)", response.url, exc)
-            self._stat("dropped")
+            self.logger.error("%s: product detail unreadable (%s)", response.url, exc)
+            yield from self._partial(partial, "unreadable", response.url)
             return
         if self.url and partial.get("url") == self.url:
             detail["url"] = self.url
@@ -112,7 +114,12 @@ class SendoSpider(MarketplaceSpider):
         if item is not None:
             yield item
 
-    def detail_failed(self, failure: Failure) -> None:
-        """A detail request that failed for good (after retries): logged, counted, left for next crawl."""
+    def _partial(self, partial: dict[str, Any], cause: str, url: str) -> Any:
+        item = self.partial_listing(partial, cause, url)
+        if item is not None:
+            yield item
+
+    def detail_failed(self, failure: Failure) -> Any:
+        """A detail request that failed for good (after retries): the search item is the listing (partial)."""
         self.logger.error("%s: product detail failed (%s)", failure.request.url, failure.getErrorMessage())
-        self._stat("detail_failed")
+        yield from self._partial(failure.request.cb_kwargs["partial"], failure_cause(failure), failure.request.url)

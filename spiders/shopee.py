@@ -20,8 +20,10 @@ gives the detail; a full-page screenshot of it is kept as evidence for flagged l
 (``-a screenshots=0`` turns them off).
 
 ``-a category``, ``-a seller``, ``-a url`` and ``-a source`` are the base spider's (``spiders.base``);
-here a category is a numeric catid and a seller a numeric shopid. An item whose detail cannot be read
-is logged and left for the next crawl.
+here a category is a numeric catid and a seller a numeric shopid. An item whose detail cannot be had
+(the request failed after its retries, the API answered an error, the JSON is unreadable, the page
+fetched none) is yielded from its search entry, marked ``partial`` (``fields_seen`` of the search entry:
+no description or origin) and its detail fetched on the next crawl.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from spiders.base import MarketplaceSpider, SpiderArgumentError
+from spiders.base import MarketplaceSpider, SpiderArgumentError, failure_cause
 from spiders.browser import (
     CapturedJson,
     browser_meta,
@@ -218,14 +220,19 @@ class ShopeeSpider(MarketplaceSpider):
             self.logger.error("%s: malformed JSON (%s)", capture.url, capture.error or "not an object")
             self._stat("malformed_responses")
             return None
+        if capture.replaced:
+            self.logger.warning("%s: %d invalid UTF-8 byte sequence(s) replaced with U+FFFD", capture.url,
+                                capture.replaced)
+            self._stat("invalid_utf8")
         return capture.data
 
     # --- detail -------------------------------------------------------------------------------
     def parse_item(self, response: Response, partial: dict[str, Any]) -> Any:
         """``item/get`` → the listing (detail fields over the search entry's)."""
         payload = self.parse_json(response)
-        merged = self.merge_detail(payload, response.url, partial, pdp=False)
+        merged, cause = self.merge_detail(payload, response.url, partial, pdp=False)
         if merged is None:
+            yield from self.without_detail(partial, cause, response.url)
             return
         shopid = merged["seller"]["platform_id"]
         name = merged["seller"].get("name") or self.shop_names.get(shopid)
@@ -246,25 +253,34 @@ class ShopeeSpider(MarketplaceSpider):
 
     def merge_detail(
         self, payload: dict[str, Any] | None, url: str, partial: dict[str, Any], *, pdp: bool
-    ) -> dict[str, Any] | None:
-        """An ``item/get`` / ``pdp/get_pc`` response laid over the search entry; None (logged) if unusable."""
+    ) -> tuple[dict[str, Any] | None, str]:
+        """An ``item/get`` / ``pdp/get_pc`` response laid over the search entry, and ``""``; or None (logged)
+        and why not (``api_error``, ``unreadable``)."""
         data = payload.get("data") if payload else None
         if payload is not None and (payload.get("error") or not isinstance(data, dict)):
             self.logger.error("%s: %s error %r (%s)", url, "pdp/get_pc" if pdp else "item/get",
                               payload.get("error"), payload.get("error_msg"))
             self._stat("api_errors")
         if not isinstance(data, dict):
-            self._stat("detail_failed")
-            return None
+            return None, "unreadable" if payload is None else "api_error"
         errors: FieldErrors = []
         try:
             detail = (extract_shopee_pdp if pdp else extract_shopee_item_get)(data, self.base_url, errors)
         except MissingField as exc:
-            self.logger.error("%s: item skipped (%s)", url, exc)
-            self._stat("dropped")
-            return None
+            self.logger.error("%s: item detail unreadable (%s)", url, exc)
+            return None, "unreadable"
         self.report(url, errors)
-        return merge(partial, detail)
+        return merge(partial, detail), ""
+
+    def without_detail(self, partial: dict[str, Any], cause: str, url: str) -> Any:
+        """The search entry as the listing (partial; the shop's name if a card gave it), detail next crawl."""
+        seller = dict(partial.get("seller") or {})
+        if partial and not seller.get("name"):
+            seller["name"] = self.shop_names.get(seller.get("platform_id") or "")
+            partial = {**partial, "seller": seller}
+        item = self.partial_listing(partial, cause, url)
+        if item is not None:
+            yield item
 
     async def parse_product_page(self, response: Response, partial: dict[str, Any], itemid: str) -> AsyncIterator[Any]:
         """A browser-rendered product page → its detail JSON → the listing, with a screenshot."""
@@ -281,12 +297,16 @@ class ShopeeSpider(MarketplaceSpider):
         if not captured:
             self.logger.error("%s: the page fetched no item detail JSON within %.0f s", response.url, JSON_WAIT)
             self._stat("browser/no_json")
+            for item in self.without_detail(partial, "no_json", response.url):
+                yield item
             return
         mine = [c for c in captured if f"={itemid}" in c.url] or captured
         capture = mine[0]
-        merged = self.merge_detail(self.captured_payload(capture), capture.url, partial,
-                                   pdp="/pdp/get_pc" in capture.url)
+        merged, cause = self.merge_detail(self.captured_payload(capture), capture.url, partial,
+                                          pdp="/pdp/get_pc" in capture.url)
         if merged is None:
+            for item in self.without_detail(partial, cause, capture.url):
+                yield item
             return
         shopid = merged["seller"]["platform_id"]
         if not merged["seller"].get("name"):
@@ -330,13 +350,19 @@ class ShopeeSpider(MarketplaceSpider):
         if listing is not None:
             yield listing
 
-    def detail_failed(self, failure: Failure) -> None:
-        """An ``item/get`` that failed for good (after retries): logged, counted, left for next crawl."""
+    def detail_failed(self, failure: Failure) -> Any:
+        """An ``item/get`` that failed for good (after retries): the search entry is the listing (partial)."""
         self.logger.error("%s: item detail failed (%s)", failure.request.url, failure.getErrorMessage())
-        self._stat("detail_failed")
+        yield from self.without_detail(failure.request.cb_kwargs["partial"], failure_cause(failure),
+                                       failure.request.url)
 
-    async def browser_failed(self, failure: Failure) -> None:
-        """A browser page that failed to load: logged, counted, its page closed."""
+    async def browser_failed(self, failure: Failure) -> AsyncIterator[Any]:
+        """A browser page that failed to load: logged, counted, its page closed; a product page's
+        search entry is the listing (partial)."""
         await close_page(failure.request.meta.get("playwright_page"))
         self.logger.error("%s: browser page failed (%s)", failure.request.url, failure.getErrorMessage())
         self._stat("browser/failed")
+        if "partial" in failure.request.cb_kwargs:
+            for item in self.without_detail(failure.request.cb_kwargs["partial"], failure_cause(failure),
+                                            failure.request.url):
+                yield item

@@ -11,8 +11,9 @@ comes back empty or ``paging.last_page``; then ``<tiki>/api/v2/products/<id>?spi
 each item: the detail gives description, origin (``specifications`` code ``origin``), brand, seller and
 breadcrumbs. When the detail API fails (HTTP error after retries, or unreadable JSON) the product's
 HTML page is fetched and its ``__NEXT_DATA__`` product object read instead (``spider/tiki/detail_fallback``);
-when that fails too the product is logged and left for the next crawl (yielding it without its
-origin would wrongly look like a listing with no origin stated).
+when that fails too the product is yielded from its search item, marked ``partial`` (its ``fields_seen``
+say the search item carried no origin, so no origin is not taken as "none stated") and its detail is
+fetched on the next crawl (``spiders.base.MarketplaceSpider.partial_listing``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from spiders.base import MarketplaceSpider
+from spiders.base import MarketplaceSpider, failure_cause
 from spiders.formats.common import FieldErrors, MissingField, merge
 from spiders.formats.tiki import (
     extract_tiki_detail,
@@ -118,7 +119,7 @@ class TikiSpider(MarketplaceSpider):
         """Product detail → the listing (detail fields over the search item's)."""
         payload = self.parse_json(response)
         if payload is None:
-            yield from self.fallback(response.url, partial)
+            yield from self.fallback(response.url, partial, "unreadable")
             return
         yield from self._detail_item(payload, response.url, partial)
 
@@ -127,8 +128,10 @@ class TikiSpider(MarketplaceSpider):
         try:
             detail = extract_tiki_detail(payload, self.base_url, errors)
         except MissingField as exc:
-            self.logger.error("%s: product skipped (%s)", url, exc)
-            self._stat("dropped")
+            self.logger.error("%s: product detail unreadable (%s)", url, exc)
+            item = self.partial_listing(partial, "unreadable", url)
+            if item is not None:
+                yield item
             return
         if self.url and partial.get("url") == self.url:
             detail["url"] = self.url  # a tip-off keeps the URL it was given
@@ -136,23 +139,27 @@ class TikiSpider(MarketplaceSpider):
         if item is not None:
             yield item
 
-    def fallback(self, detail_url: str, partial: dict[str, Any]) -> Iterable[scrapy.Request]:
-        """The detail API failed: read the product's HTML page (``__NEXT_DATA__``), if its URL is known."""
+    def fallback(self, detail_url: str, partial: dict[str, Any], cause: str) -> Iterable[Any]:
+        """The detail API failed (``cause``): read the product's HTML page (``__NEXT_DATA__``) if its URL
+        is known; without one, the search item is the listing (partial)."""
         page = partial.get("url")
         if not page:
-            self._stat("detail_failed")
-            return []
+            item = self.partial_listing(partial, cause, detail_url)
+            return [item] if item is not None else []
         self.logger.warning("%s: product detail API failed; reading its page %s", detail_url, page)
         return [scrapy.Request(page, callback=self.parse_page, errback=self.page_failed,
-                               cb_kwargs={"partial": partial}, dont_filter=True)]
+                               cb_kwargs={"partial": partial, "cause": cause}, dont_filter=True)]
 
-    def parse_page(self, response: Response, partial: dict[str, Any]) -> Any:
-        """The product's HTML page → the product object in ``__NEXT_DATA__`` → the listing."""
+    def parse_page(self, response: Response, partial: dict[str, Any], cause: str = "unreadable") -> Any:
+        """The product's HTML page → the product object in ``__NEXT_DATA__`` → the listing (else the
+        search item, partial)."""
         try:
             product = next_data_product(next_data(response.text))
         except (ValueError, AttributeError) as exc:
-            self.logger.error("%s: product page unreadable (%s); left for the next crawl", response.url, exc)
-            self._stat("detail_failed")
+            self.logger.error("%s: product page unreadable (%s)", response.url, exc)
+            item = self.partial_listing(partial, cause, response.url)
+            if item is not None:
+                yield item
             return
         self._stat("detail_fallback")
         yield from self._detail_item(product, response.url, partial)
@@ -160,9 +167,12 @@ class TikiSpider(MarketplaceSpider):
     def detail_failed(self, failure: Failure) -> Any:
         """A detail request that failed for good (after retries): try the product page."""
         self.logger.error("%s: product detail failed (%s)", failure.request.url, failure.getErrorMessage())
-        yield from self.fallback(failure.request.url, failure.request.cb_kwargs["partial"])
+        yield from self.fallback(failure.request.url, failure.request.cb_kwargs["partial"], failure_cause(failure))
 
-    def page_failed(self, failure: Failure) -> None:
-        """The product page failed too: logged, counted, left for the next crawl."""
+    def page_failed(self, failure: Failure) -> Any:
+        """The product page failed too: the search item is the listing (partial), detail next crawl."""
         self.logger.error("%s: product page failed (%s)", failure.request.url, failure.getErrorMessage())
-        self._stat("detail_failed")
+        item = self.partial_listing(failure.request.cb_kwargs["partial"], failure.request.cb_kwargs["cause"],
+                                    failure.request.url)
+        if item is not None:
+            yield item

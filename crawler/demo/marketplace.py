@@ -2,7 +2,7 @@
 
     python -m crawler.demo.marketplace [--host 127.0.0.1] [--port 0] [--data FILE]
                                        [--shopee-format alternate|legacy|cards] [--raw-samples DIR]
-                                       [--verbose]
+                                       [--detail-fault 404|500|garbage|deep|bomb|drop] [--verbose]
 
 Once it listens it prints exactly one line, ``LISTENING http://127.0.0.1:<port>``, and stops cleanly on
 SIGTERM or SIGINT. Paths (each platform under its own prefix, so a spider's base URL is
@@ -39,15 +39,24 @@ the keyword is searched as usual):
                             retries fail too and Tiki falls back to the page's ``__NEXT_DATA__``);
 - ``__429__``               HTTP 429 with ``Retry-After: 1`` the first time each distinct search URL is
                             asked (route plug-ins and Tiki), then the page.
+
+``--detail-fault F`` makes every detail request (Tiki's detail API and product pages, Sendo's and
+Chợ Tốt's detail APIs, Shopee's ``item/get``, the YAML shop's product pages: :data:`DETAIL_PATHS`) fail,
+as a rate-limiting or blocking platform does, while list and search pages answer as usual: ``404`` /
+``500`` (an HTTP error JSON), ``garbage`` (200 with bytes that are not JSON), ``deep`` (200 with JSON
+nested 100,000 levels), ``bomb`` (200, gzip, 1 KiB on the wire and 4 MiB decompressed), ``drop``
+(the connection closed without an answer).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import html
 import json
 import re
 import signal
+import socket
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -69,6 +78,12 @@ DETAIL_FAULTS = {"__bad_price__", "__lienhe__", "__malformed_detail__"}
 DOWN_TIMES = 4
 PRICE_OVERRIDES = {"__bad_price__": "giá sốc!!", "__lienhe__": "Liên hệ"}
 SHOPEE_FORMATS = ("alternate", "legacy", "cards")
+DETAIL_FAULTS_ALL = ("404", "500", "garbage", "deep", "bomb", "drop")
+DETAIL_PATHS = re.compile(
+    r"/tiki/api/v2/products/\d+|/tiki/(?:.*-)?p\d+\.html|/sendo_detail/full/\d+|/shopee/api/v4/item/get"
+    r"|/chotot_api/v2/public/ad-listing/\d+|/shopsite/plain/sp/\d+"
+)
+"""The detail requests ``--detail-fault`` makes fail."""
 REQUIRED = ("platform", "listing_id", "url", "title", "seller", "images")
 
 
@@ -121,6 +136,8 @@ class Marketplace:
     shopee_format: str = "alternate"
     raw_samples: Path | None = None
     """The real samples directory (``--raw-samples``), served by the route plug-ins; None: not served."""
+    detail_fault: str | None = None
+    """How every detail request fails (``--detail-fault``); None: details answer."""
     extra: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _detail_faults: dict[tuple[str, str], set[str]] = field(default_factory=dict)
@@ -273,6 +290,26 @@ class Handler(BaseHTTPRequestHandler):
             return True
         return False
 
+    def _detail_fault(self, fault: str) -> None:
+        """Answer a detail request the way ``--detail-fault`` says."""
+        if fault in ("404", "500"):
+            self._json({"error": {"code": int(fault), "message": "detail unavailable (demo fault)"}}, int(fault))
+        elif fault == "garbage":
+            self._send(200, b"\x00\x8b\xffnot JSON at all <html>", "application/json")
+        elif fault == "deep":
+            self._send(200, b"[" * 100_000 + b"]" * 100_000, "application/json")
+        elif fault == "bomb":
+            body = gzip.compress(b" " * (4 * 1024 * 1024) + b"{}")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:  # drop
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+
     def do_HEAD(self) -> None:
         self.do_GET()
 
@@ -280,6 +317,9 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = parse_qs(url.query, keep_blank_values=True)
         path = url.path
+        if self.market.detail_fault and DETAIL_PATHS.fullmatch(path):
+            self._detail_fault(self.market.detail_fault)
+            return
         try:
             if any(route(self, path, query) for route in extra_routes()):
                 return
@@ -423,13 +463,15 @@ class MarketplaceServer(ThreadingHTTPServer):
 
 
 def make_server(host: str = "127.0.0.1", port: int = 0, data: Path = DEFAULT_DATA,
-                shopee_format: str = "alternate", raw_samples: Path | None = None) -> MarketplaceServer:
+                shopee_format: str = "alternate", raw_samples: Path | None = None,
+                detail_fault: str | None = None) -> MarketplaceServer:
     """A bound (not yet serving) marketplace server; port 0 picks a free port."""
     if host not in LOOPBACK:
         raise DataError(f"--host must be a loopback address ({', '.join(sorted(LOOPBACK))}), got {host!r}")
     if raw_samples is not None and not raw_samples.is_dir():
         raise DataError(f"--raw-samples {raw_samples}: not a directory")
-    return MarketplaceServer((host, port), Marketplace(load_listings(data), shopee_format, raw_samples))
+    market = Marketplace(load_listings(data), shopee_format, raw_samples, detail_fault)
+    return MarketplaceServer((host, port), market)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -441,11 +483,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shopee-format", choices=SHOPEE_FORMATS, default="alternate")
     parser.add_argument("--raw-samples", type=Path, default=None,
                         help="also serve the real samples of this directory (../shared/eval/raw)")
+    parser.add_argument("--detail-fault", choices=DETAIL_FAULTS_ALL, default=None,
+                        help="make every detail request fail this way (list and search pages still answer)")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     Handler.verbose = args.verbose
     try:
-        server = make_server(args.host, args.port, args.data, args.shopee_format, args.raw_samples)
+        server = make_server(args.host, args.port, args.data, args.shopee_format, args.raw_samples,
+                             args.detail_fault)
     except (DataError, OSError) as exc:
         print(f"marketplace: {exc}", file=sys.stderr)
         return 2

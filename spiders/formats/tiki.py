@@ -249,11 +249,13 @@ def next_data(html: str) -> dict[str, Any]:
     text = _BAD_ESCAPE.sub(r"\\\\", _SPACED_UNICODE.sub(r"\\u\1", text.strip()))
     try:
         data, _end = decoder.raw_decode(text)
+        if not isinstance(data, dict):
+            raise ValueError("__NEXT_DATA__ is not an object")
+        return _clean_keys(data)
+    except RecursionError:
+        raise ValueError("__NEXT_DATA__ is nested too deeply") from None
     except ValueError as exc:
         raise ValueError(f"__NEXT_DATA__ is not JSON ({exc})") from exc
-    if not isinstance(data, dict):
-        raise ValueError("__NEXT_DATA__ is not an object")
-    return _clean_keys(data)
 
 
 def _walk(value: Any, depth: int = 0) -> Any:

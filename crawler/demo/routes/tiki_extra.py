@@ -8,21 +8,49 @@
   ``props.initialState.desktop.product.data`` (where ``eval/raw/tiki/tiki.html`` has it).
 
 With ``--raw-samples``: ``/tiki_api/v2/seller/stores/vua-nem-official-store/products`` serves the 94
-real items of ``tiki/tiki.json`` 50 a page, and ``/tiki/api/v2/products/<id>`` of the 462 products in
-``tiki/success_002.json`` serves the real detail object.
+real items of ``tiki/tiki.json`` 50 a page, ``/tiki/api/v2/products/<id>`` of the 462 products in
+``tiki/success_002.json`` serves the real detail object, and the search ``/tiki/api/v2/products?category=1883``
+(the request the preview recorded) serves the 40 real search items of
+``tiki/tiki_products_preview_20260417_020417.csv`` (one page; each row's values turned back into JSON:
+numbers, and the Python reprs of its nested objects parsed; empty cells left out).
 """
 
 from __future__ import annotations
 
+import ast
+import csv
 import html
 import json
 import re
 from typing import Any
 
 from crawler.demo.formats import tiki as tiki_format
-from crawler.demo.routes._common import int_param, raw_json
+from crawler.demo.routes._common import int_param, param, raw_file, raw_json
 
 RAW_STORE = "vua-nem-official-store"
+RAW_SEARCH = ("1883", "tiki_products_preview_20260417_020417.csv")
+
+
+def _cell(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text
+
+
+def raw_search_items(handler: Any) -> list[dict[str, Any]] | None:
+    """The real search items of the preview CSV; None when not served."""
+    path = raw_file(handler, "tiki", RAW_SEARCH[1])
+    if path is None:
+        return None
+
+    def load() -> list[dict[str, Any]]:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        return [{key: _cell(value) for key, value in row.items() if value != "" and key != "extracted_at"}
+                for row in rows]
+
+    return handler.market.cached(str(path), load)
 
 
 def _page(handler: Any, product_id: str) -> bool:
@@ -67,6 +95,14 @@ def handle(handler: Any, path: str, query: dict[str, list[str]]) -> bool:
     if m := re.fullmatch(r"/tiki_api/v2/seller/stores/([\w.-]+)/products", path):
         _store(handler, m[1], query)
         return True
+    if path == "/tiki/api/v2/products" and param(query, "category") == RAW_SEARCH[0]:
+        items = raw_search_items(handler)
+        if items is not None:
+            page = max(1, int_param(query, "page", 1))
+            chunk = items if page == 1 else []
+            handler._json({"data": chunk, "paging": {"current_page": page, "last_page": 1, "per_page": 40,
+                                                     "total": len(items)}})
+            return True
     if m := re.fullmatch(r"/tiki/(?:.*-)?p(\d+)\.html", path):
         return _page(handler, m[1])
     if (m := re.fullmatch(r"/tiki/api/v2/products/(\d+)", path)) and handler.market.raw_samples is not None:
