@@ -5,6 +5,8 @@
     scrapy crawl tiki -a seller=vua-nem-official-store        # one seller's store
     scrapy crawl tiki -a url='https://tiki.vn/…-p123.html?spid=456' [-a source=tip-off]
 
+A listing is one seller's offer: its id is ``<product id>-<spid>`` (``spiders.formats.tiki.tiki_listing_id``).
+
 Requests: ``<tiki>/api/v2/products?limit=40&q=K[&category=C]&page=N`` until ``paging.last_page`` (or
 ``max_pages``); for a seller ``<tiki_api>/v2/seller/stores/<slug>/products?limit=50&page=N`` until a page
 comes back empty or ``paging.last_page``; then ``<tiki>/api/v2/products/<id>?spid=<seller product>`` for
@@ -35,6 +37,7 @@ from spiders.formats.tiki import (
     next_data,
     next_data_product,
     search_items,
+    tiki_listing_id,
 )
 
 PRODUCT_ID = re.compile(r"-p(\d+)\.html$|/p/(\d+)$|^/?p(\d+)\.html$")
@@ -86,7 +89,7 @@ class TikiSpider(MarketplaceSpider):
             return self.bad_url(url, "https://tiki.vn/<slug>-p<id>.html")
         product_id = next(group for group in match.groups() if group)
         spid = parse_qs(parts.query).get("spid", [None])[0]
-        return [self.detail_request(product_id, spid, {"url": url})]
+        return [self.detail_request(product_id, spid, {"url": url, "spid": spid})]
 
     def detail_request(self, product_id: str, spid: Any, partial: dict[str, Any]) -> scrapy.Request:
         """The product-detail API request; ``partial`` holds what the listing page already gave."""
@@ -105,8 +108,8 @@ class TikiSpider(MarketplaceSpider):
             return
         payload, items = page_data
         for partial in self.extract_entries(response.url, items, extract_tiki_search_item):
-            spid = partial.pop("spid", None)
-            yield self.detail_request(partial["listing_id"], spid, partial)
+            product_id = partial["listing_id"].split("-", 1)[0]
+            yield self.detail_request(product_id, partial.get("spid"), partial)
         paging = payload.get("paging") or {}
         try:
             last_page = int(paging.get("last_page") or (page + 1 if seller else page))
@@ -133,6 +136,8 @@ class TikiSpider(MarketplaceSpider):
             if item is not None:
                 yield item
             return
+        if not detail.get("spid") and partial.get("spid"):  # the offer asked for, when the detail names none
+            detail["listing_id"] = tiki_listing_id(detail["listing_id"], partial["spid"])
         if self.url and partial.get("url") == self.url:
             detail["url"] = self.url  # a tip-off keeps the URL it was given
         item = self.emit(merge(partial, detail), url, errors)

@@ -107,5 +107,5 @@ def test_real_listings_keep_what_their_source_carried(raw_samples: Path) -> None
 def test_next_data_fallback_reads_the_real_product_page(raw_samples: Path, name: str) -> None:
     listing = Listing.model_validate(extract_tiki_detail(
         next_data_product(next_data((raw_samples / name).read_text(encoding="utf-8"))), TIKI, []))
-    assert (listing.listing_id, listing.price, listing.brand) == ("58673652", 89_000, "Enchanteur")
+    assert (listing.listing_id, listing.price, listing.brand) == ("58673652-58673653", 89_000, "Enchanteur")
     assert listing.seller.name == "Enchanteur Official Store" and listing.category.startswith("Làm Đẹp")

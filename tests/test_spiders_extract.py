@@ -32,7 +32,7 @@ def test_tiki_search_item_fields() -> None:
     errors: list[tuple[str, str]] = []
     item = extract_tiki_search_item(load("tiki_search.json")["data"][0], TIKI, errors)
     assert errors == []
-    assert item["listing_id"] == "310000001"
+    assert item["listing_id"] == "310000001-310000003"  # the product id and its seller product id
     assert item["url"] == f"{TIKI}/kem-chong-nang-nivea-sun-protect-spf50-50ml-p310000001.html?spid=310000003"
     assert (item["price"], item["original_price"]) == (185_000, 219_000)
     assert item["brand"] == "Nivea"
@@ -214,6 +214,6 @@ def test_tiki_next_data_from_a_beautified_page() -> None:
     page = (DATA / "tiki_product_page.html").read_text(encoding="utf-8")
     product = next_data_product(next_data(page))
     item = extract_tiki_detail(product, "https://tiki.vn")
-    assert (item["listing_id"], item["origin"], item["brand"]) == ("310000001", "Đức", "Nivea")
+    assert (item["listing_id"], item["origin"], item["brand"]) == ("310000001-310000003", "Đức", "Nivea")
     with pytest.raises(ValueError, match="no __NEXT_DATA__"):
         next_data("<html>captcha</html>")

@@ -610,16 +610,17 @@ def build() -> Iterator[dict[str, Any]]:
             sold = None
         rating = round(rng.uniform(3.6, 5.0), 1) if sold else None
         if platform == "tiki":
-            listing_id = str(270_000_011 + n * 1_009)
-            spid = int(listing_id) + 2
-            url = f"{PUBLIC_BASE['tiki']}/{_slug(spec['title'])}-p{listing_id}.html?spid={spid}"
+            product_id = str(270_000_011 + n * 1_009)
+            spid = int(product_id) + 2
+            listing_id = f"{product_id}-{spid}"  # one seller's offer of the product (spiders.formats.tiki)
+            url = f"{PUBLIC_BASE['tiki']}/{_slug(spec['title'])}-p{product_id}.html?spid={spid}"
             desc.append(TIKI_FOOTER)
             # Tiki always states an original price; it equals the price when there is no discount.
             original = None if price is None else max(op or price, price)
             seller_url = f"https://tiki.vn/cua-hang/{seller.slug}"
             posted_at = None
         else:
-            listing_id = str(22_100_000_017 + n * 7_919_333)
+            listing_id = product_id = str(22_100_000_017 + n * 7_919_333)
             url = f"{PUBLIC_BASE['shopee']}/product/{seller.platform_id}/{listing_id}"
             desc.append(SHOPEE_FOOTERS[n % len(SHOPEE_FOOTERS)])
             original = op if (op and price is not None and op > price) else None
@@ -645,7 +646,7 @@ def build() -> Iterator[dict[str, Any]]:
                 "province": seller.province,
                 "official": seller.official,
             },
-            "images": _images(platform, listing_id, 2 + n % 3),
+            "images": _images(platform, product_id, 2 + n % 3),
             "sold_count": sold,
             "rating": rating,
             "posted_at": posted_at,

@@ -87,6 +87,11 @@ DETAIL_PATHS = re.compile(
 REQUIRED = ("platform", "listing_id", "url", "title", "seller", "images")
 
 
+def detail_key(record: dict[str, Any]) -> str:
+    """The id a detail request names: a Tiki listing id is ``<product id>-<spid>``, the rest are as is."""
+    return str(record["listing_id"]).split("-", 1)[0]
+
+
 class DataError(ValueError):
     """The data file cannot be served; the message names file:line."""
 
@@ -145,7 +150,7 @@ class Marketplace:
     _down: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.by_id = {(r["platform"], str(r["listing_id"])): r for r in self.listings}
+        self.by_id = {(r["platform"], detail_key(r)): r for r in self.listings}
         self._cache: dict[str, Any] = {}
 
     def platform(self, name: str) -> list[dict[str, Any]]:
@@ -154,7 +159,7 @@ class Marketplace:
             if name not in self.extra:
                 self.extra[name] = load_listings(DATA_DIR / f"{name}.jsonl", (name,))
                 for record in self.extra[name]:
-                    self.by_id[(name, str(record["listing_id"]))] = record
+                    self.by_id[(name, detail_key(record))] = record
             return self.extra[name]
 
     def cached(self, key: str, load: Any) -> Any:
@@ -177,13 +182,13 @@ class Marketplace:
         if "__detail_down__" in faults:
             with self._lock:
                 for record in records:
-                    self._down[(platform, str(record["listing_id"]))] = DOWN_TIMES
+                    self._down[(platform, detail_key(record))] = DOWN_TIMES
         detail_faults = faults & DETAIL_FAULTS
         if not detail_faults:
             return
         with self._lock:
             for record in records:
-                self._detail_faults.setdefault((platform, str(record["listing_id"])), set()).update(detail_faults)
+                self._detail_faults.setdefault((platform, detail_key(record)), set()).update(detail_faults)
 
     def is_down(self, platform: str, listing_id: str) -> bool:
         """Whether this detail request should fail with 503 (``__detail_down__``; counts down)."""

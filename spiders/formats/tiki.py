@@ -12,6 +12,11 @@
   (``full_page.html``, 2025, at ``props.initialState.catalog.data``). It is the fallback when the
   detail API fails.
 
+Identity: one listing is one seller's offer of a product, so the listing id is the product id and the
+seller-product id (``spid``) joined by ``-`` (``"275628395-275628397"``, :func:`tiki_listing_id`): the
+search item's ``seller_product_id``, the detail's ``current_seller.product_id``, or a URL's ``?spid=``.
+Without one the id is the product id alone (what every Tiki id was before offers were told apart).
+
 The listing URL is the ``url_path`` Tiki gives joined to the configured base URL (``https://tiki.vn``
 in production, the demo/mock server in tests), so an item always links to where it was crawled from.
 Seller links (``current_seller.link``) are kept as Tiki gives them.
@@ -37,6 +42,13 @@ from spiders.formats.common import (
 )
 
 PLATFORM = "tiki"
+
+
+def tiki_listing_id(product_id: Any, spid: Any) -> str:
+    """``"<product id>-<seller product id>"``, or the product id alone without a seller product id."""
+    product = required_text(product_id, "id")
+    offer = str(spid).strip() if spid not in (None, "", 0) and not isinstance(spid, bool) else ""
+    return f"{product}-{offer}" if offer and offer != product else product
 
 
 def search_items(payload: dict[str, Any]) -> list[Any]:
@@ -144,6 +156,7 @@ def extract_tiki_search_item(
             "official": bool(field(errors, "seller.official", _official, data))
             or data.get("is_from_official_store") is True or "official store" in str(seller_name or "").lower(),
         },
+        "listing_id": tiki_listing_id(data.get("id"), data.get("seller_product_id")),
         "spid": data.get("seller_product_id"),
         "fields_seen": carried_in(data, SEARCH_PLACES, "title"),
     })
@@ -200,12 +213,16 @@ def _seller(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def extract_tiki_detail(data: dict[str, Any], base_url: str, errors: FieldErrors | None = None) -> dict[str, Any]:
-    """A product-detail object → Listing fields.
+    """A product-detail object → Listing fields (the id with ``current_seller.product_id``, if any).
 
     Raises :class:`spiders.formats.common.MissingField` when the object has no id or name.
     """
     item = _base(data, base_url, errors)
+    seller = data.get("current_seller")
+    spid = seller.get("product_id") if isinstance(seller, dict) else None
     item.update({
+        "listing_id": tiki_listing_id(data.get("id"), spid),
+        "spid": spid,
         "description": field(errors, "description", html_to_text, data.get("description")),
         "brand": field(errors, "brand", _brand, data),
         "category": field(errors, "category", _category, data),

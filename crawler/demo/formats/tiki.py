@@ -75,7 +75,7 @@ def _review_count(record: dict[str, Any]) -> int:
 
 def search_item(record: dict[str, Any], position: int, *, price_override: Any = None) -> dict[str, Any]:
     """The listing as one ``data[]`` item of Tiki's search/listing API."""
-    product_id = int(record["listing_id"])
+    product_id = int(str(record["listing_id"]).split("-", 1)[0])  # "<product id>-<spid>"
     path = url_path(record)
     seller = record["seller"]
     shown, original, discount, rate = _prices(record, price_override)
