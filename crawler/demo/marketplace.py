@@ -38,7 +38,8 @@ the keyword is searched as usual):
 - ``__detail_down__``       each returned item's next 4 detail requests answer HTTP 503 (so the
                             retries fail too and Tiki falls back to the page's ``__NEXT_DATA__``);
 - ``__429__``               HTTP 429 with ``Retry-After: 1`` the first time each distinct search URL is
-                            asked (route plug-ins and Tiki), then the page.
+                            asked (route plug-ins and Tiki), then the page;
+- ``__html__``              Lazada's ajax URL answers the HTML listing page (``window.pageData``).
 
 ``--detail-fault F`` makes every detail request (Tiki's detail API and product pages, Sendo's and
 Chợ Tốt's detail APIs, Shopee's ``item/get``, the YAML shop's product pages: :data:`DETAIL_PATHS`) fail,
@@ -73,7 +74,7 @@ from crawler.text import fold
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "listings.jsonl"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 FAULT_TOKENS = ("__malformed__", "__error500__", "__bad_price__", "__lienhe__", "__malformed_detail__",
-                "__detail_down__", "__429__")
+                "__detail_down__", "__429__", "__html__")
 DETAIL_FAULTS = {"__bad_price__", "__lienhe__", "__malformed_detail__"}
 DOWN_TIMES = 4
 PRICE_OVERRIDES = {"__bad_price__": "giá sốc!!", "__lienhe__": "Liên hệ"}

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
 
 from crawler.prices import PriceError, parse_vnd
+from crawler.text import fold
 
 T = TypeVar("T")
 FieldErrors = list[tuple[str, str]]
@@ -61,6 +62,25 @@ def text_or_none(value: Any) -> str | None:
         raise TypeError(f"expected text, got {type(value).__name__} {value!r}")
     value = value.strip()
     return value or None
+
+
+PLACEHOLDERS = frozenset({
+    "dang cap nhat", "updating", "n/a", "na", "khong co", "khong", "none", "null", "-", "--", "...", "chua cap nhat",
+    "khong xac dinh", "unknown",
+})
+"""What sellers and shop templates write where a value is not given (folded: "Đang cập nhật", "N/A",
+"Không có", "Updating", …): an empty value, not a value."""
+
+
+def placeholder(text: str | None) -> bool:
+    """Whether ``text`` is a placeholder of :data:`PLACEHOLDERS` (case, accents and spacing aside)."""
+    return bool(text) and fold(str(text)) in PLACEHOLDERS
+
+
+def text_or_placeholder(value: Any) -> str | None:
+    """:func:`text_or_none`, with a placeholder ("Đang cập nhật", "N/A", …) taken as empty."""
+    text = text_or_none(value)
+    return None if placeholder(text) else text
 
 
 def count(value: Any) -> int | None:

@@ -9,10 +9,15 @@ in a list item is a string, as Lazada sends it (``"price": "310000"``, ``"rating
 as "₫167,000", location, sellerName, itemUrl of catalog items).
 
 - :func:`list_items` — the ``mods.listItems`` of a page (raises ValueError when the page has none);
+- :func:`page_data` — the same JSON from the HTML page the ajax URL answers when Lazada ignores
+  ``ajax=true`` (its ``window.pageData = {…}`` script, read with chompjs);
 - :func:`has_more` — whether ``mainInfo`` says there is a page after this one;
 - :func:`extract_lazada_list_item` — one list item → Listing fields (brand, seller and province are
   in the list item; Lazada gives no origin there, and its product page is JavaScript-rendered, so
-  there is no detail follow-up);
+  there is no detail follow-up). "No Brand", "Not Specified", "OEM" are Lazada's ways of saying no
+  brand; a ``location`` that is a country or "Overseas" (cross-border sellers ship from abroad) is not a
+  Vietnamese province, so the seller's province stays empty (the data model has no ships-from field,
+  and where goods ship from is not their stated origin);
 - :func:`extract_lazada_product_page` — a product page's schema.org ``Product`` JSON-LD (one-URL mode).
 """
 
@@ -23,15 +28,18 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import chompjs
 from parsel import Selector
 
 from crawler.prices import parse_vnd
+from crawler.text import fold
 from spiders.formats.common import (
     FieldErrors,
     MissingField,
     carried_in,
     count,
     field,
+    placeholder,
     rating,
     required_text,
     text_or_none,
@@ -50,6 +58,24 @@ def list_items(payload: dict[str, Any]) -> list[Any]:
     if not isinstance(items, list):
         raise ValueError("mods.listItems is not a list")
     return items
+
+
+_PAGE_DATA = re.compile(r"window\.pageData\s*=\s*")
+
+
+def page_data(html: str) -> dict[str, Any]:
+    """The ``window.pageData`` object of a Lazada listing page (it holds the ajax JSON: ``mods.listItems``,
+    ``mainInfo``). Raises ValueError when the page has none (a captcha or block page) or it is unreadable."""
+    match = _PAGE_DATA.search(html)
+    if not match:
+        raise ValueError("an HTML page without window.pageData (a captcha or block page?)")
+    try:
+        data = chompjs.parse_js_object(html[match.end():])
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"window.pageData is unreadable ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError("window.pageData is not an object")
+    return data
 
 
 def has_more(payload: dict[str, Any], page: int, seen: int) -> bool:
@@ -146,17 +172,32 @@ def extract_lazada_list_item(
         "seller": {
             "platform_id": str(seller_id) if seller_id not in (None, "") else None,
             "name": field(errors, "seller.name", text_or_none, data.get("sellerName")),
-            "province": field(errors, "seller.province", text_or_none, data.get("location")),
+            "province": field(errors, "seller.province", _province, data),
             "official": _official(data),
         },
         "fields_seen": carried_in(data, LIST_PLACES, "title"),
     }
 
 
+NO_BRAND = frozenset({"no brand", "nobrand", "no-brand", "not specified", "oem", "khong thuong hieu"})
+"""Lazada's ways of saying a product has no brand (folded)."""
+FOREIGN_LOCATIONS = frozenset({
+    "overseas", "nuoc ngoai", "quoc te", "international", "global", "trung quoc", "china", "mainland china",
+    "hong kong", "dai loan", "taiwan", "han quoc", "korea", "south korea", "nhat ban", "japan", "thai lan",
+    "thailand", "singapore", "malaysia", "indonesia", "philippines", "my", "hoa ky", "usa", "united states",
+    "uc", "australia", "duc", "germany", "phap", "france", "anh", "uk", "united kingdom", "an do", "india",
+})
+"""``location`` values that name a country, not a Vietnamese province (folded)."""
+
+
 def _brand(data: dict[str, Any]) -> str | None:
     brand = text_or_none(data.get("brandName"))
-    # Lazada's placeholder for "no brand"
-    return None if brand and brand.lower() == "no brand" else brand
+    return None if brand and (fold(brand) in NO_BRAND or placeholder(brand)) else brand
+
+
+def _province(data: dict[str, Any]) -> str | None:
+    location = text_or_none(data.get("location"))
+    return None if location and (fold(location) in FOREIGN_LOCATIONS or placeholder(location)) else location
 
 
 def _float(value: Any) -> float | None:
@@ -210,7 +251,7 @@ def extract_lazada_product_page(html: str, url: str, errors: FieldErrors | None 
         "description": field(errors, "description", text_or_none, product.get("description")),
         "price": field(errors, "price", parse_vnd, _offer_price(product.get("offers"))),
         "currency": "VND",
-        "brand": field(errors, "brand", text_or_none, brand.get("name") if isinstance(brand, dict) else brand),
+        "brand": field(errors, "brand", _brand, {"brandName": brand.get("name") if isinstance(brand, dict) else brand}),
         "images": [images] if isinstance(images, str) else [i for i in images or [] if isinstance(i, str)],
         "seller": {},
         "fields_seen": carried_in(product, PAGE_PLACES, "title"),

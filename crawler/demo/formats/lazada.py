@@ -51,7 +51,7 @@ def list_item(record: dict[str, Any]) -> dict[str, Any]:
         "review": str(reviews) if reviews else "",
         "installment": "",
         "tItemType": "nt_product",
-        "location": seller.get("province") or "",
+        "location": seller.get("province") or record.get("ships_from") or "",
         "cheapest_sku": f"{item_id}_VNAMZ-{sku_id}",
         "sku": f"{item_id}_VNAMZ",
         "brandId": str(zlib.crc32(record["brand"].encode())) if record.get("brand") else "",
@@ -91,3 +91,16 @@ def product_page(record: dict[str, Any]) -> str:
     data = json.dumps(product, ensure_ascii=False).replace("</", "<\\/")
     return (f"<!doctype html><html lang=vi><meta charset=utf-8><title>{html.escape(record['title'])}</title>"
             f'<script type="application/ld+json">{data}</script><h1>{html.escape(record["title"])}</h1></html>')
+
+
+def html_page(payload: dict[str, Any]) -> str:
+    """The HTML listing page Lazada answers instead of the ajax JSON: the same JSON as
+    ``window.pageData`` in a script, among the page's other scripts (as on www.lazada.vn)."""
+    data = json.dumps(payload, ensure_ascii=False).replace("</", "<\\/")
+    return (
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Lazada Việt Nam</title>"
+        "<script>window.g_config = {appId: 4413, pageType: 'list', regionID: 'VN', lang: 'vi'};</script>"
+        "</head><body><div id=\"root\"></div>"
+        f"<script>window.pageData = {data};window.__i18n__ = {{'vi': {{ok: 'Đồng ý'}}}};</script>"
+        "<script src=\"//g.lazcdn.com/g/lzdfe/pdp-modules/index.js\"></script></body></html>"
+    )

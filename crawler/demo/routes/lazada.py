@@ -5,6 +5,9 @@
 - ``/lazada/<category-slug>/?ajax=true&q=K&page=N``            any other slug: titles holding its words
 - ``/lazada/products/<slug>-i<id>-s<sku>.html``                product page with Product JSON-LD
 
+The fault token ``__html__`` in ``q`` makes the ajax URL answer the HTML listing page, its JSON in
+``window.pageData`` (as Lazada does to some clients).
+
 With ``--raw-samples``: ``/lazada/zinus-official-store/?ajax=true…`` serves the real store sample
 (``lazada/[lazada]__[zinus-official-store]__[2021-09-22].json``, 40 items a page).
 """
@@ -55,5 +58,8 @@ def handle(handler: Any, path: str, query: dict[str, list[str]]) -> bool:
         return True
     chunk = found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
     payload = fmt.page([fmt.list_item(r) for r in chunk], page=page, size=PAGE_SIZE, total=len(found), query=keyword)
+    if "__html__" in faults:
+        handler._send(200, fmt.html_page(payload).encode("utf-8"), "text/html; charset=utf-8")
+        return True
     send_page(handler, payload, faults)
     return True
