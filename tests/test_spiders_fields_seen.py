@@ -151,17 +151,23 @@ def test_shop_site_markup(page: str, origin: bool) -> None:
     (item,) = shopsite.extract_products(html, "https://shop.example/sp/1")
     consistent(item)
     assert ("origin" in item["fields_seen"]) is origin
-    assert {"title", "price", "seller"} <= set(item["fields_seen"])
+    assert {"title", "price"} <= set(item["fields_seen"])
+    # the seller is the offer's: a page whose offer names none says nothing about it (never the domain)
+    assert ("seller" in item["fields_seen"]) is bool(item["seller"].get("name"))
 
 
 def test_shop_site_origin_property_and_selectors() -> None:
     product = {"@type": "Product", "name": "Nước hoa", "additionalProperty": [{"name": "Xuất xứ", "value": ""}]}
     item = consistent(shopsite.product_to_listing(product, "https://shop.example/sp/2"))
-    assert item["origin"] is None and item["fields_seen"] == ["title", "origin", "seller"]
+    assert item["origin"] is None and item["fields_seen"] == ["title", "origin"]
     html = "<h1 class=t>Ví da</h1><span class=p>350.000đ</span>"
     fields = {"title": "h1.t::text", "price": "span.p::text", "origin": "td.origin::text"}
     item = consistent(shopsite.extract_with_selectors(html, "https://shop.example/sp/3", fields, "shop"))
-    assert item["origin"] is None and item["fields_seen"] == ["title", "price", "origin", "seller"]
+    assert item["origin"] is None and item["fields_seen"] == ["title", "price", "origin"]
+    fields["seller"] = "div.shop::text"
+    item = consistent(shopsite.extract_with_selectors(html + "<div class=shop>Da Thật</div>",
+                                                      "https://shop.example/sp/3", fields, "shop"))
+    assert item["seller"]["name"] == "Da Thật" and item["fields_seen"] == ["title", "price", "origin", "seller"]
 
 
 def test_social_posts_and_flat_rows() -> None:

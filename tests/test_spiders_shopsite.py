@@ -54,6 +54,59 @@ def test_microdata_and_rdfa() -> None:
     assert rdfa["price"] == 4500000 and rdfa["brand"] == "Omega" and rdfa["listing_id"] == "/sp/om"
 
 
+BOOK_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Đắc Nhân Tâm</title>
+<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Book",
+ "name": "Đắc Nhân Tâm (bìa cứng)", "url": "/sach/dac-nhan-tam-p991.html?utm_source=fb&ref=2",
+ "image": ["//cdn.nhasach.example/img/991.jpg"],
+ "description": "&lt;p&gt;Sách &lt;b&gt;hay&lt;/b&gt; nhất&lt;/p&gt;&lt;p&gt;Bìa cứng&lt;/p&gt;",
+ "brand": {"@type": "Brand", "name": "Đang cập nhật"}, "countryOfOrigin": "N/A", "category": "Updating",
+ "offers": {"@type": "Offer", "price": "86000", "priceCurrency": "₫",
+            "seller": {"@type": "Organization", "name": "Nhà Sách Phương Nam", "url": "/cua-hang/pnc"}}}
+</script></head><body><h1>Đắc Nhân Tâm</h1></body></html>"""
+OLD_MICRODATA = """<html><head><meta charset="utf-8"></head><body>
+<div itemscope itemtype="http://data-vocabulary.org/Product">
+ <h1 itemprop="name">Đồng hồ Casio MTP-1374L chính hãng</h1>
+ <img itemprop="image" src="//static.dongho.example/casio-1374.jpg">
+ <div itemprop="description"><p>Máy Nhật.</p><p>Bảo hành 1 năm.</p></div>
+ <span itemprop="brand">Casio</span>
+ <div itemprop="offerDetails" itemscope itemtype="http://data-vocabulary.org/Offer">
+   <span itemprop="price">1.250.000</span> <span itemprop="currency">đ</span>
+   <div itemprop="seller" itemscope itemtype="http://data-vocabulary.org/Organization">
+     <span itemprop="name">Đồng Hồ Hải Triều</span></div>
+ </div>
+</div></body></html>"""
+
+
+def test_book_with_escaped_html_placeholders_and_a_tracking_query() -> None:
+    [item] = extract_products(BOOK_PAGE, "https://nhasach.example/sach/dac-nhan-tam-p991.html?utm_source=fb")
+    assert item["title"] == "Đắc Nhân Tâm (bìa cứng)" and item["listing_id"] == "/sach/dac-nhan-tam-p991.html"
+    assert (item["price"], item["currency"]) == (86000, "VND")
+    assert item["description"] == "Sách hay nhất\nBìa cứng"
+    assert item["images"] == ["https://cdn.nhasach.example/img/991.jpg"]
+    assert (item["brand"], item["origin"], item["category"]) == (None, None, None)  # placeholders are empty
+    assert item["seller"] == {"name": "Nhà Sách Phương Nam", "platform_id": "https://nhasach.example/cua-hang/pnc",
+                              "url": "https://nhasach.example/cua-hang/pnc"}
+    Listing.model_validate(item)
+
+
+def test_old_microdata_page_with_an_inline_seller() -> None:
+    [item] = extract_products(OLD_MICRODATA, "https://www.dongho.example/casio-mtp-1374l?ref=home")
+    assert (item["title"], item["price"], item["currency"]) == ("Đồng hồ Casio MTP-1374L chính hãng", 1250000, "VND")
+    assert item["seller"]["name"] == "Đồng Hồ Hải Triều" and item["listing_id"] == "/casio-mtp-1374l"
+    assert item["images"] == ["https://static.dongho.example/casio-1374.jpg"] and item["brand"] == "Casio"
+    assert item["description"] == "Máy Nhật.\nBảo hành 1 năm."
+
+
+def test_the_seller_is_never_the_domain() -> None:
+    page = html("shopsite_jsonld.html").replace('"seller"', '"sold_by"')
+    [item] = extract_products(page, PAGE)
+    assert item["seller"] == {} and "seller" not in item["fields_seen"] and item["platform"] == "shop.example"
+    fields = {"title": "h1::text", "brand": "span.b::text", "origin": "td::text"}
+    item = extract_with_selectors("<h1>Ví da</h1><span class=b>N/A</span><td>Đang cập nhật</td>",
+                                  "https://shop.example/sp/7?utm=x", fields, "shop", [], r"/sp/(\d+)")
+    assert (item["listing_id"], item["brand"], item["origin"], item["seller"]) == ("7", None, None, {})
+
+
 def test_item_list_links_and_pages_without_markup() -> None:
     urls = item_list_urls(html("shopsite_itemlist.html"), "https://shop.example/shopsite/jsonld/")
     assert len(urls) == 3 and urls[0].endswith("/san-pham/tinh-dau-vape-xoai")

@@ -112,7 +112,10 @@ def _official(data: dict[str, Any]) -> bool:
 
 def _images(data: dict[str, Any]) -> list[str]:
     image = data.get("image")
-    return [image] if isinstance(image, str) and image else []
+    if not isinstance(image, str) or not image.strip():
+        return []
+    image = image.strip()
+    return ["https:" + image if image.startswith("//") else image]  # protocol-relative: Lazada is https
 
 
 def _original(data: dict[str, Any]) -> int | None:

@@ -9,9 +9,16 @@
 - :func:`extract_with_selectors` — a page of a site without markup, read with the field selectors of
   its YAML description (:mod:`spiders.sites`); prices are free text read by ``crawler.prices``.
 
-``platform`` is the site's domain (``www.`` dropped) unless the caller names it. ``fields_seen`` is what
-the markup has a place for (a Product without ``countryOfOrigin`` or an origin property says nothing
-about its origin), or the fields a YAML site's selectors read.
+``platform`` is the site's domain (``www.`` dropped) unless the caller names it; the seller is the
+offer's ``seller`` (or ``offeredBy``), never the site's domain: a page that names none leaves the seller
+empty. A Product is also any of its schema.org subtypes (``IndividualProduct``, ``ProductModel``,
+``Vehicle``, …) and a ``Book`` (or other creative work) on offer; old pages in the data-vocabulary.org
+vocabulary (``offerDetails``, ``currency``) are read too. The listing id is the sku/gtin/productID, else
+the URL's path without its query string (tracking parameters change, the product does not). "₫", "đ",
+"VNĐ" are VND; descriptions are plain text (tags and escaped tags stripped); image links are absolute
+(also protocol-relative ones); placeholders ("Đang cập nhật", "N/A", "Không có", "Updating") are empty.
+``fields_seen`` is what the markup has a place for (a Product without ``countryOfOrigin`` or an origin
+property says nothing about its origin), or the fields a YAML site's selectors read.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 import extruct
 from parsel import Selector
+from w3lib.html import replace_entities
 
 from crawler.prices import parse_vnd
 from spiders.formats.common import (
@@ -31,12 +39,23 @@ from spiders.formats.common import (
     carried_in,
     field,
     html_to_text,
+    placeholder,
     rating,
     required_text,
     text_or_none,
 )
 
-SCHEMA_PREFIXES = ("https://schema.org/", "http://schema.org/")
+SCHEMA_PREFIXES = ("https://schema.org/", "http://schema.org/", "http://data-vocabulary.org/",
+                   "https://data-vocabulary.org/")
+PRODUCT_TYPES = frozenset({
+    "Product", "IndividualProduct", "ProductModel", "SomeProducts", "ProductGroup", "ProductCollection",
+    "DietarySupplement", "Drug", "Vehicle", "Car", "Motorcycle", "MotorizedBicycle", "BusOrCoach",
+})
+"""schema.org's Product and its subtypes."""
+GOODS_ON_OFFER = frozenset({"Book", "VideoGame", "MusicAlbum", "Movie", "SoftwareApplication", "CreativeWork"})
+"""Types that are goods when they carry ``offers`` (a shop's Book page)."""
+VND_SIGNS = frozenset({"₫", "đ", "Đ", "VNĐ", "VNđ", "vnđ", "vnd", "VND", "đồng", "dong", "Đồng"})
+"""What shops write as ``priceCurrency`` for the đồng."""
 ORIGIN_NAMES = {"xuất xứ", "xuat xu", "made in", "origin", "country of origin", "nơi sản xuất", "xuất xứ (made in)"}
 ID_FIELDS = ("sku", "productID", "gtin13", "gtin", "gtin14", "gtin12", "gtin8", "mpn")
 
@@ -135,8 +154,21 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def is_product(node: dict[str, Any]) -> bool:
+    """Whether a schema.org node is goods for sale: a Product (or subtype), or a Book… with offers."""
+    types = _types(node)
+    return bool(types & PRODUCT_TYPES) or bool(types & GOODS_ON_OFFER and _offers(node))
+
+
+def _value(value: Any) -> str | None:
+    """:func:`_text`, with a placeholder ("Đang cập nhật", "N/A", …) taken as empty."""
+    text = _text(value)
+    return None if placeholder(text) else text
+
+
 def _offers(product: dict[str, Any]) -> list[dict[str, Any]]:
-    return [offer for offer in _as_list(product.get("offers")) if isinstance(offer, dict)]
+    raw = product.get("offers", product.get("offerDetails"))
+    return [offer for offer in _as_list(raw) if isinstance(offer, dict)]
 
 
 def _price(offers: list[dict[str, Any]]) -> int | None:
@@ -162,18 +194,34 @@ def _original_price(offers: list[dict[str, Any]]) -> int | None:
 
 def _currency(offers: list[dict[str, Any]]) -> str:
     for offer in offers:
-        currency = _text(offer.get("priceCurrency"))
+        currency = _text(offer.get("priceCurrency", offer.get("currency")))
         if currency:
-            return currency.upper()
+            return "VND" if currency in VND_SIGNS else currency.upper()
     return "VND"
 
 
-def _seller(product: dict[str, Any], offers: list[dict[str, Any]]) -> str | None:
+def _seller_node(offers: list[dict[str, Any]]) -> Any:
     for offer in offers:
-        name = _text(offer.get("seller") or offer.get("offeredBy"))
-        if name:
-            return name
+        node = offer.get("seller") or offer.get("offeredBy")
+        if node:
+            return node[0] if isinstance(node, list) and node else node
     return None
+
+
+def _seller(offers: list[dict[str, Any]], base_url: str) -> dict[str, Any]:
+    """The offer's seller (a name, or an Organization/Person object): name, id, link; {} without one."""
+    node = _seller_node(offers)
+    name = _value(node)
+    if not name:
+        return {}
+    link = _text(node.get("url")) if isinstance(node, dict) else None
+    ident = (_text(node.get("identifier")) or _text(node.get("@id"))) if isinstance(node, dict) else None
+    url = urljoin(base_url, link) if link else None
+    return {"name": name, "platform_id": ident or url or name, "url": url}
+
+
+def _has_seller(offers: list[dict[str, Any]]) -> bool:
+    return any("seller" in offer or "offeredBy" in offer for offer in offers)
 
 
 def _origin_property(prop: Any) -> bool:
@@ -190,19 +238,19 @@ is the offer's, else the site)."""
 
 
 def _product_fields_seen(product: dict[str, Any]) -> list[str]:
-    seen = carried_in(product, PRODUCT_PLACES, "title", "seller")
+    seen = carried_in(product, PRODUCT_PLACES, "title", *(["seller"] if _has_seller(_offers(product)) else []))
     if "origin" not in seen and any(_origin_property(p) for p in _as_list(product.get("additionalProperty"))):
         seen = carried(*seen, "origin")
     return seen
 
 
 def _origin(product: dict[str, Any]) -> str | None:
-    origin = _text(product.get("countryOfOrigin"))
+    origin = _value(product.get("countryOfOrigin"))
     if origin:
         return origin
     for prop in _as_list(product.get("additionalProperty")):
         if _origin_property(prop):
-            return _text(prop.get("value"))
+            return _value(prop.get("value"))
     return None
 
 
@@ -216,8 +264,10 @@ def _images(product: dict[str, Any], url: str) -> list[str]:
 
 
 def _description(value: Any) -> str | None:
-    text = _text(value)
-    return html_to_text(text) if text and "<" in text else text
+    text = _value(value)
+    if text and "&lt;" in text:  # HTML escaped once more inside the JSON-LD
+        text = replace_entities(text)
+    return html_to_text(text) if text else None
 
 
 def _rating(product: dict[str, Any]) -> float | None:
@@ -231,13 +281,13 @@ def _rating(product: dict[str, Any]) -> float | None:
 
 
 def listing_id_from(product: dict[str, Any], url: str) -> str:
-    """The product's sku/gtin/productID, else its URL path (+ query): stable across crawls."""
+    """The product's sku/gtin/productID, else its URL's path without the query string (tracking
+    parameters such as ``?utm_source=`` change between visits; the product does not)."""
     for key in ID_FIELDS:
-        value = _text(product.get(key))
+        value = _value(product.get(key))
         if value:
             return value
-    parts = urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return urlsplit(url).path.rstrip("/") or "/"
 
 
 def product_to_listing(
@@ -256,11 +306,10 @@ def product_to_listing(
         "price": field(errors, "price", _price, offers),
         "original_price": field(errors, "original_price", _original_price, offers),
         "currency": _currency(offers),
-        "brand": field(errors, "brand", _text, product.get("brand")),
-        "category": field(errors, "category", _text, product.get("category")),
+        "brand": field(errors, "brand", _value, product.get("brand")),
+        "category": field(errors, "category", _value, product.get("category")),
         "origin": field(errors, "origin", _origin, product),
-        "seller": {"name": field(errors, "seller.name", _seller, product, offers) or site,
-                   "platform_id": site, "url": f"{urlsplit(page_url).scheme}://{urlsplit(page_url).netloc}"},
+        "seller": field(errors, "seller", _seller, offers, url) or {},
         "images": field(errors, "images", _images, product, url) or [],
         "rating": field(errors, "rating", _rating, product),
         "fields_seen": _product_fields_seen(product),
@@ -274,7 +323,7 @@ def extract_products(
     listings: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for node in structured_nodes(html, url):
-        if "Product" not in _types(node) or not _text(node.get("name")):
+        if not is_product(node) or not _text(node.get("name")):
             continue
         listing = product_to_listing(node, url, platform, errors)
         key = (listing["listing_id"], listing["url"])
@@ -291,7 +340,7 @@ def item_list_urls(html: str, url: str) -> list[str]:
         if "ItemList" not in _types(node):
             continue
         for entry in _as_list(node.get("itemListElement")):
-            if isinstance(entry, dict) and "Product" not in _types(entry):
+            if isinstance(entry, dict) and not is_product(entry):
                 link = _text(entry.get("url")) or _text((entry.get("item") or {}).get("url")
                                                         if isinstance(entry.get("item"), dict) else entry.get("item"))
                 if link:
@@ -324,7 +373,7 @@ def select_one(selector: Selector, query: str | None) -> str | None:
 
 
 SELECTED_FIELDS = ("description", "price", "original_price", "brand", "category", "origin", "images")
-"""The Listing fields a YAML site's selectors may read (``title`` always, ``seller`` falls back to the site)."""
+"""The Listing fields a YAML site's selectors may read besides ``title`` and ``seller``."""
 _ORIGIN_LABEL = re.compile(r"^\s*(?:xuất xứ|xuat xu|made in|nơi sản xuất)\s*[:：-]?\s*", re.IGNORECASE)
 
 
@@ -341,26 +390,30 @@ def extract_with_selectors(
     """
     page = Selector(text=html)
     one = {name: select_one(page, query) for name, query in fields.items() if name != "images"}
+    one = {name: None if placeholder(value) else value for name, value in one.items()}
     listing_id = one.get("sku")
-    if not listing_id and id_pattern and (match := re.search(id_pattern, url)):
+    path = urlsplit(url).path
+    if not listing_id and id_pattern and (match := re.search(id_pattern, path)):
         listing_id = match.group(1) if match.groups() else match.group(0)
     origin = one.get("origin")
+    if origin:
+        origin = _ORIGIN_LABEL.sub("", origin).strip() or None
+    seller = one.get("seller")
     return {
         "platform": platform,
         "listing_id": listing_id or listing_id_from({}, url),
         "url": url,
         "title": required_text(one.get("title"), "title"),
-        "description": one.get("description"),
+        "description": field(errors, "description", _description, one.get("description")),
         "price": field(errors, "price", parse_vnd, one.get("price")),
         "original_price": field(errors, "original_price", parse_vnd, one.get("original_price")),
         "currency": "VND",
         "brand": one.get("brand"),
         "category": one.get("category"),
-        "origin": _ORIGIN_LABEL.sub("", origin).strip() or None if origin else None,
-        "seller": {"name": one.get("seller") or platform, "platform_id": platform,
-                   "url": f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"},
+        "origin": None if placeholder(origin) else origin,
+        "seller": {"name": seller, "platform_id": seller} if seller else {},
         "images": [urljoin(url, src) for src in select_all(page, fields["images"])] if fields.get("images") else [],
-        "fields_seen": carried("title", "seller", *(name for name in fields if name in SELECTED_FIELDS)),
+        "fields_seen": carried("title", *(name for name in fields if name in (*SELECTED_FIELDS, "seller"))),
     }
 
 
