@@ -11,20 +11,35 @@ selector, pagination by ``next_page`` (up to ``max_pages``), and each product pa
 field selectors — or with its Product markup, when it has some and the YAML gives no fields for it.
 The site's host is ``PLATFORM_BASE_URLS[<site name>]`` when set (tests, mirrors), else its
 ``base_url``. The platform is the YAML's ``platform`` or the site's domain (``-a platform=`` names it).
+
+A product page reached from a list (an ``ItemList`` entry with a name, a YAML listing link with text)
+that fails after its retries or holds no readable product is yielded from its list entry: its name
+as the title, marked ``partial`` (``fields_seen``: the title only), fetched again on the next crawl.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
 
-from spiders.base import MarketplaceSpider, SpiderArgumentError, parse_url
+from spiders.base import MarketplaceSpider, SpiderArgumentError, failure_cause, parse_url
 from spiders.formats.common import FieldErrors, MissingField
-from spiders.formats.shopsite import domain, extract_products, extract_with_selectors, item_list_urls, links
+from spiders.formats.shopsite import (
+    domain,
+    extract_products,
+    extract_with_selectors,
+    item_list_entries,
+    link_entries,
+    links,
+    listing_id_from,
+)
 from spiders.sites import SiteError, SiteSpec, load_site
 
 
@@ -96,6 +111,31 @@ class ShopSiteSpider(MarketplaceSpider):
             for url in self.site.urls(override):
                 yield scrapy.Request(url, callback=self.parse_site_listing, cb_kwargs={"page": 1})
 
+    def list_entry(self, url: str, title: str | None) -> dict[str, Any] | None:
+        """What a list page says of one product (its link and name), for a partial listing; None
+        without a name."""
+        if not title:
+            return None
+        listing_id = listing_id_from({}, url)
+        if self.site and self.site.id_pattern and (match := re.search(self.site.id_pattern, urlsplit(url).path)):
+            listing_id = match.group(1) if match.groups() else match.group(0)
+        return {"platform": self.platform_for(url), "listing_id": listing_id, "url": url, "title": title,
+                "seller": {}, "fields_seen": ["title"]}
+
+    def entry_partial(self, entry: dict[str, Any] | None, cause: str, url: str) -> Any:
+        """The list entry of a product page that could not be read, as a partial listing (if any)."""
+        if entry is None:
+            return
+        item = self.partial_listing(entry, cause, url)
+        if item is not None:
+            yield item
+
+    def product_failed(self, failure: Failure) -> Any:
+        """A product page that failed for good (after retries): its list entry, partial."""
+        self.logger.error("%s: product page failed (%s)", failure.request.url, failure.getErrorMessage())
+        yield from self.entry_partial(failure.request.cb_kwargs.get("entry"), failure_cause(failure),
+                                      failure.request.url)
+
     def _html(self, response: Response) -> str | None:
         if not isinstance(response, TextResponse):
             self.logger.error("%s: not an HTML page (%s)", response.url,
@@ -104,10 +144,11 @@ class ShopSiteSpider(MarketplaceSpider):
             return None
         return response.text
 
-    def parse_page(self, response: Response, depth: int) -> Any:
+    def parse_page(self, response: Response, depth: int, entry: dict[str, Any] | None = None) -> Any:
         """A page given by URL: its Products, or the product links of its ItemList (one level)."""
         html = self._html(response)
         if html is None:
+            yield from self.entry_partial(entry, "unreadable", response.url)
             return
         errors: FieldErrors = []
         products = extract_products(html, response.url, self.platform_for(response.url), errors)
@@ -117,12 +158,14 @@ class ShopSiteSpider(MarketplaceSpider):
                 yield item
         if products:
             return
-        follow = item_list_urls(html, response.url) if depth == 0 else []
+        follow = item_list_entries(html, response.url) if depth == 0 else []
         if not follow:
             self.logger.warning("%s: no schema.org Product markup on this page", response.url)
             self._stat("no_product_markup")
-        for url in follow:
-            yield response.follow(url, callback=self.parse_page, cb_kwargs={"depth": depth + 1})
+            yield from self.entry_partial(entry, "unreadable", response.url)
+        for url, name in follow:
+            yield response.follow(url, callback=self.parse_page, errback=self.product_failed,
+                                  cb_kwargs={"depth": depth + 1, "entry": self.list_entry(url, name)})
 
     def parse_site_listing(self, response: Response, page: int) -> Any:
         """A listing page of a YAML site: its product links, and the next page within ``max_pages``."""
@@ -130,21 +173,23 @@ class ShopSiteSpider(MarketplaceSpider):
         html = self._html(response)
         if html is None:
             return
-        found = links(html, response.url, self.site.listing_links)
+        found = link_entries(html, response.url, self.site.listing_links)
         if not found:
             self.logger.warning("%s: listing_links (%s) matched no links", response.url, self.site.listing_links)
             self._stat("no_listing_links")
-        for url in found:
-            yield scrapy.Request(url, callback=self.parse_site_product)
+        for url, text in found:
+            yield scrapy.Request(url, callback=self.parse_site_product, errback=self.product_failed,
+                                 cb_kwargs={"entry": self.list_entry(url, text)})
         if self.site.next_page and self.more_pages(page):
             for url in links(html, response.url, self.site.next_page)[:1]:
                 yield scrapy.Request(url, callback=self.parse_site_listing, cb_kwargs={"page": page + 1})
 
-    def parse_site_product(self, response: Response) -> Any:
+    def parse_site_product(self, response: Response, entry: dict[str, Any] | None = None) -> Any:
         """A product page of a YAML site → one listing (its selectors, or its markup without them)."""
         assert self.site is not None
         html = self._html(response)
         if html is None:
+            yield from self.entry_partial(entry, "unreadable", response.url)
             return
         errors: FieldErrors = []
         platform = self.platform_for(response.url)
@@ -154,9 +199,11 @@ class ShopSiteSpider(MarketplaceSpider):
         except MissingField as exc:
             products = extract_products(html, response.url, platform, errors)
             if not products:
-                self.logger.error("%s: listing dropped (%s; selector %s)", response.url, exc,
+                self.logger.error("%s: listing unreadable (%s; selector %s)", response.url, exc,
                                   self.site.fields.get("title"))
-                self._stat("dropped")
+                if entry is None:
+                    self._stat("dropped")
+                yield from self.entry_partial(entry, "unreadable", response.url)
                 return
             listing = products[0]
         item = self.emit(listing, response.url, errors)

@@ -93,3 +93,22 @@ def test_demo_list_pages_with_failing_details(tmp_path: Path, fault: str, cause:
                 assert "exceeded DOWNLOAD_MAXSIZE (1000000 B) during decompression" in log
             if fault in ("garbage", "deep"):
                 assert "malformed JSON (" in log and "Traceback" not in log
+
+
+def test_shop_site_product_pages_failing_keep_their_list_entries(tmp_path: Path) -> None:
+    """The product pages of an ItemList (named entries) and of a YAML site (link texts) answer 404."""
+    with MockServer("--detail-fault", "404") as base_url:
+        items, log = crawl("shopsite", base_url, tmp_path / "ld.jsonl", "-a", f"url={base_url}/shopsite/jsonld/")
+        assert len(items) == 3 and all(item["partial"] and item["fields_seen"] == ["title"] for item in items)
+        assert {item["title"] for item in items} == {
+            "Tinh dầu vape 30ml vị xoài lạnh Salt Nic 35mg", "Đồng hồ Omega Seamaster Diver 300M replica 1:1",
+            "Nồi chiên không dầu 5L chống dính"}
+        assert {item["listing_id"] for item in items} == {"/shopsite/jsonld/san-pham/tinh-dau-vape-xoai",
+                                                          "/shopsite/jsonld/san-pham/dong-ho-omega-seamaster",
+                                                          "/shopsite/jsonld/san-pham/noi-chien-khong-dau"}
+        assert stat(log, "listings/partial/http_404") == 3
+        items, log = crawl("shopsite", base_url, tmp_path / "yaml.jsonl", "-a", "site=demo_shop", "-s",
+                           f'PLATFORM_BASE_URLS={{"demo_shop": "{base_url}/shopsite/plain"}}')
+        got = {item["listing_id"]: item for item in items}
+        assert sorted(got) == ["1001", "1002", "1003", "1004"] and all(item["partial"] for item in items)
+        assert got["1003"]["title"] == "Kem chống nắng La Roche Posay 50ml" and got["1003"]["platform"] == "demo_shop"

@@ -42,7 +42,7 @@ the keyword is searched as usual):
 - ``__html__``              Lazada's ajax URL answers the HTML listing page (``window.pageData``).
 
 ``--detail-fault F`` makes every detail request (Tiki's detail API and product pages, Sendo's and
-Chợ Tốt's detail APIs, Shopee's ``item/get``, the YAML shop's product pages: :data:`DETAIL_PATHS`) fail,
+Chợ Tốt's detail APIs, Shopee's ``item/get``, the shop sites' product pages: :data:`DETAIL_PATHS`) fail,
 as a rate-limiting or blocking platform does, while list and search pages answer as usual: ``404`` /
 ``500`` (an HTTP error JSON), ``garbage`` (200 with bytes that are not JSON), ``deep`` (200 with JSON
 nested 100,000 levels), ``bomb`` (200, gzip, 1 KiB on the wire and 4 MiB decompressed), ``drop``
@@ -82,7 +82,7 @@ SHOPEE_FORMATS = ("alternate", "legacy", "cards")
 DETAIL_FAULTS_ALL = ("404", "500", "garbage", "deep", "bomb", "drop")
 DETAIL_PATHS = re.compile(
     r"/tiki/api/v2/products/\d+|/tiki/(?:.*-)?p\d+\.html|/sendo_detail/full/\d+|/shopee/api/v4/item/get"
-    r"|/chotot_api/v2/public/ad-listing/\d+|/shopsite/plain/sp/\d+"
+    r"|/chotot_api/v2/public/ad-listing/\d+|/shopsite/plain/sp/\d+|/shopsite/jsonld/san-pham/[\w-]+"
 )
 """The detail requests ``--detail-fault`` makes fail."""
 REQUIRED = ("platform", "listing_id", "url", "title", "seller", "images")

@@ -333,21 +333,27 @@ def extract_products(
     return listings
 
 
-def item_list_urls(html: str, url: str) -> list[str]:
-    """URLs of an ``ItemList``'s entries that are links only (``ListItem.url`` without a Product)."""
-    urls: list[str] = []
+def item_list_entries(html: str, url: str) -> list[tuple[str, str | None]]:
+    """``(URL, name)`` of an ``ItemList``'s entries that are links only (``ListItem.url`` without a
+    Product); the name is the ListItem's (or its item's), None when it gives none."""
+    found: dict[str, str | None] = {}
     for node in structured_nodes(html, url):
         if "ItemList" not in _types(node):
             continue
         for entry in _as_list(node.get("itemListElement")):
             if isinstance(entry, dict) and not is_product(entry):
-                link = _text(entry.get("url")) or _text((entry.get("item") or {}).get("url")
-                                                        if isinstance(entry.get("item"), dict) else entry.get("item"))
+                item = entry.get("item")
+                inner = item if isinstance(item, dict) else {}
+                link = _text(entry.get("url")) or _text(inner.get("url") if inner else item)
                 if link:
                     absolute = urljoin(url, link)
-                    if absolute not in urls:
-                        urls.append(absolute)
-    return urls
+                    found.setdefault(absolute, _value(entry.get("name")) or _value(inner.get("name")))
+    return list(found.items())
+
+
+def item_list_urls(html: str, url: str) -> list[str]:
+    """URLs of an ``ItemList``'s entries that are links only (``ListItem.url`` without a Product)."""
+    return [link for link, _name in item_list_entries(html, url)]
 
 
 # --- sites without markup: selectors from YAML ------------------------------------------------------
@@ -415,6 +421,26 @@ def extract_with_selectors(
         "images": [urljoin(url, src) for src in select_all(page, fields["images"])] if fields.get("images") else [],
         "fields_seen": carried("title", *(name for name in fields if name in (*SELECTED_FIELDS, "seller"))),
     }
+
+
+def link_entries(html: str, url: str, query: str) -> list[tuple[str, str | None]]:
+    """``(URL, link text)`` of the links a ``…::attr(href)`` (CSS) or ``…/@href`` (XPath) query matches,
+    in page order, unique; the text is None for other queries or an empty link."""
+    page = Selector(text=html)
+    if query.startswith("xpath:") and query.rstrip().endswith("/@href"):
+        elements = page.xpath(query.removeprefix("xpath:").strip().removesuffix("/@href"))
+    elif not query.startswith("xpath:") and query.rstrip().endswith("::attr(href)"):
+        elements = page.css(query.rstrip().removesuffix("::attr(href)"))
+    else:
+        return [(link, None) for link in links(html, url, query)]
+    out: dict[str, str | None] = {}
+    for element in elements:
+        href = element.attrib.get("href")
+        absolute = urljoin(url, href.strip()) if href else ""
+        if absolute.startswith(("http://", "https://")) and absolute not in out:
+            text = " ".join(" ".join(element.xpath(".//text()").getall()).split())
+            out[absolute] = None if not text or placeholder(text) else text
+    return list(out.items())
 
 
 def links(html: str, url: str, query: str) -> list[str]:

@@ -64,7 +64,7 @@ def _jsonld_product(product: dict[str, Any], url: str) -> dict[str, Any]:
 def _jsonld(handler: Any, rest: str) -> bool:
     base = f"{handler.base}/shopsite/jsonld"
     if rest in ("", "/"):
-        items = [{"@type": "ListItem", "position": i + 1, "url": f"{base}/san-pham/{p['slug']}"}
+        items = [{"@type": "ListItem", "position": i + 1, "url": f"{base}/san-pham/{p['slug']}", "name": p["name"]}
                  for i, p in enumerate(PRODUCTS)]
         data = {"@context": "https://schema.org", "@type": "ItemList", "itemListElement": items}
         _send(handler, f"<script type='application/ld+json'>{json.dumps(data, ensure_ascii=False)}</script>"
