@@ -18,8 +18,8 @@
 - :meth:`partial_listing`, the listing from its list entry when its detail cannot be had (the request
   failed after its retries, or the detail is unreadable): marked ``partial``, with the ``fields_seen``
   of the list entry only, so it is stored now and its detail fetched on the next crawl. Counted as
-  ``listings/partial`` and ``listings/partial/<cause>`` (the crawl's totals) and
-  ``spider/<name>/partial`` and ``spider/<name>/partial/<cause>``; the cause is :func:`failure_cause`'s
+  ``listings/partial/<cause>`` and ``spider/<name>/partial/<cause>`` (every partial listing, Lazada's
+  list items too, counts in ``listings/partial`` and ``spider/<name>/partial``); the cause is :func:`failure_cause`'s
   (``http_404``, ``http_503``, ``timeout``, ``connection``, ``too_large``, …) or ``unreadable``;
 - :meth:`emit`, which logs each unreadable field as ``URL field=NAME: …`` (the field stays None),
   checks the item has what a Listing needs, and hands it on as a plain dict with the fields its source
@@ -343,6 +343,8 @@ class MarketplaceSpider(scrapy.Spider):
         self._stat("listings")
         if out["partial"]:
             self._stat("partial")
+            if self.crawler is not None and self.crawler.stats is not None:
+                self.crawler.stats.inc_value("listings/partial")
         return out
 
     def partial_listing(self, entry: dict[str, Any] | None, cause: str, url: str) -> dict[str, Any] | None:
@@ -358,6 +360,5 @@ class MarketplaceSpider(scrapy.Spider):
             self.logger.info("%s: listing %s kept from its list entry, partial (%s)", url, item["listing_id"], cause)
             self._stat(f"partial/{cause}")
             if self.crawler is not None and self.crawler.stats is not None:
-                self.crawler.stats.inc_value("listings/partial")
                 self.crawler.stats.inc_value(f"listings/partial/{cause}")
         return item

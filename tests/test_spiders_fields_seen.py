@@ -226,3 +226,4 @@ def test_lazada_list_items_are_partial() -> None:
              if isinstance(item, dict)]
     assert items and all(item["partial"] is True and "origin" not in item["fields_seen"] for item in items)
     assert spider.crawler.stats.get_value("spider/lazada/partial") == len(items)
+    assert spider.crawler.stats.get_value("listings/partial") == len(items)  # the crawl's total counts them too
