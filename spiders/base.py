@@ -20,7 +20,9 @@
   of the list entry only, so it is stored now and its detail fetched on the next crawl. Counted as
   ``listings/partial/<cause>`` and ``spider/<name>/partial/<cause>`` (every partial listing, Lazada's
   list items too, counts in ``listings/partial`` and ``spider/<name>/partial``); the cause is :func:`failure_cause`'s
-  (``http_404``, ``http_503``, ``timeout``, ``connection``, ``too_large``, …) or ``unreadable``;
+  (``http_404``, ``http_503``, ``timeout``, ``connection``, ``too_large``, …) or ``unreadable``. Its
+  evidence is the list page with its entry (:meth:`list_capture`, kept on the entry as ``capture``),
+  not the failed detail's error body;
 - :meth:`emit`, which logs each unreadable field as ``URL field=NAME: …`` (the field stays None),
   checks the item has what a Listing needs, and hands it on as a plain dict with the fields its source
   format carried (``fields_seen``, set by the format's extractor) and ``partial`` (True for a listing
@@ -347,6 +349,24 @@ class MarketplaceSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("listings/partial")
         return out
 
+    @property
+    def captures(self) -> bool:
+        """Whether items carry the response they came from (``crawler.capture`` is enabled)."""
+        settings = getattr(self, "settings", None)
+        if settings is None:
+            return False
+        middlewares = settings.getwithbase("SPIDER_MIDDLEWARES")
+        names = (key if isinstance(key, str) else f"{key.__module__}.{key.__qualname__}"
+                 for key, value in middlewares.items() if value is not None)
+        return any(name.endswith("capture.CaptureResponseMiddleware") for name in names)
+
+    @staticmethod
+    def list_capture(response: Response) -> dict[str, Any]:
+        """The list page as a listing's ``capture`` (``crawler.capture``'s shape): the evidence of a
+        listing yielded from its list entry. Put on each entry as ``entry["capture"]``."""
+        return {"url": response.url, "status": response.status, "body": response.body,
+                "screenshot": response.meta.get("screenshot") if response.request is not None else None}
+
     def partial_listing(self, entry: dict[str, Any] | None, cause: str, url: str) -> dict[str, Any] | None:
         """The listing from its list ``entry`` alone (its detail at ``url`` failed for ``cause``): marked
         partial, ``fields_seen`` as the entry gave them; None (logged) when there is no list entry to
@@ -357,6 +377,8 @@ class MarketplaceSpider(scrapy.Spider):
             return None
         item = self.emit({**entry, "partial": True}, url, [])
         if item is not None:
+            if entry.get("capture") and self.captures:  # the list page is its evidence
+                item["capture"] = entry["capture"]
             self.logger.info("%s: listing %s kept from its list entry, partial (%s)", url, item["listing_id"], cause)
             self._stat(f"partial/{cause}")
             if self.crawler is not None and self.crawler.stats is not None:

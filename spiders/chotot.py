@@ -83,7 +83,9 @@ class ChototSpider(MarketplaceSpider):
         if page_data is None:
             return
         payload, ads = page_data
+        capture = self.list_capture(response)
         for partial in self.extract_entries(response.url, ads, extract_chotot_ad, "ad"):
+            partial["capture"] = capture
             yield self.detail_request(partial["listing_id"], partial)
         try:
             total = int(payload.get("total") or 0)

@@ -86,7 +86,9 @@ class SendoSpider(MarketplaceSpider):
         if page_data is None:
             return
         _, products = page_data
+        capture = self.list_capture(response)
         for partial in self.extract_entries(response.url, products, extract_sendo_search_item):
+            partial["capture"] = capture
             yield self.detail_request(partial["listing_id"], partial)
         if len(products) >= self.page_size and self.more_pages(page):
             yield self._search(params, page + 1)

@@ -157,8 +157,11 @@ class ShopeeSpider(MarketplaceSpider):
         )
 
     # --- search -------------------------------------------------------------------------------
-    def search_partials(self, payload: dict[str, Any] | None, url: str) -> list[dict[str, Any]] | None:
-        """A search response (either format) → one partial listing per entry; None if unusable."""
+    def search_partials(
+        self, payload: dict[str, Any] | None, url: str, capture: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]] | None:
+        """A search response (either format) → one partial listing per entry (``capture``: the search
+        response, their evidence should their detail fail); None if unusable."""
         if payload is None:
             return None
         if payload.get("error"):
@@ -177,6 +180,7 @@ class ShopeeSpider(MarketplaceSpider):
         for partial in self.extract_entries(url, entries, extract):
             if partial["seller"].get("name"):
                 self.shop_names[partial["seller"]["platform_id"]] = partial["seller"]["name"]
+            partial["capture"] = capture
             partials.append(partial)
         return partials
 
@@ -192,7 +196,7 @@ class ShopeeSpider(MarketplaceSpider):
     def parse_search(self, response: Response, mode: str, value: str, page: int) -> Any:
         """Search API page (either format) → an ``item/get`` request per item, and the next page."""
         payload = self.parse_json(response)
-        partials = self.search_partials(payload, response.url)
+        partials = self.search_partials(payload, response.url, self.list_capture(response))
         if payload is not None and partials is not None:
             yield from self.follow_search(payload, partials, mode, value, page)
 
@@ -209,7 +213,8 @@ class ShopeeSpider(MarketplaceSpider):
             return
         for capture in captured:
             payload = self.captured_payload(capture)
-            partials = self.search_partials(payload, capture.url)
+            partials = self.search_partials(payload, capture.url, {"url": capture.url, "status": capture.status,
+                                                                   "body": capture.body, "screenshot": None})
             if payload is not None and partials is not None:
                 for request in self.follow_search(payload, partials, mode, value, page):
                     yield request

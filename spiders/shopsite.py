@@ -111,8 +111,8 @@ class ShopSiteSpider(MarketplaceSpider):
             for url in self.site.urls(override):
                 yield scrapy.Request(url, callback=self.parse_site_listing, cb_kwargs={"page": 1})
 
-    def list_entry(self, url: str, title: str | None) -> dict[str, Any] | None:
-        """What a list page says of one product (its link and name), for a partial listing; None
+    def list_entry(self, url: str, title: str | None, page: Response) -> dict[str, Any] | None:
+        """What a list ``page`` says of one product (its link and name), for a partial listing; None
         without a name."""
         if not title:
             return None
@@ -120,7 +120,7 @@ class ShopSiteSpider(MarketplaceSpider):
         if self.site and self.site.id_pattern and (match := re.search(self.site.id_pattern, urlsplit(url).path)):
             listing_id = match.group(1) if match.groups() else match.group(0)
         return {"platform": self.platform_for(url), "listing_id": listing_id, "url": url, "title": title,
-                "seller": {}, "fields_seen": ["title"]}
+                "seller": {}, "fields_seen": ["title"], "capture": self.list_capture(page)}
 
     def entry_partial(self, entry: dict[str, Any] | None, cause: str, url: str) -> Any:
         """The list entry of a product page that could not be read, as a partial listing (if any)."""
@@ -165,7 +165,7 @@ class ShopSiteSpider(MarketplaceSpider):
             yield from self.entry_partial(entry, "unreadable", response.url)
         for url, name in follow:
             yield response.follow(url, callback=self.parse_page, errback=self.product_failed,
-                                  cb_kwargs={"depth": depth + 1, "entry": self.list_entry(url, name)})
+                                  cb_kwargs={"depth": depth + 1, "entry": self.list_entry(url, name, response)})
 
     def parse_site_listing(self, response: Response, page: int) -> Any:
         """A listing page of a YAML site: its product links, and the next page within ``max_pages``."""
@@ -179,7 +179,7 @@ class ShopSiteSpider(MarketplaceSpider):
             self._stat("no_listing_links")
         for url, text in found:
             yield scrapy.Request(url, callback=self.parse_site_product, errback=self.product_failed,
-                                 cb_kwargs={"entry": self.list_entry(url, text)})
+                                 cb_kwargs={"entry": self.list_entry(url, text, response)})
         if self.site.next_page and self.more_pages(page):
             for url in links(html, response.url, self.site.next_page)[:1]:
                 yield scrapy.Request(url, callback=self.parse_site_listing, cb_kwargs={"page": page + 1})

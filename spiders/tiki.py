@@ -107,7 +107,9 @@ class TikiSpider(MarketplaceSpider):
         if page_data is None:
             return
         payload, items = page_data
+        capture = self.list_capture(response)
         for partial in self.extract_entries(response.url, items, extract_tiki_search_item):
+            partial["capture"] = capture
             product_id = partial["listing_id"].split("-", 1)[0]
             yield self.detail_request(product_id, partial.get("spid"), partial)
         paging = payload.get("paging") or {}

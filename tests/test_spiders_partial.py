@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pytest
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request, Response
+from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.test import get_crawler
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 from twisted.python.failure import Failure
 
+from crawler import settings as project_settings
 from crawler.items import Listing
 from spiders.base import failure_cause
+from spiders.tiki import TikiSpider
 from tests.conftest import RAW_SAMPLES
 from tests.mockserver import MockServer
 from tests.spider_runs import crawl, expected
@@ -134,3 +137,23 @@ def test_shop_site_product_pages_failing_keep_their_list_entries(tmp_path: Path)
 ])
 def test_failure_causes(exc: Exception, cause: str) -> None:
     assert failure_cause(Failure(exc)) == cause
+
+
+def test_a_partial_listing_keeps_its_list_page_as_evidence() -> None:
+    """With evidence capture on, a partial listing's capture is the list page with its entry (not the
+    detail's 404 body, which crawler.capture would otherwise attach)."""
+    settings = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
+    settings["PLATFORM_BASE_URLS"] = {"tiki": "http://127.0.0.1:9/tiki"}
+    crawler = get_crawler(TikiSpider, settings)
+    crawler.stats.open_spider()
+    spider = TikiSpider.from_crawler(crawler)
+    search_url = "http://127.0.0.1:9/tiki/api/v2/products?q=x"
+    body = (Path(__file__).parent / "data" / "spiders" / "tiki_search.json").read_bytes()
+    search = TextResponse(search_url, body=body, request=Request(search_url))
+    request = next(iter(spider.parse_search(search, keyword="x", page=1)))
+    page = request.cb_kwargs["partial"]["url"]
+    failed = Failure(HttpError(Response(page, status=404, body=b"gone", request=Request(page)), "404"))
+    failed.request = request.replace(url=page, cb_kwargs={"partial": request.cb_kwargs["partial"], "cause": "http_404"})
+    (item,) = spider.page_failed(failed)
+    assert item["partial"] and (item["capture"]["url"], item["capture"]["body"]) == (search_url, body)
+    assert crawler.stats.get_value("listings/partial/http_404") == 1
