@@ -5,6 +5,9 @@ counted per cause. The mock server answers list pages as usual and every detail 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +22,11 @@ from twisted.python.failure import Failure
 
 from crawler import settings as project_settings
 from crawler.items import Listing
+from crawler.store import open_store
 from spiders.base import failure_cause
 from spiders.tiki import TikiSpider
 from tests.conftest import RAW_SAMPLES
-from tests.mockserver import MockServer
+from tests.mockserver import REPO, MockServer
 from tests.spider_runs import crawl, expected
 
 pytestmark = pytest.mark.slow
@@ -157,3 +161,24 @@ def test_a_partial_listing_keeps_its_list_page_as_evidence() -> None:
     (item,) = spider.page_failed(failed)
     assert item["partial"] and (item["capture"]["url"], item["capture"]["body"]) == (search_url, body)
     assert crawler.stats.get_value("listings/partial/http_404") == 1
+
+
+def test_partial_listings_go_through_the_pipelines_into_the_store(tmp_path: Path) -> None:
+    """Details down: every Tiki search item is stored, partial; none is flagged for a missing origin
+    (its source carried none); a flagged one keeps the search page as its evidence."""
+    store_uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    with MockServer("--detail-fault", "404") as base_url:
+        command = [
+            sys.executable, "-m", "scrapy", "crawl", "tiki",
+            "-s", f"PLATFORM_BASE_URLS={json.dumps({'tiki': f'{base_url}/tiki'})}", "-s", f"STORE_URI={store_uri}",
+            "-s", f"EVIDENCE_DIR={tmp_path / 'evidence'}", "-s", f"SPOOL_DIR={tmp_path / 'spool'}",
+            "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=1", "-s", "LOG_LEVEL=INFO",
+        ]  # fmt: skip
+        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180, check=False)
+    with open_store(store_uri) as store:
+        listings = list(store.iter_listings())
+    assert len(listings) == DEMO["tiki"] and all(listing.partial for listing in listings), result.stderr[-3000:]
+    assert not any(flag.kind == "missing_origin" for listing in listings for flag in listing.flags)
+    flagged = [listing for listing in listings if listing.flags]
+    assert flagged and all(listing.evidence and "/tiki/api/v2/products?" in str(listing.evidence.url)
+                           for listing in flagged)
