@@ -240,7 +240,12 @@ class SQLiteStore(SQLiteReports, Store):
         return StoreError(f"SQLite store {self.path}: {what} failed: {exc}")
 
     def _transaction(self, what: str, work: Any) -> Any:
-        """Run ``work()`` in one write transaction; sqlite errors become StoreError."""
+        """Run ``work()`` in one write transaction; sqlite errors become StoreError.
+
+        The error that failed the work is the one reported: SQLite rolls some failures back itself
+        (a full disk, ``SQLITE_FULL``), so the ROLLBACK that follows may fail too ("no transaction
+        is active"); that second error is logged at DEBUG, never raised in place of the first.
+        """
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -248,13 +253,22 @@ class SQLiteStore(SQLiteReports, Store):
                     value = work()
                     self._db.execute("COMMIT")
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    self._rollback(what)
                     raise
             except sqlite3.Error as exc:
                 raise self._fail(what, exc) from exc
             if self._checkpointer is not None:
                 self._checkpointer.poke()
             return value
+
+    def _rollback(self, what: str) -> None:
+        """Roll back the open transaction, if SQLite has not already done so itself."""
+        if not self._db.in_transaction:
+            return
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error as exc:  # the caller re-raises the error that caused it
+            logger.debug("SQLite store %s: rollback after a failed %s failed too: %s", self.path, what, exc)
 
     def _select_keys(self, columns: str, keys: Iterable[Key]) -> list[tuple[Any, ...]]:
         """(platform, listing_id, *columns) of the stored listings among ``keys``; one IN query per platform chunk."""
