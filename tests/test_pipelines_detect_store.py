@@ -203,15 +203,20 @@ def test_store_outage_spools_listings_and_import_recovers_them(
     store.close_spider()
     spooled = list((tmp_path / "spool").glob("*.jsonl"))
     assert len(spooled) == 1
-    lines = spooled[0].read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line)["listing_id"] for line in lines] == ["0", "1", "2"]
+    records = [json.loads(line) for line in spooled[0].read_text(encoding="utf-8").splitlines()]
+    assert [record.get("listing_id") for record in records[:3]] == ["0", "1", "2"]
+    assert records[3]["_record"] == "crawl_run" and records[3]["run"]["stats"]["store/spooled"] == 3
     assert crawler.stats.get_value("store/spooled") == 3
+    assert crawler.stats.get_value("store/spool_path") == str(spooled[0])
+    (cause,) = crawler.stats.get_value("exit/causes")
+    assert cause == f"STORE_UNREACHABLE: the store did not take everything: spool {spooled[0]}"
     assert any("crawler store import" in record.getMessage() for record in caplog.records)
     target = f"sqlite:///{tmp_path / 'recovered.sqlite3'}"
     result = CliRunner().invoke(app, ["store", "import", str(spooled[0]), "--store", target])
     assert result.exit_code == 0, result.output
     with open_store(target) as recovered:
         assert recovered.count_listings() == 3
+        assert [run["stats"]["store/spooled"] for run in recovered.recent_crawl_runs()] == [3]
 
 
 def test_a_run_that_logged_errors_is_recorded_with_them(tmp_path: Path) -> None:
