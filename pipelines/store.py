@@ -142,6 +142,8 @@ class StorePipeline:
         self.started_at = utcnow()
         self.errors = ErrorCollector()
         self._loop: Any = None
+        self.clock: Any = None
+        """The reactor the timed flushes run on (a test gives a ``twisted.internet.task.Clock``)."""
         logging.getLogger().addHandler(self.errors)  # from the start: other pipelines report as they open
 
     @classmethod
@@ -172,11 +174,13 @@ class StorePipeline:
 
     def _start_timer(self) -> None:
         """Flush every ``flush_seconds`` on the running crawl's reactor (none in a bare unit test)."""
-        if self.flush_seconds <= 0 or "twisted.internet.reactor" not in sys.modules:
+        if self.flush_seconds <= 0 or (self.clock is None and "twisted.internet.reactor" not in sys.modules):
             return
         from twisted.internet.task import LoopingCall
 
         self._loop = LoopingCall(self.flush)
+        if self.clock is not None:
+            self._loop.clock = self.clock
         self._loop.start(self.flush_seconds, now=False).addErrback(
             lambda failure: logger.error("timed store flush failed: %s", failure.getTraceback())
         )
