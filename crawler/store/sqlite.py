@@ -55,7 +55,7 @@ from crawler.store.derived import (
     screen_flags,
     search_needle,
 )
-from crawler.store.documents import crawl_run_document, iso_ms, risk_of
+from crawler.store.documents import crawl_run_document, fill_partials, iso_ms, risk_of
 from crawler.store.peers import Member, check_keys, member_of
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
@@ -331,6 +331,7 @@ class SQLiteStore(SQLiteReports, Store):
         """
         result = UpsertResult()
         seen = iso_ms(seen_at or utcnow())
+        listings = fill_partials(listings, self._stored_listings)
         prepared: list[Prepared] = []
         for index, listing in enumerate(listings):
             if not isinstance(listing, Listing):
@@ -343,6 +344,15 @@ class SQLiteStore(SQLiteReports, Store):
         if prepared:
             self._transaction(f"upsert of {len(prepared)} listings", lambda: self._upsert(prepared, seen, result))
         return result
+
+    def _stored_listings(self, keys: list[Key]) -> dict[Key, Listing]:
+        """The stored listings among ``keys`` (what partial listings merge over)."""
+        with self._lock:
+            try:
+                rows = self._select_keys(DOC_COLUMNS, keys)
+            except sqlite3.Error as exc:
+                raise self._fail("read of the stored versions of partial listings", exc) from exc
+        return {(row[0], row[1]): Listing.model_validate_json(document(*row[2:])) for row in rows}
 
     def _upsert(self, prepared: list[Prepared], seen: str, result: UpsertResult) -> None:
         keys = [(p.listing.platform, p.listing.listing_id) for p in prepared]
