@@ -193,19 +193,20 @@ class StorePipeline:
     # -- items -------------------------------------------------------------------------------------
 
     def process_item(self, listing: Listing) -> dict[str, Any]:
-        self.buffer.append((listing, self._journal_append(listing)))
+        document = listing_record(listing)
+        self.buffer.append((listing, self._journal_append(listing, document)))
         if len(self.buffer) >= self.batch_size:
             self.flush()
-        return listing.to_document()
+        return document
 
-    def _journal_append(self, listing: Listing) -> bool:
+    def _journal_append(self, listing: Listing, document: dict[str, Any]) -> bool:
         """Write the listing to the journal, fsynced; False (the crawl stopping) when it cannot."""
         if self._journal_broken:
             return False
         try:
             if self.journal is None:
                 self.journal = Journal(self._journal_path())
-            self.journal.append(listing_record(listing))
+            self.journal.append(document)
         except SpoolError as exc:
             self._journal_broken = True
             lost(self.crawler, f"listing {listing.key} could not be journaled: {exc}")

@@ -294,7 +294,9 @@ def merge_partial(listing: Listing, stored: Listing) -> Listing:
         update["flags"] = [*listing.flags, *kept]
         update["risk"] = max(listing.risk, *(flag.score for flag in kept))
     if listing.fields_seen is not None and stored.fields_seen is not None:
-        update["fields_seen"] = sorted(set(listing.fields_seen) | set(stored.fields_seen))
+        extra = [name for name in stored.fields_seen if name not in listing.fields_seen]
+        if extra:  # in order: an identical re-crawl must serialise (and digest) the same
+            update["fields_seen"] = [*listing.fields_seen, *extra]
     elif listing.fields_seen is not None:
         update["fields_seen"] = None  # the stored listing was complete (None: taken as complete)
     update["partial"] = True
