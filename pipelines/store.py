@@ -263,7 +263,7 @@ class StorePipeline:
 
     def _recover_journals(self) -> None:
         """Load the journals killed runs left (into the store, else into the spool); say so."""
-        from crawler.store.spool_import import import_file
+        from crawler.spool_import import import_file
 
         for path, fd in orphan_journals(self.spool_dir):
             with os.fdopen(fd, "rb") as handle:  # closing it releases the lock

@@ -13,8 +13,8 @@ from crawler.cli import app
 from crawler.exit_codes import ExitCode
 from crawler.items import Listing
 from crawler.spool import flags_record
+from crawler.spool_import import import_file
 from crawler.store import open_store
-from crawler.store.spool_import import import_file
 
 runner = CliRunner()
 

@@ -32,8 +32,8 @@ def store_import(
     not loaded, 4 when the store failed part way (what was loaded stays loaded; importing again is safe).
     """
     from crawler.exit_codes import ExitCode
+    from crawler.spool_import import LineProblem, import_file
     from crawler.store import StoreError
-    from crawler.store.spool_import import LineProblem, import_file
 
     def report_problem(problem: LineProblem, rejected: bool) -> None:
         what = "rejected" if rejected else "skipped"

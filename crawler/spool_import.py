@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from crawler.items import Flag, Listing
 from crawler.spool import FLAGS_RECORD, RECORD_KEY, RUN_RECORD
-from crawler.store.base import InvalidQuery, Store, StoreError
+from crawler.store import InvalidQuery, Store, StoreError
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 """A longer line is skipped (a spooled listing is a few KiB)."""
