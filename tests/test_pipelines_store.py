@@ -172,7 +172,7 @@ def test_a_full_disk_stops_the_crawl_with_data_lost_and_counts_every_listing(
 ) -> None:
     """Store writes fail (disk full) and, after 3 journal lines, so does every spool write: the crawl
     is stopped, DATA_LOST recorded, and the count of listings adds up (journaled + lost)."""
-    crawler = _crawler(tmp_path, "sqlite:///unused.sqlite3")
+    crawler = _crawler(tmp_path, f"sqlite:///{tmp_path / 'replaced.sqlite3'}")
     crawler.engine = engine = _Engine()  # type: ignore[assignment]
     pipeline = StorePipeline.from_crawler(crawler)
     pipeline.open_spider()
@@ -195,7 +195,7 @@ def test_a_full_disk_stops_the_crawl_with_data_lost_and_counts_every_listing(
 def test_a_failed_store_write_spools_the_batch_and_empties_the_journal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    crawler = _crawler(tmp_path, "sqlite:///unused.sqlite3")
+    crawler = _crawler(tmp_path, f"sqlite:///{tmp_path / 'replaced.sqlite3'}")
     pipeline = StorePipeline.from_crawler(crawler)
     pipeline.open_spider()
     pipeline.store = _FullDiskStore()  # type: ignore[assignment]
