@@ -176,6 +176,7 @@ def test_a_full_disk_stops_the_crawl_with_data_lost_and_counts_every_listing(
     crawler.engine = engine = _Engine()  # type: ignore[assignment]
     pipeline = StorePipeline.from_crawler(crawler)
     pipeline.open_spider()
+    pipeline.store.close()  # type: ignore[union-attr]
     pipeline.store = _FullDiskStore()  # type: ignore[assignment]
     _enospc_after(monkeypatch, 3)
     for n in range(6):
@@ -198,6 +199,7 @@ def test_a_failed_store_write_spools_the_batch_and_empties_the_journal(
     crawler = _crawler(tmp_path, f"sqlite:///{tmp_path / 'replaced.sqlite3'}")
     pipeline = StorePipeline.from_crawler(crawler)
     pipeline.open_spider()
+    pipeline.store.close()  # type: ignore[union-attr]
     pipeline.store = _FullDiskStore()  # type: ignore[assignment]
     for n in range(6):
         pipeline.process_item(_listing(str(n)))
