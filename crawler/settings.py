@@ -79,8 +79,11 @@ ITEM_PIPELINES = {
 # --- storage, rules, evidence -------------------------------------------------------------------
 STORE_URI = os.environ.get("STORE_URI", "sqlite:///data/crawler.sqlite3")
 STORE_BATCH_SIZE = int(os.environ.get("STORE_BATCH_SIZE", "500"))
+# a batch is written when it is full or this many seconds after the last write (a quiet crawl still stores)
+STORE_FLUSH_SECONDS = float(os.environ.get("STORE_FLUSH_SECONDS", "5"))
 RULES_DIR = os.environ.get("RULES_DIR", "rules")
 EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR", "data/evidence")
 EVIDENCE_ENABLED = _env_bool("EVIDENCE_ENABLED", True)
-# where listings go when the store cannot take them (load them later with `crawler store import FILE`)
+# where listings go when the store cannot take them (load them later with `crawler store import FILE`),
+# and each run's write-ahead journal (a killed run's is loaded by the next run)
 SPOOL_DIR = os.environ.get("SPOOL_DIR", "data/spool")
