@@ -32,6 +32,9 @@ class ExitCode(IntEnum):
     """Listings could be neither stored nor spooled (disk full): the crawl stopped."""
     NOT_FOUND = 8
     """What the command was asked to read does not exist (a store file, a listing, a job)."""
+    AUDIT_MISMATCH = 9
+    """``crawler audit verify``: the review log's chain is broken, shorter than or different from the
+    expected head, or a listing's review status disagrees with the log."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C or SIGTERM before its end (what was scraped is stored or spooled)."""
 
