@@ -297,7 +297,7 @@ def test_case_file_is_verified_deterministic_and_tamper_evident(seeded: tuple[st
     assert manifest["listings"] == ["shopee:2", "tiki:1"] and not manifest["problems"]
     with open_store(uri) as store:
         sha = store.get_listing("shopee", "2").evidence.html_sha256
-    copy = first / "listings" / "shopee_2" / "evidence" / f"response-{sha}.html"
+    copy = first / "listings" / "shopee_2" / "evidence" / f"response-{sha}.html.txt"  # HTML never runs
     assert copy.read_bytes() == "<html>Túi Gucci rep</html>".encode()
     history = json.loads((first / "listings/shopee_2/review_history.json").read_text(encoding="utf-8"))
     assert history[0]["to_status"] == "confirmed" and history[0]["hash"]
@@ -306,7 +306,7 @@ def test_case_file_is_verified_deterministic_and_tamper_evident(seeded: tuple[st
     assert _run("case", "--verify", str(first)).exit_code == 0
     copy.write_bytes(b"edited")
     broken = _run("case", "--verify", str(first))
-    assert broken.exit_code == 1 and f"response-{sha}.html: changed" in broken.output
+    assert broken.exit_code == 1 and f"response-{sha}.html.txt: changed" in broken.output
     assert _run(*args, "--out", str(first)).exit_code == 1  # never writes into a used directory
 
 
