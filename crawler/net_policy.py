@@ -244,5 +244,7 @@ class GuardedResolver(CachingThreadedResolver):
             return address
         problem = address_problem(address)
         if problem:
-            raise DNSLookupError(f"refused {name}: resolves to {address}, {problem} (listed hosts only: {SETTING})")
+            reason = f"refused {name}: resolves to {address}, {problem} (listed hosts only: {SETTING})"
+            logger.warning("%s", reason)  # Twisted's resolver wrapper drops the message of the error below
+            raise DNSLookupError(reason)
         return address

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +26,7 @@ from crawler.net_policy import (
     check_url_allowed,
     judge_url,
 )
+from tests.mockserver import REPO
 
 NONE: frozenset[str] = frozenset()
 
@@ -134,3 +141,37 @@ def test_resolver_refuses_a_rebound_answer() -> None:
     assert resolver._judge("127.0.0.1", "localhost") == "127.0.0.1"
     with pytest.raises(DNSLookupError, match=r"refused shop\.example: resolves to 10\.0\.0\.1, a private"):
         resolver._judge("10.0.0.1", "shop.example")
+
+
+@pytest.mark.slow
+def test_the_resolver_refuses_the_address_the_download_would_connect_to(tmp_path: Path) -> None:
+    """DNS rebinding: with the middleware's verdict out of the way (as if the name had resolved to a public
+    address a moment before), Scrapy's own look-up still refuses an inward answer before connecting."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    command = [sys.executable, "-m", "scrapy", "fetch", "-s", "ROBOTSTXT_OBEY=0", "-s", "RETRY_ENABLED=0",
+               "-s", 'DOWNLOADER_MIDDLEWARES={"crawler.net_policy.NetPolicyMiddleware": null}']
+    env = {**os.environ, "ALLOWED_PRIVATE_HOSTS": "127.0.0.1"}  # "localhost" is not listed
+    try:
+        refused = subprocess.run([*command, f"http://localhost:{port}/secret"], cwd=REPO, env=env,
+                                 capture_output=True, text=True, timeout=120, check=False)
+        allowed = subprocess.run([*command, f"http://127.0.0.1:{port}/fine"], cwd=REPO, env=env,
+                                 capture_output=True, text=True, timeout=120, check=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "refused localhost: resolves to 127.0.0.1, a loopback address" in refused.stderr, refused.stderr[-2000:]
+    assert hits == ["/fine"]  # the refused request never reached the server
+    assert allowed.returncode == 0
