@@ -8,7 +8,8 @@ lazada.vn → ``lazada``, sendo.vn → ``sendo``, chotot.com → ``chotot``; a d
 server; anything else → ``shopsite``, the spider for shop websites). :func:`check_url` runs
 ``scrapy crawl <spider> -a url=URL -a source=tip-off`` in a subprocess (an argument list, never a shell
 line) with the project's pipelines, so the listing is normalised, judged by the rules, its evidence
-kept and it is stored with ``source: "tip-off"``; then it reads the stored listing(s) back.
+kept and it is stored with ``source: "tip-off"``; then it reads the stored listing(s) back. A URL whose
+host resolves to a non-public address is refused before anything is fetched (``crawler.net_policy``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 from crawler.crawl_process import run_crawl
 from crawler.items import Listing
+from crawler.net_policy import RefusedURL, check_url_allowed
 from crawler.store import StoreError, open_store
 
 HOSTS = {"tiki.vn": "tiki", "shopee.vn": "shopee", "lazada.vn": "lazada", "sendo.vn": "sendo", "chotot.com": "chotot"}
@@ -82,10 +84,16 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
               timeout: float = TIMEOUT) -> CheckResult:
     """Crawl the listing at ``url`` as a tip-off and return what the store now holds for it.
 
-    Raises :class:`CheckError` when the URL is unusable, the crawl fails, or the store cannot be read.
-    An empty ``listings`` means the spider found no listing at the URL (the log tail says why).
+    Raises :class:`CheckError` when the URL is unusable or refused by the net policy (a host that
+    resolves to a private, loopback or link-local address and is not in ``ALLOWED_PRIVATE_HOSTS``), the
+    crawl fails, or the store cannot be read. An empty ``listings`` means the spider found no listing at
+    the URL (the log tail says why; a redirect to a refused address is named there).
     """
     spider, bases = spider_for_url(url)
+    try:
+        check_url_allowed(url.strip())
+    except RefusedURL as exc:
+        raise CheckError(str(exc)) from exc
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         feed = Path(tmp) / "keys.jsonl"
         try:

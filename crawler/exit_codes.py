@@ -35,6 +35,9 @@ class ExitCode(IntEnum):
     INPUT_SKIPPED = 9
     """Some lines of an input file (``crawler store import``) could not be read or the store refused them;
     each is reported with its line number, the rest was loaded."""
+    AUDIT_MISMATCH = 10
+    """``crawler audit verify``: the review log's chain is broken, shorter than or different from the
+    expected head, or a listing's review status disagrees with the log."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C or SIGTERM before its end (what was scraped is stored or spooled)."""
 

@@ -61,9 +61,17 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 HTTPCACHE_ENABLED = False
-# after RetryMiddleware (550) in response order: the host's delay widens before the retry is queued
-DOWNLOADER_MIDDLEWARES = {"crawler.backoff.BackoffMiddleware": 560}
+# after RetryMiddleware (550) in response order: the host's delay widens before the retry is queued;
+# NetPolicyMiddleware first: no request (redirects included) reaches a private/loopback/link-local address
+DOWNLOADER_MIDDLEWARES = {"crawler.net_policy.NetPolicyMiddleware": 45, "crawler.backoff.BackoffMiddleware": 560}
 BACKOFF_MIN_DELAY = 1.0
+
+# --- tip-offs that cannot be turned inward (crawler/net_policy.py) ----------------------------------
+# Hosts that may resolve to a private, loopback or link-local address: local test servers only
+# (the demo and the tests set ``ALLOWED_PRIVATE_HOSTS=127.0.0.1,localhost``). Empty in production.
+ALLOWED_PRIVATE_HOSTS = [host.strip() for host in os.environ.get("ALLOWED_PRIVATE_HOSTS", "").split(",")
+                         if host.strip()]
+DNS_RESOLVER = "crawler.net_policy.GuardedResolver"
 
 # --- item flow: normalize → detect → evidence → store --------------------------------------------
 SPIDER_MIDDLEWARES = {

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# every test server runs on 127.0.0.1: let the net policy (crawler/net_policy.py) reach it; crawl
+# subprocesses inherit this, a test of the refusal itself passes its own allow-list
+os.environ.setdefault("ALLOWED_PRIVATE_HOSTS", "127.0.0.1,localhost")
 
 # the store backends' fixtures (SQLite, nx-27017 over the wire, a real MongoDB when MONGODB_URI is set),
 # one nx-27017 server shared by the whole session

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
@@ -84,6 +85,8 @@ def crawl(spider: str, base_url: str, *, store_uri: str, evidence_dir: Path, log
     base_urls = {name: f"{base_url}/{name}" for name in DEMO_SPIDERS}
     settings = {
         "PLATFORM_BASE_URLS": json.dumps(base_urls),
+        # the marketplace runs on 127.0.0.1, which the net policy refuses unless listed (crawler/net_policy.py)
+        "ALLOWED_PRIVATE_HOSTS": urlsplit(base_url).hostname or "127.0.0.1",
         "STORE_URI": store_uri,
         "EVIDENCE_DIR": str(evidence_dir),
         "RULES_DIR": str(REPO_ROOT / "rules"),
