@@ -24,6 +24,8 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"
+# `scrapy crawl` is the project's own (crawler/scrapy_commands/crawl.py): it exits with the crawl's cause
+COMMANDS_MODULE = "crawler.scrapy_commands"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # --- where each platform lives ---------------------------------------------------------------------
@@ -43,6 +45,8 @@ PLATFORM_BASE_URLS: dict[str, str] = {
     "chotot_api": "https://gateway.chotot.com",
     "facebook": "https://www.facebook.com",
 }
+PLATFORM_KEYS: tuple[str, ...] = tuple(PLATFORM_BASE_URLS)
+"""The keys PLATFORM_BASE_URLS may have: any other is an error (crawler.platforms)."""
 PLATFORM_BASE_URLS.update(json.loads(os.environ.get("PLATFORM_BASE_URLS", "{}")))
 
 # --- politeness ---------------------------------------------------------------------------------
@@ -62,8 +66,18 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 HTTPCACHE_ENABLED = False
 # after RetryMiddleware (550) in response order: the host's delay widens before the retry is queued
-DOWNLOADER_MIDDLEWARES = {"crawler.backoff.BackoffMiddleware": 560}
+# RequestOutcomesMiddleware (50, closest to the engine) counts what each request finally came to
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.request_outcomes.RequestOutcomesMiddleware": 50,
+    "crawler.backoff.BackoffMiddleware": 560,
+}
 BACKOFF_MIN_DELAY = 1.0
+
+# --- the end of a crawl: exit causes and the summary (crawler/crawl_end.py) ------------------------
+EXTENSIONS = {"crawler.crawl_end.CrawlEnd": 0}
+# more than this fraction of requests ending in an error (HTTP >= 400 after retries, no response,
+# unreadable page) makes the crawl exit TOO_MANY_ERRORS (6)
+CRAWL_MAX_ERROR_RATE = float(os.environ.get("CRAWL_MAX_ERROR_RATE", "0.2"))
 
 # --- item flow: normalize → detect → evidence → store --------------------------------------------
 SPIDER_MIDDLEWARES = {
@@ -80,6 +94,8 @@ ITEM_PIPELINES = {
 STORE_URI = os.environ.get("STORE_URI", "sqlite:///data/crawler.sqlite3")
 STORE_BATCH_SIZE = int(os.environ.get("STORE_BATCH_SIZE", "500"))
 RULES_DIR = os.environ.get("RULES_DIR", "rules")
+# a rule-file error stops the crawl (exit RULES, 3) unless this is set: then it crawls with what loaded
+RULES_ALLOW_ERRORS = _env_bool("RULES_ALLOW_ERRORS", False)
 EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR", "data/evidence")
 EVIDENCE_ENABLED = _env_bool("EVIDENCE_ENABLED", True)
 # where listings go when the store cannot take them (load them later with `crawler store import FILE`)
