@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.crawl_process import run_crawl
+from crawler.exit_codes import ExitCode
 from crawler.items import Listing
 from crawler.store import StoreError, open_store
 
@@ -33,7 +34,15 @@ TIMEOUT = 300
 
 
 class CheckError(ValueError):
-    """The URL cannot be checked, or the crawl failed; the message says why."""
+    """The URL cannot be checked, or the crawl failed; the message says why, ``exit_code`` the cause."""
+
+    def __init__(self, message: str, exit_code: int = ExitCode.ERROR) -> None:
+        super().__init__(message)
+        self.exit_code = int(exit_code)
+
+
+NOTHING_FOUND = (ExitCode.OK, ExitCode.NO_LISTINGS, ExitCode.TOO_MANY_ERRORS)
+"""A tip-off crawl's exits that still say whether the URL had a listing (404, no listing there)."""
 
 
 @dataclass
@@ -53,7 +62,7 @@ def spider_for_url(url: str) -> tuple[str, dict[str, str] | None]:
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CheckError(f"not an http(s) URL with a host: {url!r}")
+        raise CheckError(f"not an http(s) URL with a host: {url!r}", ExitCode.USAGE)
     host = parts.hostname.lower()
     if host in LOCAL_HOSTS:
         first = parts.path.strip("/").split("/", 1)[0]
@@ -82,7 +91,8 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
               timeout: float = TIMEOUT) -> CheckResult:
     """Crawl the listing at ``url`` as a tip-off and return what the store now holds for it.
 
-    Raises :class:`CheckError` when the URL is unusable, the crawl fails, or the store cannot be read.
+    Raises :class:`CheckError` when the URL is unusable, the crawl fails (its ``exit_code`` is the
+    crawl's), or the store cannot be read.
     An empty ``listings`` means the spider found no listing at the URL (the log tail says why).
     """
     spider, bases = spider_for_url(url)
@@ -99,8 +109,8 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
         except subprocess.TimeoutExpired as exc:
             raise CheckError(f"{url}: crawl did not finish within {timeout:.0f}s") from exc
         tail = "\n".join(done.stderr.splitlines()[-40:])
-        if done.returncode != 0:
-            raise CheckError(f"{url}: scrapy crawl {spider} failed (exit {done.returncode})\n{tail}")
+        if done.returncode not in NOTHING_FOUND:
+            raise CheckError(f"{url}: scrapy crawl {spider} failed (exit {done.returncode})\n{tail}", done.returncode)
         keys = []
         if feed.exists():
             for line in feed.read_text(encoding="utf-8").splitlines():
@@ -114,5 +124,5 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
                 if listing is not None:
                     result.listings.append(listing)
     except StoreError as exc:
-        raise CheckError(f"{url}: cannot read the store: {exc}") from exc
+        raise CheckError(f"{url}: cannot read the store: {exc}", ExitCode.STORE_UNREACHABLE) from exc
     return result

@@ -123,8 +123,8 @@ def summary_text(stats: Mapping[str, Any], spider: str, spools: list[Path] | Non
         f"dropped {int(get('item_dropped_count', 0)) + _spider_total(stats, 'dropped')})"
     )
     lines.append("  flags: " + _counts({kind: int(get(f"detect/flagged/{kind}", 0)) for kind in KINDS}))
-    lines.append(f"  errors: {_counts({label: count for label, count in errors.items()})}"
-                 + (f"; {_spider_total(stats, 'field_errors')} unreadable fields" if _spider_total(stats, "field_errors") else ""))
+    fields = _spider_total(stats, "field_errors")
+    lines.append(f"  errors: {_counts(errors)}" + (f"; {fields} unreadable fields" if fields else ""))
     for path in spools or []:
         lines.append(f"  spool: {path} (load it with: crawler store import {path})")
     if code is ExitCode.OK:

@@ -40,7 +40,7 @@ def store_import(
                 bad += 1
                 first = str(exc).splitlines()[0]
                 err().print(Text(f"{path}:{number}: {safe_text(first)}", style="red"))
-    with open_store_or_exit(store) as opened:
+    with open_store_or_exit(store, create=True) as opened:
         result = opened.upsert_listings(batch)
     out().print(
         f"{len(batch)} listings loaded ({result.inserted} new, {result.updated} updated, "
@@ -72,7 +72,7 @@ def store_migrate(
         raise fail("--from and --to are the same store", 2)
     console = out()
     console.print(f"migrating {redact_uri(source)} → {redact_uri(target)}")
-    with open_store_or_exit(source) as src, open_store_or_exit(target) as dst:
+    with open_store_or_exit(source) as src, open_store_or_exit(target, create=True) as dst:
         try:
             result = migrate(src, dst, batch=batch, progress=lambda line: console.print(Text(line)))
         except MigrationError as exc:

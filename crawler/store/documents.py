@@ -184,7 +184,9 @@ def content_parts(listing: Listing) -> ContentParts:
     review = _REVIEW_TO_JSON(listing.review).decode()
     evidence = "" if listing.evidence is None else _EVIDENCE_TO_JSON(listing.evidence).decode()
     # when the evidence was captured is left out: a re-crawl of the same page is unchanged
-    digested = "" if listing.evidence is None else _EVIDENCE_TO_JSON(listing.evidence, exclude=VOLATILE_EVIDENCE).decode()
+    digested = "" if listing.evidence is None else _EVIDENCE_TO_JSON(
+        listing.evidence, exclude=VOLATILE_EVIDENCE
+    ).decode()
     history = [(point.price, point.at.isoformat()) for point in listing.price_history]
     sent = f"{DIGEST_VERSION}\n{body}\n{review}\n{digested}\n{history}"
     digest = hashlib.blake2b(sent.encode(), digest_size=16).hexdigest()
