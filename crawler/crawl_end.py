@@ -27,7 +27,7 @@ from typing import Any, Self
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler.exit_codes import CAUSES_STAT, ExitCode, exit_code_of, note_failure, recorded_codes
+from crawler.exit_codes import CAUSES_STAT, SERIOUSNESS, ExitCode, exit_code_of, note_failure, recorded_codes
 from crawler.items import KINDS
 from crawler.request_outcomes import DOWNLOAD_ERRORS, HTTP_ERRORS, PAGES
 
@@ -129,8 +129,10 @@ def summary_text(stats: Mapping[str, Any], spider: str, spools: list[Path] | Non
         lines.append(f"  spool: {path} (load it with: crawler store import {path})")
     if code is ExitCode.OK:
         lines.append("  exit: 0 OK")
-    else:
-        lines.append(f"  exit: {int(code)} {code.name}: " + "; ".join(causes))
+    else:  # most serious first: the first names the code
+        rank = {cause: SERIOUSNESS.index(c) if c in SERIOUSNESS else len(SERIOUSNESS)
+                for cause, c in zip(causes, recorded_codes(causes), strict=True)}
+        lines.append(f"  exit: {int(code)} " + "; ".join(sorted(causes, key=rank.__getitem__)))
     return "\n".join(lines)
 
 

@@ -35,6 +35,8 @@ def crawl(
         "-s", f"PLATFORM_BASE_URLS={json.dumps(mock_bases(base_url))}",
         "-s", "ITEM_PIPELINES={}", "-s", "SPIDER_MIDDLEWARES={}", "-s", "AUTOTHROTTLE_ENABLED=0",
         "-s", "DOWNLOAD_DELAY=0", "-s", "ROBOTSTXT_OBEY=0", "-s", f"LOG_LEVEL={log_level}", "-s", "RETRY_TIMES=1",
+        # fault crawls fail many requests on purpose: here the items count (exit codes: test_cli_exit_codes.py)
+        "-s", "CRAWL_MAX_ERROR_RATE=1",
         "-O", str(out), *args,
     ]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)

@@ -114,8 +114,19 @@ def _read_listings(path: Path) -> tuple[list[Listing], list[str]]:
     return listings, problems
 
 
-def _load_or_exit(directory: Path) -> RuleSet:
-    return load_rules_or_exit(directory).ruleset
+def _load_or_exit(directory: Path, *, lenient: bool = False) -> RuleSet:
+    """The rule set of ``directory``; a rule file error exits 3 unless ``lenient`` (``rules diff``
+    previews an edit in progress: its errors are printed and the rules that load are compared)."""
+    if not lenient:
+        return load_rules_or_exit(directory).ruleset
+    from crawler.detect import load_rules
+
+    if not directory.is_dir():
+        raise fail(f"{directory}: not a rules directory", ExitCode.USAGE)
+    loaded = load_rules(directory)
+    for error in loaded.errors:
+        err().print(Text(f"{error} (skipped)", style="yellow"))
+    return loaded.ruleset
 
 
 @rules_app.command("explain")
@@ -236,7 +247,7 @@ def rules_diff(
     """
     from collections import Counter
 
-    old_rules, new_rules = _load_or_exit(old), _load_or_exit(new)
+    old_rules, new_rules = _load_or_exit(old, lenient=True), _load_or_exit(new, lenient=True)
     listings = _listings_on(on)
     changes = flag_changes(old_rules, new_rules, listings)
     gained: Counter[str] = Counter()
