@@ -45,8 +45,7 @@ PLATFORM_BASE_URLS: dict[str, str] = {
     "chotot_api": "https://gateway.chotot.com",
     "facebook": "https://www.facebook.com",
 }
-PLATFORM_KEYS: tuple[str, ...] = tuple(PLATFORM_BASE_URLS)
-"""The keys PLATFORM_BASE_URLS may have: any other is an error (crawler.platforms)."""
+# any other key (a typo such as "tikki") stops the crawl before its first request (spiders/platforms.py)
 PLATFORM_BASE_URLS.update(json.loads(os.environ.get("PLATFORM_BASE_URLS", "{}")))
 
 # --- politeness ---------------------------------------------------------------------------------

@@ -156,14 +156,10 @@ class MarketplaceSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
         """The spider, once ``PLATFORM_BASE_URLS`` is known good: an unknown key (a typo such as
-        ``"tikki"``) raises :class:`~crawler.platforms.PlatformUrlsError` before any request."""
-        from crawler.platforms import check_platform_urls
-        from crawler.settings import PLATFORM_KEYS
-        from spiders.sites import SITES_DIR
+        ``"tikki"``) raises :class:`~spiders.platforms.PlatformUrlsError` before any request."""
+        from spiders.platforms import check_platform_urls
 
-        sites = (path.stem for path in SITES_DIR.glob("*.yaml"))
-        known = [*PLATFORM_KEYS, *crawler.settings.getlist("PLATFORM_KEYS"), *sites]
-        check_platform_urls(crawler.settings.getdict("PLATFORM_BASE_URLS"), known)
+        check_platform_urls(crawler.settings.getdict("PLATFORM_BASE_URLS"))
         return super().from_crawler(crawler, *args, **kwargs)
 
     @property

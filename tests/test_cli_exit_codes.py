@@ -20,8 +20,8 @@ from typer.testing import CliRunner
 
 from crawler.cli import app
 from crawler.exit_codes import ExitCode
-from crawler.platforms import PlatformUrlsError
 from crawler.store import StoreNotFound, open_store
+from spiders.platforms import HOST_KEYS, PlatformUrlsError
 from spiders.tiki import TikiSpider
 from tests.mockserver import REPO
 from tests.mongo_server import free_port
@@ -122,6 +122,9 @@ def test_unknown_platform_base_urls_key_is_an_error(server: str, tmp_path: Path)
     assert "Traceback" not in result.stderr and "Crawled (" not in result.stderr  # not one request
     with pytest.raises(PlatformUrlsError, match=r"'tikki'.*known keys: .*\btiki\b.*\btiki_api\b"):
         TikiSpider.from_crawler(get_crawler(TikiSpider, {"PLATFORM_BASE_URLS": {"tikki": "http://127.0.0.1:9"}}))
+    from crawler import settings
+
+    assert set(settings.PLATFORM_BASE_URLS) <= set(HOST_KEYS)  # every default host is a known key
 
 
 def test_sigterm_exits_interrupted(server: str, tmp_path: Path) -> None:

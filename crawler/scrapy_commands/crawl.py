@@ -26,8 +26,8 @@ logger = logging.getLogger(__name__)
 def start_error_code(error: BaseException) -> ExitCode:
     """The exit code of a crawl that could not start because of ``error``."""
     from crawler.detect.errors import RuleFilesError
-    from crawler.platforms import PlatformUrlsError
     from spiders.base import SpiderArgumentError
+    from spiders.platforms import PlatformUrlsError
 
     if isinstance(error, RuleFilesError):
         return ExitCode.RULES
