@@ -185,3 +185,25 @@ def test_store_import_still_creates_its_store(tmp_path: Path) -> None:
     code, output = _cli("store", "import", str(spool), "--store", f"sqlite:///{target}")
     assert code == 0, output
     assert target.exists()
+
+
+def test_a_crawler_command_stopped_by_sigterm_exits_interrupted(tmp_path: Path) -> None:
+    fifo = tmp_path / "listings.jsonl"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "detect", "--input", str(fifo), "--rules", str(REPO / "rules")],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        with fifo.open("w", encoding="utf-8") as writer:  # returns once the command has opened its input
+            writer.write('{"platform": "tiki", "listing_id": "1", "url": "https://tiki.vn/p1", "title": "Áo"}\n')
+            writer.flush()
+            time.sleep(0.5)
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == ExitCode.INTERRUPTED, stderr[-2000:]
+    assert "interrupted (SIGTERM)" in stderr and "Traceback" not in stderr
