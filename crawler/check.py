@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.crawl_process import run_crawl
+from crawler.exit_codes import ExitCode
 from crawler.items import Listing
 from crawler.net_policy import RefusedURL, check_url_allowed
 from crawler.store import StoreError, open_store
@@ -35,7 +36,15 @@ TIMEOUT = 300
 
 
 class CheckError(ValueError):
-    """The URL cannot be checked, or the crawl failed; the message says why."""
+    """The URL cannot be checked, or the crawl failed; the message says why, ``exit_code`` the cause."""
+
+    def __init__(self, message: str, exit_code: int = ExitCode.ERROR) -> None:
+        super().__init__(message)
+        self.exit_code = int(exit_code)
+
+
+NOTHING_FOUND = (ExitCode.OK, ExitCode.NO_LISTINGS, ExitCode.TOO_MANY_ERRORS)
+"""A tip-off crawl's exits that still say whether the URL had a listing (404, no listing there)."""
 
 
 @dataclass
@@ -55,7 +64,7 @@ def spider_for_url(url: str) -> tuple[str, dict[str, str] | None]:
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CheckError(f"not an http(s) URL with a host: {url!r}")
+        raise CheckError(f"not an http(s) URL with a host: {url!r}", ExitCode.USAGE)
     host = parts.hostname.lower()
     if host in LOCAL_HOSTS:
         first = parts.path.strip("/").split("/", 1)[0]
@@ -86,8 +95,9 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
 
     Raises :class:`CheckError` when the URL is unusable or refused by the net policy (a host that
     resolves to a private, loopback or link-local address and is not in ``ALLOWED_PRIVATE_HOSTS``), the
-    crawl fails, or the store cannot be read. An empty ``listings`` means the spider found no listing at
-    the URL (the log tail says why; a redirect to a refused address is named there).
+    crawl fails (its ``exit_code`` is the crawl's), or the store cannot be read. An empty ``listings``
+    means the spider found no listing at the URL (the log tail says why; a redirect to a refused
+    address is named there).
     """
     spider, bases = spider_for_url(url)
     try:
@@ -107,8 +117,8 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
         except subprocess.TimeoutExpired as exc:
             raise CheckError(f"{url}: crawl did not finish within {timeout:.0f}s") from exc
         tail = "\n".join(done.stderr.splitlines()[-40:])
-        if done.returncode != 0:
-            raise CheckError(f"{url}: scrapy crawl {spider} failed (exit {done.returncode})\n{tail}")
+        if done.returncode not in NOTHING_FOUND:
+            raise CheckError(f"{url}: scrapy crawl {spider} failed (exit {done.returncode})\n{tail}", done.returncode)
         keys = []
         if feed.exists():
             for line in feed.read_text(encoding="utf-8").splitlines():
@@ -122,5 +132,5 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
                 if listing is not None:
                     result.listings.append(listing)
     except StoreError as exc:
-        raise CheckError(f"{url}: cannot read the store: {exc}") from exc
+        raise CheckError(f"{url}: cannot read the store: {exc}", ExitCode.STORE_UNREACHABLE) from exc
     return result

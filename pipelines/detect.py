@@ -1,7 +1,9 @@
 """Second pipeline: run the rule engine on every listing and attach its flags.
 
-Rules load once per crawl from ``RULES_DIR``; every rule-file error is logged as ``file:line: …``
-and counted (``detect/rule_errors``), and the crawl goes on with the rules that loaded.
+Rules load once per crawl from ``RULES_DIR``. A rule-file error stops the crawl before it starts
+(:class:`~crawler.detect.errors.RuleFilesError`, every error as ``file:line: …``; ``scrapy crawl``
+exits ``RULES``, 3), unless ``RULES_ALLOW_ERRORS`` is set: then each error is logged, counted
+(``detect/rule_errors``) and the crawl goes on with the rules that loaded.
 
 Price anomalies need peers. The store keeps a price summary per product identity (``peer_key``),
 maintained by its upserts; the pipeline never reads the stored listings themselves. Its peer
@@ -28,6 +30,7 @@ from typing import Self
 from scrapy.crawler import Crawler
 
 from crawler.detect import Detector, PeerStats, load_rules
+from crawler.detect.errors import RuleFilesError
 from crawler.items import Flag, Listing, PeerGroup
 from crawler.spool import flags_record
 from crawler.store import Store, StoreError, open_store
@@ -99,12 +102,15 @@ class StoredPeers:
 class DetectPipeline:
     """Attach ``flags`` and ``risk`` to each listing; re-judge prices when the run ends."""
 
-    def __init__(self, crawler: Crawler, rules_dir: str, store_uri: str, spool_dir: Path | None = None) -> None:
+    def __init__(self, crawler: Crawler, rules_dir: str, store_uri: str, spool_dir: Path | None = None,
+                 allow_errors: bool = False) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.store_uri = store_uri
         self.spool_dir = spool_dir or Path("data/spool")
         loaded = load_rules(rules_dir)
+        if loaded.errors and not allow_errors:
+            raise RuleFilesError(loaded.errors)
         self.rule_errors = loaded.errors
         self.stats.set_value("detect/rule_errors", len(loaded.errors))
         self.stats.set_value("detect/rules_version", loaded.ruleset.version)
@@ -117,7 +123,10 @@ class DetectPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         spool_dir = Path(settings.get("SPOOL_DIR", "data/spool"))
-        return cls(crawler, settings.get("RULES_DIR", "rules"), settings.get("STORE_URI"), spool_dir)
+        return cls(
+            crawler, settings.get("RULES_DIR", "rules"), settings.get("STORE_URI"), spool_dir,
+            settings.getbool("RULES_ALLOW_ERRORS"),
+        )
 
     def open_spider(self) -> None:
         """Report the rule files' errors; open the store whose peer summaries the peer statistics ask for."""

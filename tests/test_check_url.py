@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from crawler.check import CheckError, check_url, crawl_settings, spider_for_url
 from crawler.cli import app
 from crawler.crawl_process import crawl_command
+from crawler.exit_codes import ExitCode
 from tests.spider_runs import expected
 
 
@@ -83,7 +84,7 @@ def test_cli_check_prints_flags_risk_and_evidence(server: str, tmp_path: Path,
 def test_cli_check_says_when_there_is_no_listing(server: str, tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'none.sqlite3'}"
     result = CliRunner().invoke(app, ["check", f"{server}/chotot/999.htm", "--store", store])
-    assert result.exit_code == 1 and "no listing found" in result.output
+    assert result.exit_code == ExitCode.NOT_FOUND and "no listing found" in result.output
 
 
 @pytest.mark.parametrize("url", [

@@ -175,7 +175,9 @@ def test_broken_rule_file_is_located_and_the_rest_still_flags(
     rules.mkdir()
     (rules / "banned.yaml").write_text((REPO / "rules" / "banned.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (rules / "broken.yaml").write_text("kind: banned\nrules:\n  - id: x\n    severty: high\n  [\n", encoding="utf-8")
-    crawler = get_crawler(settings_dict={"RULES_DIR": str(rules), "STORE_URI": f"sqlite:///{tmp_path / 's.db'}"})
+    # allowed to go on with the rules that loaded (without it the crawl stops: test_rules_file_errors.py)
+    crawler = get_crawler(settings_dict={"RULES_DIR": str(rules), "STORE_URI": f"sqlite:///{tmp_path / 's.db'}",
+                                         "RULES_ALLOW_ERRORS": True})
     crawler.stats.open_spider()
     caplog.set_level(logging.ERROR)
     detect = DetectPipeline.from_crawler(crawler)

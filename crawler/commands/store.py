@@ -39,7 +39,7 @@ def store_import(
         what = "rejected" if rejected else "skipped"
         err().print(Text(f"{path}:{problem.number}: {what}: {safe_text(problem.reason)}", style="red"))
 
-    with open_store_or_exit(store) as opened, path.open("rb") as handle:
+    with open_store_or_exit(store, create=True) as opened, path.open("rb") as handle:
         try:
             report = import_file(handle, opened, on_problem=report_problem)
         except StoreError as exc:
@@ -76,7 +76,7 @@ def store_migrate(
         raise fail("--from and --to are the same store", 2)
     console = out()
     console.print(f"migrating {redact_uri(source)} → {redact_uri(target)}")
-    with open_store_or_exit(source) as src, open_store_or_exit(target) as dst:
+    with open_store_or_exit(source) as src, open_store_or_exit(target, create=True) as dst:
         try:
             result = migrate(src, dst, batch=batch, progress=lambda line: console.print(Text(line)))
         except MigrationError as exc:

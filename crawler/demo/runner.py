@@ -40,7 +40,12 @@ if TYPE_CHECKING:
 
 
 class DemoError(RuntimeError):
-    """The demo could not run; the message says which step failed and where its log is."""
+    """The demo could not run; the message says which step failed and where its log is, ``exit_code``
+    why (a crawl's own exit code when a crawl failed)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass
@@ -104,7 +109,9 @@ def crawl(spider: str, base_url: str, *, store_uri: str, evidence_dir: Path, log
     outcome = CrawlOutcome(spider, result.returncode, time.monotonic() - started, log_path, read_counts(log_path))
     if result.returncode != 0:
         tail = (result.stderr or "").strip()[-800:]
-        raise DemoError(f"scrapy crawl {spider} failed (exit {result.returncode}); log: {log_path}\n{tail}")
+        raise DemoError(
+            f"scrapy crawl {spider} failed (exit {result.returncode}); log: {log_path}\n{tail}", result.returncode
+        )
     return outcome
 
 

@@ -23,6 +23,8 @@ from crawler.store.base import StoreError
 
 INT64_MAX = 2**63 - 1
 INTERNAL_KEYS: frozenset[str] = frozenset({"_id", "_rev", "_digest"})
+VOLATILE_EVIDENCE: dict[str, bool] = {"captured_at": True}
+"""Evidence fields the digest leaves out: a re-crawl of the same page captures it again, unchanged."""
 MERGED_FIELDS: frozenset[str] = frozenset({"first_seen", "last_seen", "price_history", "review", "evidence", "risk"})
 DIGEST_VERSION = 1
 _INT_FIELDS: tuple[str, ...] = ("price", "original_price", "sold_count")
@@ -181,8 +183,12 @@ def content_parts(listing: Listing) -> ContentParts:
     body = _LISTING_TO_JSON(listing, exclude=_MERGED_EXCLUDE).decode()
     review = _REVIEW_TO_JSON(listing.review).decode()
     evidence = "" if listing.evidence is None else _EVIDENCE_TO_JSON(listing.evidence).decode()
+    # when the evidence was captured is left out: a re-crawl of the same page is unchanged
+    digested = "" if listing.evidence is None else _EVIDENCE_TO_JSON(
+        listing.evidence, exclude=VOLATILE_EVIDENCE
+    ).decode()
     history = [(point.price, point.at.isoformat()) for point in listing.price_history]
-    sent = f"{DIGEST_VERSION}\n{body}\n{review}\n{evidence}\n{history}"
+    sent = f"{DIGEST_VERSION}\n{body}\n{review}\n{digested}\n{history}"
     digest = hashlib.blake2b(sent.encode(), digest_size=16).hexdigest()
     return ContentParts(body, review, evidence or "null", digest)
 
