@@ -8,7 +8,8 @@ lazada.vn → ``lazada``, sendo.vn → ``sendo``, chotot.com → ``chotot``; a d
 server; anything else → ``shopsite``, the spider for shop websites). :func:`check_url` runs
 ``scrapy crawl <spider> -a url=URL -a source=tip-off`` in a subprocess (an argument list, never a shell
 line) with the project's pipelines, so the listing is normalised, judged by the rules, its evidence
-kept and it is stored with ``source: "tip-off"``; then it reads the stored listing(s) back.
+kept and it is stored with ``source: "tip-off"``; then it reads the stored listing(s) back. A URL whose
+host resolves to a non-public address is refused before anything is fetched (``crawler.net_policy``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.crawl_process import run_crawl
+from crawler.exit_codes import ExitCode
 from crawler.items import Listing
+from crawler.net_policy import RefusedURL, check_url_allowed
 from crawler.store import StoreError, open_store
 
 HOSTS = {"tiki.vn": "tiki", "shopee.vn": "shopee", "lazada.vn": "lazada", "sendo.vn": "sendo", "chotot.com": "chotot"}
@@ -33,7 +36,15 @@ TIMEOUT = 300
 
 
 class CheckError(ValueError):
-    """The URL cannot be checked, or the crawl failed; the message says why."""
+    """The URL cannot be checked, or the crawl failed; the message says why, ``exit_code`` the cause."""
+
+    def __init__(self, message: str, exit_code: int = ExitCode.ERROR) -> None:
+        super().__init__(message)
+        self.exit_code = int(exit_code)
+
+
+NOTHING_FOUND = (ExitCode.OK, ExitCode.NO_LISTINGS, ExitCode.TOO_MANY_ERRORS)
+"""A tip-off crawl's exits that still say whether the URL had a listing (404, no listing there)."""
 
 
 @dataclass
@@ -53,7 +64,7 @@ def spider_for_url(url: str) -> tuple[str, dict[str, str] | None]:
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CheckError(f"not an http(s) URL with a host: {url!r}")
+        raise CheckError(f"not an http(s) URL with a host: {url!r}", ExitCode.USAGE)
     host = parts.hostname.lower()
     if host in LOCAL_HOSTS:
         first = parts.path.strip("/").split("/", 1)[0]
@@ -82,10 +93,17 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
               timeout: float = TIMEOUT) -> CheckResult:
     """Crawl the listing at ``url`` as a tip-off and return what the store now holds for it.
 
-    Raises :class:`CheckError` when the URL is unusable, the crawl fails, or the store cannot be read.
-    An empty ``listings`` means the spider found no listing at the URL (the log tail says why).
+    Raises :class:`CheckError` when the URL is unusable or refused by the net policy (a host that
+    resolves to a private, loopback or link-local address and is not in ``ALLOWED_PRIVATE_HOSTS``), the
+    crawl fails (its ``exit_code`` is the crawl's), or the store cannot be read. An empty ``listings``
+    means the spider found no listing at the URL (the log tail says why; a redirect to a refused
+    address is named there).
     """
     spider, bases = spider_for_url(url)
+    try:
+        check_url_allowed(url.strip())
+    except RefusedURL as exc:
+        raise CheckError(str(exc)) from exc
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         feed = Path(tmp) / "keys.jsonl"
         try:
@@ -99,8 +117,8 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
         except subprocess.TimeoutExpired as exc:
             raise CheckError(f"{url}: crawl did not finish within {timeout:.0f}s") from exc
         tail = "\n".join(done.stderr.splitlines()[-40:])
-        if done.returncode != 0:
-            raise CheckError(f"{url}: scrapy crawl {spider} failed (exit {done.returncode})\n{tail}")
+        if done.returncode not in NOTHING_FOUND:
+            raise CheckError(f"{url}: scrapy crawl {spider} failed (exit {done.returncode})\n{tail}", done.returncode)
         keys = []
         if feed.exists():
             for line in feed.read_text(encoding="utf-8").splitlines():
@@ -114,5 +132,5 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
                 if listing is not None:
                     result.listings.append(listing)
     except StoreError as exc:
-        raise CheckError(f"{url}: cannot read the store: {exc}") from exc
+        raise CheckError(f"{url}: cannot read the store: {exc}", ExitCode.STORE_UNREACHABLE) from exc
     return result

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import signal
+import sys
 
 import typer
 
 from crawler import commands
+from crawler.exit_codes import ExitCode
 
 app = typer.Typer(
     help="Listing monitor: flag banned goods, counterfeits, missing origin and price anomalies "
@@ -65,8 +68,17 @@ def _register_commands(root: typer.Typer) -> None:
 _register_commands(app)
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM: unwind (``with`` blocks close the store) and exit ``INTERRUPTED`` (130)."""
+    signal.signal(signum, signal.SIG_DFL)  # a second one stops at once
+    sys.stderr.write(f"\ninterrupted ({signal.Signals(signum).name})\n")
+    raise SystemExit(ExitCode.INTERRUPTED)
+
+
 def main() -> None:
-    """Entry point of the ``crawler`` console script."""
+    """Entry point of the ``crawler`` console script; Ctrl-C and SIGTERM exit 130, not Click's 1."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupted)
     app()
 
 

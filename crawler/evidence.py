@@ -10,10 +10,34 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+_HTML_START = (b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<div", b"<meta", b"<script", b"<?xml")
+
+
+def content_suffix(data: bytes) -> str:
+    """The extension the bytes' real content type calls for: ``.json`` (it parses as JSON), ``.png``,
+    ``.jpg``, ``.html`` (markup), else ``.txt``. What the server claimed does not decide it."""
+    if data.startswith(_PNG):
+        return ".png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return ".jpg"
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head[:1] in (b"{", b"["):
+        try:
+            json.loads(data.decode("utf-8-sig"))
+        except ValueError:
+            pass
+        else:
+            return ".json"
+    if head.startswith(_HTML_START) or b"<html" in data[:4096].lower():
+        return ".html"
+    return ".txt"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,12 @@ class ExitCode(IntEnum):
     """Listings could be neither stored nor spooled (disk full): the crawl stopped."""
     NOT_FOUND = 8
     """What the command was asked to read does not exist (a store file, a listing, a job)."""
+    INPUT_SKIPPED = 9
+    """Some lines of an input file (``crawler store import``) could not be read or the store refused them;
+    each is reported with its line number, the rest was loaded."""
+    AUDIT_MISMATCH = 10
+    """``crawler audit verify``: the review log's chain is broken, shorter than or different from the
+    expected head, or a listing's review status disagrees with the log."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C or SIGTERM before its end (what was scraped is stored or spooled)."""
 
@@ -43,6 +49,7 @@ SERIOUSNESS = (
     ExitCode.INTERRUPTED,
     ExitCode.TOO_MANY_ERRORS,
     ExitCode.NO_LISTINGS,
+    ExitCode.INPUT_SKIPPED,
     ExitCode.ERROR,
 )
 """Causes, most serious first."""

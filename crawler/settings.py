@@ -24,6 +24,8 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 FEED_EXPORT_ENCODING = "utf-8"
+# `scrapy crawl` is the project's own (crawler/scrapy_commands/crawl.py): it exits with the crawl's cause
+COMMANDS_MODULE = "crawler.scrapy_commands"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 # --- where each platform lives ---------------------------------------------------------------------
@@ -43,6 +45,7 @@ PLATFORM_BASE_URLS: dict[str, str] = {
     "chotot_api": "https://gateway.chotot.com",
     "facebook": "https://www.facebook.com",
 }
+# any other key (a typo such as "tikki") stops the crawl before its first request (spiders/platforms.py)
 PLATFORM_BASE_URLS.update(json.loads(os.environ.get("PLATFORM_BASE_URLS", "{}")))
 
 # --- politeness ---------------------------------------------------------------------------------
@@ -67,9 +70,28 @@ HTTPCACHE_ENABLED = False
 # request leaves its listing partial (spiders.base). The real APIs answer well under 2 MiB a page.
 DOWNLOAD_MAXSIZE = int(os.environ.get("DOWNLOAD_MAXSIZE", str(32 * 1024 * 1024)))
 DOWNLOAD_WARNSIZE = int(os.environ.get("DOWNLOAD_WARNSIZE", str(8 * 1024 * 1024)))
-# after RetryMiddleware (550) in response order: the host's delay widens before the retry is queued
-DOWNLOADER_MIDDLEWARES = {"crawler.backoff.BackoffMiddleware": 560}
+# after RetryMiddleware (550) in response order: the host's delay widens before the retry is queued;
+# NetPolicyMiddleware first: no request (redirects included) reaches a private/loopback/link-local address;
+# RequestOutcomesMiddleware (50) counts what each request that passed it finally came to
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.net_policy.NetPolicyMiddleware": 45,
+    "crawler.request_outcomes.RequestOutcomesMiddleware": 50,
+    "crawler.backoff.BackoffMiddleware": 560,
+}
 BACKOFF_MIN_DELAY = 1.0
+
+# --- tip-offs that cannot be turned inward (crawler/net_policy.py) ----------------------------------
+# Hosts that may resolve to a private, loopback or link-local address: local test servers only
+# (the demo and the tests set ``ALLOWED_PRIVATE_HOSTS=127.0.0.1,localhost``). Empty in production.
+ALLOWED_PRIVATE_HOSTS = [host.strip() for host in os.environ.get("ALLOWED_PRIVATE_HOSTS", "").split(",")
+                         if host.strip()]
+DNS_RESOLVER = "crawler.net_policy.GuardedResolver"
+
+# --- the end of a crawl: exit causes and the summary (crawler/crawl_end.py) ------------------------
+EXTENSIONS = {"crawler.crawl_end.CrawlEnd": 0}
+# more than this fraction of requests ending in an error (HTTP >= 400 after retries, no response,
+# unreadable page) makes the crawl exit TOO_MANY_ERRORS (6)
+CRAWL_MAX_ERROR_RATE = float(os.environ.get("CRAWL_MAX_ERROR_RATE", "0.2"))
 
 # --- item flow: normalize → detect → evidence → store --------------------------------------------
 SPIDER_MIDDLEWARES = {
@@ -85,8 +107,13 @@ ITEM_PIPELINES = {
 # --- storage, rules, evidence -------------------------------------------------------------------
 STORE_URI = os.environ.get("STORE_URI", "sqlite:///data/crawler.sqlite3")
 STORE_BATCH_SIZE = int(os.environ.get("STORE_BATCH_SIZE", "500"))
+# a batch is written when it is full or this many seconds after the last write (a quiet crawl still stores)
+STORE_FLUSH_SECONDS = float(os.environ.get("STORE_FLUSH_SECONDS", "5"))
 RULES_DIR = os.environ.get("RULES_DIR", "rules")
+# a rule-file error stops the crawl (exit RULES, 3) unless this is set: then it crawls with what loaded
+RULES_ALLOW_ERRORS = _env_bool("RULES_ALLOW_ERRORS", False)
 EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR", "data/evidence")
 EVIDENCE_ENABLED = _env_bool("EVIDENCE_ENABLED", True)
-# where listings go when the store cannot take them (load them later with `crawler store import FILE`)
+# where listings go when the store cannot take them (load them later with `crawler store import FILE`),
+# and each run's write-ahead journal (a killed run's is loaded by the next run)
 SPOOL_DIR = os.environ.get("SPOOL_DIR", "data/spool")

@@ -1,7 +1,9 @@
 """Second pipeline: run the rule engine on every listing and attach its flags.
 
-Rules load once per crawl from ``RULES_DIR``; every rule-file error is logged as ``file:line: …``
-and counted (``detect/rule_errors``), and the crawl goes on with the rules that loaded.
+Rules load once per crawl from ``RULES_DIR``. A rule-file error stops the crawl before it starts
+(:class:`~crawler.detect.errors.RuleFilesError`, every error as ``file:line: …``; ``scrapy crawl``
+exits ``RULES``, 3), unless ``RULES_ALLOW_ERRORS`` is set: then each error is logged, counted
+(``detect/rule_errors``) and the crawl goes on with the rules that loaded.
 
 Price anomalies need peers. The store keeps a price summary per product identity (``peer_key``),
 maintained by its upserts; the pipeline never reads the stored listings themselves. Its peer
@@ -10,7 +12,8 @@ statistics get a callable, :class:`StoredPeers` (``stored_peers(keys) -> {key: P
 summaries with the crawl's own listings (``Detector.new_peer_stats(stored=stored_peers)``). A first
 crawl's early listings may still have too few peers to be judged: at the end of the run the pipeline
 judges the prices of this run's listings again against the complete peer statistics and writes the
-changed verdicts to the store (``detect/price_rejudged``).
+changed verdicts to the store (``detect/price_rejudged``); those the store does not take go to the
+run's spool with its listings (``detect/price_rejudged_spooled``), for ``crawler store import``.
 Stats: ``detect/flagged/<kind>``, ``detect/<rule_id>/hits``, ``detect/peers/lookups`` (keys asked for),
 ``detect/peers/store_reads`` (keys read from the store), ``detect/peers/stored_groups`` (of those, the
 groups the store had).
@@ -21,13 +24,17 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import Self
 
 from scrapy.crawler import Crawler
 
 from crawler.detect import Detector, PeerStats, load_rules
+from crawler.detect.errors import RuleFilesError
 from crawler.items import Flag, Listing, PeerGroup
+from crawler.spool import flags_record
 from crawler.store import Store, StoreError, open_store
+from pipelines.store import spool_records
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +102,15 @@ class StoredPeers:
 class DetectPipeline:
     """Attach ``flags`` and ``risk`` to each listing; re-judge prices when the run ends."""
 
-    def __init__(self, crawler: Crawler, rules_dir: str, store_uri: str) -> None:
+    def __init__(self, crawler: Crawler, rules_dir: str, store_uri: str, spool_dir: Path | None = None,
+                 allow_errors: bool = False) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.store_uri = store_uri
+        self.spool_dir = spool_dir or Path("data/spool")
         loaded = load_rules(rules_dir)
+        if loaded.errors and not allow_errors:
+            raise RuleFilesError(loaded.errors)
         self.rule_errors = loaded.errors
         self.stats.set_value("detect/rule_errors", len(loaded.errors))
         self.stats.set_value("detect/rules_version", loaded.ruleset.version)
@@ -111,7 +122,11 @@ class DetectPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
-        return cls(crawler, settings.get("RULES_DIR", "rules"), settings.get("STORE_URI"))
+        spool_dir = Path(settings.get("SPOOL_DIR", "data/spool"))
+        return cls(
+            crawler, settings.get("RULES_DIR", "rules"), settings.get("STORE_URI"), spool_dir,
+            settings.getbool("RULES_ALLOW_ERRORS"),
+        )
 
     def open_spider(self) -> None:
         """Report the rule files' errors; open the store whose peer summaries the peer statistics ask for."""
@@ -165,19 +180,36 @@ class DetectPipeline:
         self._judged.clear()
         if not changed:
             return
-        try:
-            if self.stored_peers.store is not None:
-                self._write_flags(self.stored_peers.store, changed)
-            else:
-                with open_store(self.store_uri) as store:
-                    self._write_flags(store, changed)
-        except StoreError as exc:
-            logger.error("re-judged prices of %d listings not stored: %s", len(changed), exc)
-            return
         self.stats.set_value("detect/price_rejudged", len(changed))
+        unsaved = self._write_flags(changed)
+        if unsaved:
+            # the store did not take them: they go to the run's spool with its listings, so that
+            # `crawler store import` leaves the same flags as a run with the store up
+            records = [flags_record(listing.platform, listing.listing_id, listing.flags) for listing in unsaved]
+            what = f"re-judged price flags of {len(unsaved)} listings"
+            if spool_records(self.crawler, self.spool_dir, records, what):
+                self.stats.set_value("detect/price_rejudged_spooled", len(unsaved))
         logger.info("re-judged prices against complete peers: %d listings changed", len(changed))
 
-    @staticmethod
-    def _write_flags(store: Store, changed: list[Listing]) -> None:
-        for listing in changed:
-            store.replace_flags(listing.platform, listing.listing_id, listing.flags)
+    def _write_flags(self, changed: list[Listing]) -> list[Listing]:
+        """Write the re-judged flags; the listings whose flags the store did not take (after its first
+        failure the rest are not tried: the store is down, or the listings were spooled)."""
+        store = self.stored_peers.store
+        opened: Store | None = None
+        if store is None:
+            try:
+                store = opened = open_store(self.store_uri)
+            except StoreError as exc:
+                logger.error("re-judged prices of %d listings not stored: %s", len(changed), exc)
+                return changed
+        try:
+            for index, listing in enumerate(changed):
+                try:
+                    store.replace_flags(listing.platform, listing.listing_id, listing.flags)
+                except StoreError as exc:
+                    logger.error("re-judged prices of %d listings not stored: %s", len(changed) - index, exc)
+                    return changed[index:]
+            return []
+        finally:
+            if opened is not None:
+                opened.close()

@@ -1,7 +1,8 @@
 """Third pipeline: keep the response a flagged listing came from, as evidence.
 
 For a listing with flags (or one the detect pipeline marked ``capture.keep``) the raw response body
-is stored gzip-compressed and content-addressed under ``EVIDENCE_DIR`` (``ab/cd/<sha256>.html.gz``),
+is stored gzip-compressed and content-addressed under ``EVIDENCE_DIR`` (``ab/cd/<sha256>.html.gz``, or
+``.json.gz`` for an API's JSON: the bytes' real content type decides the extension),
 a Playwright screenshot likewise (``….png.gz``), and the listing records URL, HTTP status, sha256
 and when it was captured. The capture is dropped from every listing afterwards so it never reaches
 the store. Switch off with ``EVIDENCE_ENABLED=0``. Stats: ``evidence/kept``, ``evidence/errors``.
@@ -15,7 +16,7 @@ from typing import Self
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from crawler.evidence import EvidenceBlobs
+from crawler.evidence import EvidenceBlobs, content_suffix
 from crawler.items import Evidence, Listing, utcnow
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class EvidencePipeline:
         if capture is None or not (listing.flags or capture.keep):
             return listing
         try:
-            page = self.blobs.put(capture.body, ".html")
+            page = self.blobs.put(capture.body, content_suffix(capture.body))
             shot = self.blobs.put(capture.screenshot, ".png") if capture.screenshot else None
         except OSError as exc:
             self.stats.inc_value("evidence/errors")

@@ -191,6 +191,15 @@ class MarketplaceSpider(scrapy.Spider):
         self.max_pages = parse_max_pages(max_pages)
         self._base_url: str | None = None
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Any:
+        """The spider, once ``PLATFORM_BASE_URLS`` is known good: an unknown key (a typo such as
+        ``"tikki"``) raises :class:`~spiders.platforms.PlatformUrlsError` before any request."""
+        from spiders.platforms import check_platform_urls
+
+        check_platform_urls(crawler.settings.getdict("PLATFORM_BASE_URLS"))
+        return super().from_crawler(crawler, *args, **kwargs)
+
     @property
     def base_url(self) -> str:
         """The platform's base URL (no trailing slash) from ``PLATFORM_BASE_URLS[self.name]``."""

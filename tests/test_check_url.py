@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from typer.testing import CliRunner
@@ -10,6 +14,7 @@ from typer.testing import CliRunner
 from crawler.check import CheckError, check_url, crawl_settings, spider_for_url
 from crawler.cli import app
 from crawler.crawl_process import crawl_command
+from crawler.exit_codes import ExitCode
 from tests.spider_runs import expected
 
 
@@ -79,4 +84,76 @@ def test_cli_check_prints_flags_risk_and_evidence(server: str, tmp_path: Path,
 def test_cli_check_says_when_there_is_no_listing(server: str, tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'none.sqlite3'}"
     result = CliRunner().invoke(app, ["check", f"{server}/chotot/999.htm", "--store", store])
-    assert result.exit_code == 1 and "no listing found" in result.output
+    assert result.exit_code == ExitCode.NOT_FOUND and "no listing found" in result.output
+
+
+@pytest.mark.parametrize("url", [
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+    "http://10.0.0.1/admin",
+    "http://[fd00::1]/",
+    "http://127.0.0.1:27017/",  # the database's own port
+    "http://[::ffff:169.254.169.254]/",
+])
+def test_check_refuses_inward_urls_before_crawling(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLOWED_PRIVATE_HOSTS", "")  # production: no local test server listed
+    store = tmp_path / "never.sqlite3"
+    result = CliRunner(env={"COLUMNS": "240"}).invoke(app, ["check", url, "--store", f"sqlite:///{store}"])
+    assert result.exit_code == 1
+    assert "refused" in result.output and "ALLOWED_PRIVATE_HOSTS" in result.output
+    assert any(why in result.output for why in ("link-local", "private", "loopback")), result.output
+    assert not store.exists()  # nothing was crawled, nothing stored
+
+
+class _Redirector(BaseHTTPRequestHandler):
+    """A local (allowed) host that redirects to an inward address, counting what it is asked."""
+
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).hits.append(self.path)
+        target = {"/to-metadata": "http://169.254.169.254/latest/meta-data/", "/to-private": "http://10.0.0.1/admin",
+                  "/to-db": "http://127.0.0.2:27017/"}.get(self.path)
+        if target is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        self.send_response(302)
+        self.send_header("Location", target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def redirector() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("path", "target", "why"), [
+    ("/to-metadata", "http://169.254.169.254/latest/meta-data/", "a link-local"),
+    ("/to-private", "http://10.0.0.1/admin", "a private network"),
+    ("/to-db", "http://127.0.0.2:27017/", "a loopback"),
+])
+def test_a_redirect_to_an_inward_address_is_refused_without_connecting(
+    redirector: str, path: str, target: str, why: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "crawl.log"
+    store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    result = check_url(f"{redirector}{path}", store,
+                       {**SETTINGS, "LOG_FILE": str(log), "RETRY_ENABLED": "0", "EVIDENCE_DIR": str(tmp_path / "ev")})
+    assert result.listings == []
+    text = log.read_text(encoding="utf-8")
+    assert f"refused {target} (redirected from {redirector}{path}):" in text, text[-3000:]
+    assert why in text and "'netpolicy/refused': 1" in text
+    # refused in the downloader middleware, before any download handler: no connection was tried
+    assert not any(word in text for word in ("ConnectError", "TCPTimedOut", "ConnectionRefused", "NoRouteError"))
+    assert _Redirector.hits.count(path) == 1

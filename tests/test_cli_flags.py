@@ -119,9 +119,9 @@ def test_store_import_loads_good_lines_and_names_bad_ones(store_uri: str, tmp_pa
     good = _listing("4", "tiki", "Bình xịt hơi cay", []).to_document()
     spool.write_text(json.dumps(good, ensure_ascii=False) + "\n{not json\n", encoding="utf-8")
     result = runner.invoke(app, ["store", "import", str(spool), "--store", store_uri])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 9, result.output  # ExitCode.INPUT_SKIPPED: a line was not loaded
     assert f"{spool}:2:" in result.output
-    assert "1 listings loaded" in result.output
+    assert "2 lines read: 1 loaded" in result.output and "1 skipped" in result.output
     with open_store(store_uri) as store:
         assert store.get_listing("tiki", "4") is not None
 

@@ -150,8 +150,77 @@ def test_audit_verify_detects_a_changed_entry(seeded: tuple[str, Path]) -> None:
     assert _run("audit", "verify", "--store", uri).exit_code == 0
     _tamper_first_review(uri)
     broken = _run("audit", "verify", "--store", uri)
-    assert broken.exit_code == 1 and "BROKEN" in broken.output
+    assert broken.exit_code == 10 and "BROKEN" in broken.output  # ExitCode.AUDIT_MISMATCH
     assert "1 problems" in broken.output or "problems in 2 entries" in broken.output
+
+
+def _behind_the_store(uri: str, sqlite_sql: str, params: tuple, mongo: object) -> None:
+    """Change the store directly (as someone with database access would), on either backend."""
+    if uri.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(uri.removeprefix("sqlite:///")) as connection:
+            connection.execute(sqlite_sql, params)
+    else:
+        from pymongo import MongoClient
+
+        with MongoClient(uri) as client:
+            mongo(client.get_default_database())  # type: ignore[operator]
+
+
+def _head(output: str) -> str:
+    (line,) = [line for line in output.splitlines() if line.startswith("audit head: ")]
+    return line.removeprefix("audit head: ").strip()
+
+
+def test_audit_verify_prints_the_head_and_catches_deleted_newest_entries(seeded: tuple[str, Path]) -> None:
+    uri, _ = seeded
+    _run("review", "shopee:2", "shopee:4", "--confirm", "--by", "A", "--store", uri)
+    _run("review", "shopee:2", "--refer", "--by", "A", "--store", uri)
+    verified = _run("audit", "verify", "--store", uri)
+    assert verified.exit_code == 0, verified.output
+    head = _head(verified.output)
+    assert head.startswith("3:") and len(head) == 2 + 64
+    assert _run("audit", "verify", "--expect", head, "--store", uri).exit_code == 0
+    # the newest entry goes, and the listing's status is put back to match: a shorter, valid chain
+    _behind_the_store(uri, "delete from reviews where seq = 3", (),
+                      lambda db: db["reviews"].delete_one({"seq": 3}))
+    _behind_the_store(uri, "update listings set review_status = 'confirmed', review = json_set(review, "
+                      "'$.status', 'confirmed') where platform = 'shopee' and listing_id = '2'", (),
+                      lambda db: db["listings"].update_one({"platform": "shopee", "listing_id": "2"},
+                                                           {"$set": {"review.status": "confirmed"}}))
+    shorter = _run("audit", "verify", "--store", uri)
+    assert shorter.exit_code == 0 and _head(shorter.output).startswith("2:")  # alone, it cannot tell
+    anchored = _run("audit", "verify", "--expect", head, "--store", uri)
+    assert anchored.exit_code == 10, anchored.output  # ExitCode.AUDIT_MISMATCH
+    assert "entries removed" in anchored.output and "BROKEN" in anchored.output
+    assert _run("audit", "verify", "--expect", "3:nothex", "--store", uri).exit_code == 2
+
+
+def test_audit_verify_catches_a_status_changed_in_the_database(seeded: tuple[str, Path]) -> None:
+    uri, _ = seeded
+    _run("review", "shopee:4", "--dismiss", "--by", "A", "--store", uri)
+    assert _run("audit", "verify", "--store", uri).exit_code == 0
+    _behind_the_store(uri, "update listings set review_status = 'confirmed', review = json_set(review, "
+                      "'$.status', 'confirmed') where platform = 'shopee' and listing_id = '4'", (),
+                      lambda db: db["listings"].update_one({"platform": "shopee", "listing_id": "4"},
+                                                           {"$set": {"review.status": "confirmed"}}))
+    with open_store(uri) as store:
+        assert store.get_listing("shopee", "4").review.status == "confirmed"
+    broken = _run("audit", "verify", "--store", uri)
+    assert broken.exit_code == 10, broken.output
+    assert "shopee:4: stored review status 'confirmed', the log says 'dismissed'" in broken.output
+
+
+def test_audit_verify_catches_a_listing_stored_confirmed_without_a_log_entry(seeded: tuple[str, Path]) -> None:
+    uri, _ = seeded
+    with open_store(uri) as store:  # what `store import` of {"review": {"status": "confirmed", …}} did
+        store.upsert_listings([_listing("tiki:77", "Kem trộn", {"name": "x"}, [], review={"status": "confirmed",
+                                                                                      "by": "nobody"})])
+    broken = _run("audit", "verify", "--store", uri)
+    assert broken.exit_code == 10, broken.output
+    assert "tiki:77: stored review status 'confirmed', no log entry" in broken.output
+    assert "audit log OK" not in broken.output
 
 
 def test_sellers_top_marks_repeat_offenders_and_network_shows_links(seeded: tuple[str, Path]) -> None:
@@ -228,7 +297,7 @@ def test_case_file_is_verified_deterministic_and_tamper_evident(seeded: tuple[st
     assert manifest["listings"] == ["shopee:2", "tiki:1"] and not manifest["problems"]
     with open_store(uri) as store:
         sha = store.get_listing("shopee", "2").evidence.html_sha256
-    copy = first / "listings" / "shopee_2" / "evidence" / f"response-{sha}.html"
+    copy = first / "listings" / "shopee_2" / "evidence" / f"response-{sha}.html.txt"  # HTML never runs
     assert copy.read_bytes() == "<html>Túi Gucci rep</html>".encode()
     history = json.loads((first / "listings/shopee_2/review_history.json").read_text(encoding="utf-8"))
     assert history[0]["to_status"] == "confirmed" and history[0]["hash"]
@@ -237,7 +306,7 @@ def test_case_file_is_verified_deterministic_and_tamper_evident(seeded: tuple[st
     assert _run("case", "--verify", str(first)).exit_code == 0
     copy.write_bytes(b"edited")
     broken = _run("case", "--verify", str(first))
-    assert broken.exit_code == 1 and f"response-{sha}.html: changed" in broken.output
+    assert broken.exit_code == 1 and f"response-{sha}.html.txt: changed" in broken.output
     assert _run(*args, "--out", str(first)).exit_code == 1  # never writes into a used directory
 
 

@@ -39,7 +39,7 @@ def test_validate_reports_file_and_line(tmp_path: Path) -> None:
     bad.write_text("kind: banned\nrules:\n  - id: x\n    kind: banned\n    severity: huge\n    message: m\n"
                    "    legal_basis: l\n    match: {keywords: [a]}\ncases: []\n", encoding="utf-8")
     result = _invoke("rules", "validate", str(tmp_path))
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # ExitCode.RULES
     assert f"{bad}:5:" in result.output and "severity" in result.output
 
 

@@ -175,7 +175,9 @@ def test_broken_rule_file_is_located_and_the_rest_still_flags(
     rules.mkdir()
     (rules / "banned.yaml").write_text((REPO / "rules" / "banned.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (rules / "broken.yaml").write_text("kind: banned\nrules:\n  - id: x\n    severty: high\n  [\n", encoding="utf-8")
-    crawler = get_crawler(settings_dict={"RULES_DIR": str(rules), "STORE_URI": f"sqlite:///{tmp_path / 's.db'}"})
+    # allowed to go on with the rules that loaded (without it the crawl stops: test_rules_file_errors.py)
+    crawler = get_crawler(settings_dict={"RULES_DIR": str(rules), "STORE_URI": f"sqlite:///{tmp_path / 's.db'}",
+                                         "RULES_ALLOW_ERRORS": True})
     crawler.stats.open_spider()
     caplog.set_level(logging.ERROR)
     detect = DetectPipeline.from_crawler(crawler)
@@ -203,15 +205,20 @@ def test_store_outage_spools_listings_and_import_recovers_them(
     store.close_spider()
     spooled = list((tmp_path / "spool").glob("*.jsonl"))
     assert len(spooled) == 1
-    lines = spooled[0].read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line)["listing_id"] for line in lines] == ["0", "1", "2"]
+    records = [json.loads(line) for line in spooled[0].read_text(encoding="utf-8").splitlines()]
+    assert [record.get("listing_id") for record in records[:3]] == ["0", "1", "2"]
+    assert records[3]["_record"] == "crawl_run" and records[3]["run"]["stats"]["store/spooled"] == 3
     assert crawler.stats.get_value("store/spooled") == 3
+    assert crawler.stats.get_value("store/spool_path") == str(spooled[0])
+    (cause,) = crawler.stats.get_value("exit/causes")
+    assert cause == f"STORE_UNREACHABLE: the store did not take everything: spool {spooled[0]}"
     assert any("crawler store import" in record.getMessage() for record in caplog.records)
     target = f"sqlite:///{tmp_path / 'recovered.sqlite3'}"
     result = CliRunner().invoke(app, ["store", "import", str(spooled[0]), "--store", target])
     assert result.exit_code == 0, result.output
     with open_store(target) as recovered:
         assert recovered.count_listings() == 3
+        assert [run["stats"]["store/spooled"] for run in recovered.recent_crawl_runs()] == [3]
 
 
 def test_a_run_that_logged_errors_is_recorded_with_them(tmp_path: Path) -> None:
@@ -227,3 +234,35 @@ def test_a_run_that_logged_errors_is_recorded_with_them(tmp_path: Path) -> None:
         (run,) = opened.recent_crawl_runs()
     assert run["errors"] == ["spiders.tiki: https://tiki.vn/api/v2/products?q=x: malformed JSON (cut)"]
     assert run["stats"]["store/upserted"] == 1
+
+
+def _flags_by_key(uri: str) -> dict[str, list[str]]:
+    with open_store(uri) as store:
+        return {listing.key: sorted(flag.rule_id for flag in listing.flags) for listing in store.iter_listings()}
+
+
+def test_store_down_spools_the_rejudged_price_flags_and_import_restores_them(tmp_path: Path) -> None:
+    """The end-of-run price re-judgement goes to the spool with the listings: imported, the store holds
+    the same flags as after a run with the store up (the issue measured the demo's 13 → 1)."""
+    from typer.testing import CliRunner
+
+    from crawler.cli import app
+
+    listings = [_iphone("0", 3_900_000)] + [_iphone(str(i), 28_000_000 + i * 500_000) for i in range(1, 9)]
+    up = f"sqlite:///{tmp_path / 'up.sqlite3'}"
+    _run(_crawler(tmp_path / "up", up), [listing.model_copy(deep=True) for listing in listings])
+    expected = _flags_by_key(up)
+    assert "price_anomaly.far_below_peers" in " ".join(expected["tiki:0"])  # what the re-judgement added
+
+    unreachable = "mongodb://127.0.0.1:9/listing_monitor?serverSelectionTimeoutMS=300"
+    crawler = _crawler(tmp_path / "down", unreachable)
+    _run(crawler, [listing.model_copy(deep=True) for listing in listings])
+    assert crawler.stats.get_value("detect/price_rejudged_spooled") == 1
+    (spool,) = (tmp_path / "down" / "spool").glob("*.jsonl")
+    kinds = [json.loads(line).get("_record", "listing") for line in spool.read_text(encoding="utf-8").splitlines()]
+    assert kinds == ["listing"] * 9 + ["crawl_run", "flags"]
+    imported = f"sqlite:///{tmp_path / 'imported.sqlite3'}"
+    result = CliRunner().invoke(app, ["store", "import", str(spool), "--store", imported])
+    assert result.exit_code == 0, result.output
+    assert "11 lines read: 11 loaded" in result.output
+    assert _flags_by_key(imported) == expected

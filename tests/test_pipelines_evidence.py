@@ -44,7 +44,7 @@ def test_flagged_listing_keeps_response_by_sha256(pipeline: EvidencePipeline, tm
     assert listing.evidence.html_sha256 == digest
     assert listing.evidence.http_status == 200
     assert listing.evidence.url == "https://tiki.vn/api/v2/products/1"
-    stored = tmp_path / "evidence" / digest[:2] / digest[2:4] / f"{digest}.html.gz"
+    stored = tmp_path / "evidence" / digest[:2] / digest[2:4] / f"{digest}.json.gz"  # JSON kept as .json
     assert listing.evidence.html_ref == str(stored.relative_to(tmp_path / "evidence"))
     assert gzip.decompress(stored.read_bytes()) == BODY
     assert "capture" not in listing.to_document()

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawler.review.audit import verify_chain
+from crawler.items import Listing
+from crawler.review.audit import current_head, head_text, parse_head, status_problems, verify_chain
 from crawler.store.base import ReviewEntry
 from crawler.store.reviews import entry_hash, new_entry
 
@@ -72,3 +73,54 @@ def test_problem_list_is_capped() -> None:
     entries = [replace(entry, note="x") for entry in chain(30)]
     report = verify_chain(entries, limit=5)
     assert not report.ok and len(report.problems) == 6 and report.problems[-1].startswith("… and 25 more")
+
+
+def test_a_rewritten_log_is_detected_even_when_it_grew_past_the_recorded_head() -> None:
+    entries = chain()
+    head = (3, entries[2].hash)
+    assert verify_chain(entries, expected_head=head).ok  # the log grew from the anchor: fine
+    other = chain(6)
+    other = [replace(entry, note="khác") for entry in other]
+    rebuilt: list[ReviewEntry] = []
+    for entry in other:  # a whole new, internally valid chain
+        fixed = replace(entry, prev_hash=rebuilt[-1].hash if rebuilt else entry.prev_hash)
+        rebuilt.append(replace(fixed, hash=entry_hash(fixed)))
+    assert verify_chain(rebuilt).ok
+    report = verify_chain(rebuilt, expected_head=head)
+    assert not report.ok and "log was rewritten" in report.problems[0]
+    emptied = verify_chain([], expected_head=head)
+    assert not emptied.ok and "ends at seq 0" in emptied.problems[0]
+
+
+def test_head_text_round_trips_and_bad_anchors_are_refused() -> None:
+    entries = chain()
+    head = verify_chain(entries).head
+    assert parse_head(head_text(head)) == head == current_head(entries)
+    assert head_text(None) == "0:" + "0" * 64 and current_head([]) == (0, "0" * 64)
+    for bad in ("5", "5:abc", "x:" + "0" * 64, "5:" + "g" * 64):
+        with pytest.raises(ValueError, match="COUNT:HASH"):
+            parse_head(bad)
+
+
+def _stored(key: str, status: str) -> Listing:
+    platform, listing_id = key.split(":")
+    return Listing(platform=platform, listing_id=listing_id, url=f"https://{platform}.vn/{listing_id}", title="x",
+                   review={"status": status, "by": "an"})
+
+
+def test_statuses_are_cross_checked_against_the_log() -> None:
+    log = [new_entry(1, None, "tiki", "1", "new", "confirmed", "an", T0, None)]
+    log.append(new_entry(2, log[0].hash, "tiki", "1", "confirmed", "dismissed", "an", T0, None))
+    agreeing = [_stored("tiki:1", "dismissed"), Listing(platform="tiki", listing_id="2", url="https://tiki.vn/2",
+                                                          title="y")]
+    assert status_problems(log, agreeing) == []
+    edited = status_problems(log, [_stored("tiki:1", "confirmed")])  # changed directly in the database
+    assert len(edited) == 1 and "tiki:1: stored review status 'confirmed', the log says 'dismissed'" in edited[0]
+    imported = status_problems([], [_stored("shopee:9", "confirmed")])  # imported confirmed, no history
+    assert imported == ["shopee:9: stored review status 'confirmed', no log entry (status changed or imported "
+                        "outside the review log)"]
+    jumped = [new_entry(1, None, "tiki", "1", "confirmed", "referred", "an", T0, None)]
+    problems = status_problems(jumped, [_stored("tiki:1", "referred")])
+    assert len(problems) == 1 and "from_status 'confirmed', but the log had left it 'new'" in problems[0]
+    gone = status_problems(log, [])
+    assert gone == ["tiki:1: has review log entries but is not in the store (listing removed)"]

@@ -136,6 +136,49 @@ def test_same_listing_twice_in_one_batch(store: Store) -> None:
     assert got is not None and [p.price for p in got.price_history] == [100, 200]
 
 
+CARD_FIELDS = ["url", "title", "price", "seller", "images"]
+"""What a search card carries (no origin, no description)."""
+
+
+def _full(listing_id: str = "1", **fields: Any) -> Listing:
+    detail = {"description": "Hàng xách tay, xuất xứ Nhật Bản", "origin": "Nhật Bản", "brand": "Sony",
+              "seller": {"name": "Shop A", "platform_id": "77"},
+              "fields_seen": [*CARD_FIELDS, "origin", "description", "brand"]}  # fmt: skip
+    return make(listing_id, **(detail | fields))
+
+
+def test_a_partial_listing_updates_only_the_fields_it_carries(store: Store) -> None:
+    """A list-page-only (partial) re-crawl keeps the stored detail: origin, description, brand and the
+    flags it could not judge (a description match); it updates what its card carried and stays partial."""
+    phrase = Flag(rule_id="banned.phrase", kind="banned", score=0.7, message="m",
+                  matched=[{"field": "description", "text": "xách tay", "start": 4, "end": 12}])  # fmt: skip
+    store.upsert_listings([_full(flags=[phrase])], seen_at=T0)
+    card = make("1", title="Sản phẩm 1 (giảm giá)", price=90_000, seller={"name": "Shop A", "platform_id": "77"},
+                fields_seen=CARD_FIELDS, partial=True)  # fmt: skip
+    assert card.origin is None and card.description is None
+    assert store.upsert_listings([card], seen_at=T0 + timedelta(hours=1)).updated == 1
+    got = store.get_listing("tiki", "1")
+    assert got is not None
+    assert (got.origin, got.description, got.brand) == ("Nhật Bản", "Hàng xách tay, xuất xứ Nhật Bản", "Sony")
+    assert (got.title, got.price) == ("Sản phẩm 1 (giảm giá)", 90_000)  # what the card carried
+    assert got.partial is True  # its detail is still to be fetched
+    assert [f.rule_id for f in got.flags] == ["banned.phrase"] and got.risk == 0.7
+    assert [p.price for p in got.price_history] == [100_000, 90_000]
+    # the same card again: nothing changed
+    assert store.upsert_listings([card], seen_at=T0 + timedelta(hours=2)).unchanged == 1
+    # the detail fetched at last: a full listing replaces it as before, and is no longer partial
+    store.upsert_listings([_full(title="Sản phẩm 1 mới", origin=None)], seen_at=T0 + timedelta(hours=3))
+    got = store.get_listing("tiki", "1")
+    assert got is not None and got.partial is False and got.origin is None and got.flags == []
+
+
+def test_a_partial_listing_never_stored_before_is_stored_as_it_is(store: Store) -> None:
+    card = make("2", fields_seen=CARD_FIELDS, partial=True)
+    assert store.upsert_listings([_full("1"), card], seen_at=T0).inserted == 2
+    got = store.get_listing("tiki", "2")
+    assert got is not None and got.partial is True and got.origin is None and got.fields_seen == CARD_FIELDS
+
+
 def test_default_seen_at_is_now_utc(store: Store) -> None:
     before = datetime.now(UTC) - timedelta(seconds=1)
     store.upsert_listings([make()])

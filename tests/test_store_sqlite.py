@@ -294,3 +294,24 @@ def test_the_digest_shortcut_for_plain_listings_equals_the_general_digest() -> N
     assert plain.digest == hashlib.blake2b(f"{DIGEST_VERSION}\n".encode() + plain.body + tail, digest_size=16).digest()
     assert Prepared(listing("1", price=1)).digest != plain.digest
     assert Prepared(listing("1", review={"status": "new", "note": "x"})).digest != plain.digest
+
+
+def test_a_full_database_reports_its_own_error_not_the_rollbacks(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite rolls a SQLITE_FULL transaction back itself: the StoreError names "database or disk is
+    full", never the failed ROLLBACK's "cannot rollback - no transaction is active"."""
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite3'}") as store:
+        assert isinstance(store, SQLiteStore)
+        store.upsert_listings([listing("0")], seen_at=T0)
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        store._db.execute(f"PRAGMA max_page_count = {pages + 2}")  # a full disk, as SQLite sees one
+        big = [listing(str(n), description="mô tả " * 2000) for n in range(1, 60)]
+        with pytest.raises(StoreError, match="database or disk is full") as failed:
+            store.upsert_listings(big, seen_at=T0)
+        assert "cannot rollback" not in str(failed.value)
+        assert "cannot rollback" not in caplog.text
+        store._db.execute("PRAGMA max_page_count = 1073741823")
+        assert store.count_listings() == 1  # nothing of the failed batch is half-written
+        store.upsert_listings([listing("1")], seen_at=T0)  # and the store takes writes again
+        assert store.count_listings() == 2

@@ -57,7 +57,9 @@ def case(
     """Write a case file for one or more listings, with verified evidence copies and a manifest.
 
     The case holds the listing data (JSON + HTML/Markdown summary), flags with reasons, review history,
-    evidence copies verified against their sha256, a manifest and SHA256SUMS.
+    evidence copies verified against their sha256 (HTML kept as .html.txt, JSON as .json: nothing in the
+    folder runs in a browser), the review log's head (audit head: COUNT:HASH), a manifest and SHA256SUMS.
+    --verify refuses changed, missing, added or symlinked files and files a browser would run.
 
     Exits 1 when some evidence is missing or no longer matches (the case is written, and says so).
 
@@ -84,14 +86,17 @@ def case(
     if len(set(keys)) != len(keys):
         raise fail("a listing ID is given twice", 2)
     generated_at = _generated_at(at)
+    from crawler.review.audit import current_head, head_text
     from crawler.store import redact_uri
 
     with open_store_or_exit(store) as opened:
         cases, missing = collect(opened, keys, evidence_dir(evidence_dir_option))
+        head = head_text(current_head(opened.iter_audit()))
     if missing:
         raise fail(f"not in the store: {', '.join(safe_text(key) for key in missing)}")
     try:
-        result = build_case(cases, out_dir, generated_at=generated_at, store_name=redact_uri(store_uri(store)))
+        result = build_case(cases, out_dir, generated_at=generated_at, store_name=redact_uri(store_uri(store)),
+                            audit_head=head)
     except (CaseError, OSError) as exc:
         raise fail(str(exc)) from exc
     evidence = sum(1 for path in result.files if "/evidence/" in path)
@@ -99,6 +104,7 @@ def case(
         f"case written to {out_dir}: {len(cases)} listings, {evidence} evidence files verified and copied, "
         f"{len(result.files) + 1} files with sha256 in manifest.json and SHA256SUMS"
     )
+    out().print(f"audit head: {head}  (on the store, later: crawler audit verify --expect {head})")
     if result.problems:
         for problem in result.problems:
             err().print(Text(f"  {safe_text(problem)}", style="red"))

@@ -8,6 +8,7 @@ import typer
 from rich.text import Text
 
 from crawler.commands.common import StoreOption, err, fail, out, store_uri
+from crawler.exit_codes import ExitCode
 from crawler.items import Listing
 from crawler.prices import format_vnd
 from crawler.review.render import safe_text
@@ -51,10 +52,10 @@ def check(
     try:
         result = check_url(url, store_uri(store))
     except CheckError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(str(exc), exc.exit_code) from exc
     if not result.listings:
         err().print(Text(result.log_tail[-2000:]))
-        raise fail(f"no listing found at {url} (spider {result.spider}); see the log above")
+        raise fail(f"no listing found at {url} (spider {result.spider}); see the log above", ExitCode.NOT_FOUND)
     console = out()
     for listing in result.listings:
         for line in verdict_lines(listing):

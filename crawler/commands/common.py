@@ -10,9 +10,11 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from crawler.exit_codes import ExitCode
 from crawler.store.uri import DEFAULT_URI, resolve_uri
 
 if TYPE_CHECKING:
+    from crawler.detect import LoadedRules
     from crawler.store import Store
 
 
@@ -52,11 +54,40 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def open_store_or_exit(uri: str | None) -> Store:
-    """Open the store, or exit with its error (never a traceback)."""
-    from crawler.store import StoreError, open_store
+def open_store_or_exit(uri: str | None, *, create: bool = False) -> Store:
+    """Open the store, or exit with its error (never a traceback).
+
+    Read-only commands (the default) never create a store: a SQLite file that does not exist exits
+    ``NOT_FOUND`` (8) naming the path. Commands that write (``store import``, ``store migrate --to``)
+    pass ``create=True``. A store that cannot be opened exits ``STORE_UNREACHABLE`` (4).
+    """
+    from crawler.store import StoreError, StoreNotFound, open_store
 
     try:
-        return open_store(store_uri(uri))
+        return open_store(store_uri(uri), create=create)
+    except StoreNotFound as exc:
+        raise fail(str(exc), ExitCode.NOT_FOUND) from exc
     except StoreError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(str(exc), ExitCode.STORE_UNREACHABLE) from exc
+
+
+def load_rules_or_exit(directory: Path, *, what: str = "rule file error") -> LoadedRules:
+    """Load the rule packs; print every error as ``path:line: message`` on stderr and exit ``RULES``
+    (3) when there is one, unless ``RULES_ALLOW_ERRORS=1`` (then go on with the rules that loaded)."""
+    from crawler.detect import load_rules
+    from crawler.detect.errors import rules_allow_errors
+
+    if not directory.is_dir():
+        raise fail(f"{directory}: not a rules directory", ExitCode.USAGE)
+    loaded = load_rules(directory)
+    allowed = rules_allow_errors()
+    for error in loaded.errors:
+        err().print(Text(f"{error}" + (" (skipped: RULES_ALLOW_ERRORS)" if allowed else ""),
+                         style="yellow" if allowed else "red"))
+    if loaded.errors and not allowed:
+        raise fail(
+            f"{len(loaded.errors)} {what}(s) in {directory}; fix them or set RULES_ALLOW_ERRORS=1 "
+            "to go on with the rules that loaded",
+            ExitCode.RULES,
+        )
+    return loaded

@@ -30,4 +30,4 @@ def demo(
     try:
         run_demo(store_uri=store_uri(store), evidence_dir=evidence_dir, console=out())
     except DemoError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(str(exc), exc.exit_code) from exc

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from crawler.commands.common import StoreOption, default_rules, err, open_store_or_exit
+from crawler.commands.common import StoreOption, default_rules, err, load_rules_or_exit, open_store_or_exit
 
 
 def register(app: typer.Typer) -> None:
@@ -34,17 +34,21 @@ def detect(
     Each output line: {"listing_id", "platform", "flags": [{"kind", "rule_id", "score", "message",
     "matched"}], "risk"}. Price peers come from the file itself (plus, with --with-store, the store's
     summary of each product's peer group: distinct sellers, median, MAD; the stored listings are not read).
-    Bad lines are reported as FILE:LINE on stderr and skipped.
+    Bad lines are reported as FILE:LINE on stderr and skipped. A rule file error (FILE:LINE on stderr)
+    stops it with exit 3 before anything is written, unless RULES_ALLOW_ERRORS=1.
 
     Example: crawler detect --input listings.jsonl --output flags.jsonl
     """
     from crawler.detect.batch import detect_file
 
+    directory = rules or default_rules()
+    loaded = load_rules_or_exit(directory)
     if with_store:
         with open_store_or_exit(store) as opened:
-            summary = detect_file(input_path, output, rules or default_rules(), stored=opened.peer_groups)
+            summary = detect_file(input_path, output, directory, ruleset=loaded.ruleset, stored=opened.peer_groups)
     else:
-        summary = detect_file(input_path, output, rules or default_rules())
+        summary = detect_file(input_path, output, directory, ruleset=loaded.ruleset)
+    summary.rule_errors = len(loaded.errors)
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.flags_by_kind.items())) or "none"
     err().print(
         Text(

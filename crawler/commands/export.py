@@ -67,10 +67,14 @@ def export(
         raise fail(str(exc), 2) from exc
     if out_path.parent and not out_path.parent.is_dir():
         raise fail(f"--out {out_path}: directory {out_path.parent} does not exist", 2)
+    from crawler.review.audit import current_head, head_text
+
     with open_store_or_exit(store) as opened:
+        head = head_text(current_head(opened.iter_audit()))
         try:
             count = write_export(iter_matching(opened, filters, sort=sort), out_path, output_format,
-                                 filters=filters.describe())
+                                 filters=filters.describe(), audit_head=head)
         except OSError as exc:
             raise fail(f"cannot write {out_path}: {exc}") from exc
     out().print(f"{count} listings written to {out_path} ({output_format}; filters: {filters.describe()})")
+    out().print(f"audit head: {head}  (check later: crawler audit verify --expect {head})")

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from crawler.commands.common import StoreOption, default_rules, err, fail, open_store_or_exit, out
+from crawler.commands.common import StoreOption, default_rules, err, fail, load_rules_or_exit, open_store_or_exit, out
+from crawler.exit_codes import ExitCode
 from crawler.items import Listing
 from crawler.review.render import safe_text
 
@@ -31,7 +32,7 @@ def register(app: typer.Typer) -> None:
 def rules_validate(
     rules_dir: Annotated[Path | None, typer.Argument(help="Rule packs directory (default rules/).")] = None,
 ) -> None:
-    """Load every rule file and report every error as FILE:LINE: what is wrong."""
+    """Load every rule file and report every error as FILE:LINE: what is wrong (exit 3 when there is one)."""
     from crawler.detect import load_rules
 
     directory = rules_dir or default_rules()
@@ -42,7 +43,7 @@ def rules_validate(
         err().print(Text(str(error), style="red"))
     count = len(loaded.ruleset.all_rules())
     if loaded.errors:
-        raise fail(f"{len(loaded.errors)} error(s); {count} rules loaded from {directory}")
+        raise fail(f"{len(loaded.errors)} error(s); {count} rules loaded from {directory}", ExitCode.RULES)
     out().print(f"{count} rules loaded from {directory}, no errors (version {loaded.ruleset.version})")
 
 
@@ -50,7 +51,10 @@ def rules_validate(
 def rules_test(
     rules_dir: Annotated[Path | None, typer.Argument(help="Rule packs directory (default rules/).")] = None,
 ) -> None:
-    """Run every rule file's cases: listings that must and must not match."""
+    """Run every rule file's cases: listings that must and must not match.
+
+    Exits 3 on a rule file error or a failed case.
+    """
     from crawler.detect import load_rules, run_cases
 
     directory = rules_dir or default_rules()
@@ -63,7 +67,7 @@ def rules_test(
         err().print(Text(f"FAIL {safe_text(str(result))}", style="red"))
     out().print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed or loaded.errors:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.RULES)
 
 
 # ---------------------------------------------------------------------------------- explain / diff
@@ -110,11 +114,15 @@ def _read_listings(path: Path) -> tuple[list[Listing], list[str]]:
     return listings, problems
 
 
-def _load_or_exit(directory: Path) -> RuleSet:
+def _load_or_exit(directory: Path, *, lenient: bool = False) -> RuleSet:
+    """The rule set of ``directory``; a rule file error exits 3 unless ``lenient`` (``rules diff``
+    previews an edit in progress: its errors are printed and the rules that load are compared)."""
+    if not lenient:
+        return load_rules_or_exit(directory).ruleset
     from crawler.detect import load_rules
 
     if not directory.is_dir():
-        raise fail(f"{directory}: not a rules directory", 2)
+        raise fail(f"{directory}: not a rules directory", ExitCode.USAGE)
     loaded = load_rules(directory)
     for error in loaded.errors:
         err().print(Text(f"{error} (skipped)", style="yellow"))
@@ -239,7 +247,7 @@ def rules_diff(
     """
     from collections import Counter
 
-    old_rules, new_rules = _load_or_exit(old), _load_or_exit(new)
+    old_rules, new_rules = _load_or_exit(old, lenient=True), _load_or_exit(new, lenient=True)
     listings = _listings_on(on)
     changes = flag_changes(old_rules, new_rules, listings)
     gained: Counter[str] = Counter()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from typing import Annotated, Any
 
@@ -15,7 +14,7 @@ from rich.tree import Tree
 from crawler.commands.common import StoreOption, fail, open_store_or_exit, out
 from crawler.review.filters import show_time
 from crawler.review.network import build_graph, network_of, resolve_seller
-from crawler.review.render import safe_text
+from crawler.review.render import safe_json, safe_text
 
 REPEAT_OFFENDER = 3
 """Confirmed violations from which a seller is a repeat offender."""
@@ -54,7 +53,7 @@ def sellers_top(
     if output_format == "json":
         for summary in summaries:
             row = dataclasses.asdict(summary) | {"repeat_offender": summary.confirmed >= REPEAT_OFFENDER}
-            sys.stdout.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
+            sys.stdout.write(safe_json(row, default=_json_default) + "\n")
         return
     if not summaries:
         out().print("No sellers match. Lower --min-confirmed / --min-flagged, or review some flags first.")
@@ -110,7 +109,7 @@ def sellers_network(
         raise fail(f"{seller!r} is ambiguous; use one of: {', '.join(matches[:20])}", 2)
     network = network_of(graph, matches[0], depth=depth, max_shared=max_shared)
     if output_format == "json":
-        sys.stdout.write(json.dumps(dataclasses.asdict(network), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(safe_json(dataclasses.asdict(network), indent=2) + "\n")
         return
     tree = Tree(Text(safe_text(network.start), style="bold"))
     own = tree.add(Text(f"shows {len(network.own_links)} values"))

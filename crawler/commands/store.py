@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.text import Text
 
 from crawler.commands.common import StoreOption, err, fail, open_store_or_exit, out
-from crawler.items import Listing
 from crawler.review.render import safe_text
 
 store_app = typer.Typer(help="Store administration.", no_args_is_help=True)
@@ -27,25 +24,32 @@ def store_import(
     path: Annotated[Path, typer.Argument(help="JSON Lines of listings (e.g. a spool file).", exists=True)],
     store: StoreOption = None,
 ) -> None:
-    """Load listings from a JSON Lines file (such as one spooled while the store was down)."""
-    batch: list[Listing] = []
-    bad = 0
-    with path.open(encoding="utf-8") as handle:
-        for number, raw in enumerate(handle, 1):
-            if not raw.strip():
-                continue
-            try:
-                batch.append(Listing.model_validate(json.loads(raw)))
-            except (json.JSONDecodeError, ValidationError) as exc:
-                bad += 1
-                first = str(exc).splitlines()[0]
-                err().print(Text(f"{path}:{number}: {safe_text(first)}", style="red"))
-    with open_store_or_exit(store) as opened:
-        result = opened.upsert_listings(batch)
-    out().print(
-        f"{len(batch)} listings loaded ({result.inserted} new, {result.updated} updated, "
-        f"{result.unchanged} unchanged), {bad} bad lines skipped"
-    )
+    """Load listings from a JSON Lines file (such as one spooled while the store was down).
+
+    Spool files also carry the price flags re-judged at the end of a crawl and its crawl-run record;
+    they are loaded in file order. A line that cannot be read, or that the store refuses, is reported
+    with its line number and skipped; the rest of the file is loaded. Exit code 9 when any line was
+    not loaded, 4 when the store failed part way (what was loaded stays loaded; importing again is safe).
+    """
+    from crawler.exit_codes import ExitCode
+    from crawler.spool_import import LineProblem, import_file
+    from crawler.store import StoreError
+
+    def report_problem(problem: LineProblem, rejected: bool) -> None:
+        what = "rejected" if rejected else "skipped"
+        err().print(Text(f"{path}:{problem.number}: {what}: {safe_text(problem.reason)}", style="red"))
+
+    with open_store_or_exit(store, create=True) as opened, path.open("rb") as handle:
+        try:
+            report = import_file(handle, opened, on_problem=report_problem)
+        except StoreError as exc:
+            done = getattr(exc, "report", None)
+            if done is not None:
+                out().print(Text(f"before the failure: {done.summary()}"))
+            raise fail(f"{exc}; import stopped (importing the file again is safe)", ExitCode.STORE_UNREACHABLE) from exc
+    out().print(Text(report.summary(), style="green" if report.ok else "red"))
+    if not report.ok:
+        raise typer.Exit(ExitCode.INPUT_SKIPPED)
 
 
 MIGRATE_BATCH = 1000
@@ -72,7 +76,7 @@ def store_migrate(
         raise fail("--from and --to are the same store", 2)
     console = out()
     console.print(f"migrating {redact_uri(source)} → {redact_uri(target)}")
-    with open_store_or_exit(source) as src, open_store_or_exit(target) as dst:
+    with open_store_or_exit(source) as src, open_store_or_exit(target, create=True) as dst:
         try:
             result = migrate(src, dst, batch=batch, progress=lambda line: console.print(Text(line)))
         except MigrationError as exc:

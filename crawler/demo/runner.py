@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
@@ -39,7 +40,12 @@ if TYPE_CHECKING:
 
 
 class DemoError(RuntimeError):
-    """The demo could not run; the message says which step failed and where its log is."""
+    """The demo could not run; the message says which step failed and where its log is, ``exit_code``
+    why (a crawl's own exit code when a crawl failed)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass
@@ -84,6 +90,8 @@ def crawl(spider: str, base_url: str, *, store_uri: str, evidence_dir: Path, log
     base_urls = {name: f"{base_url}/{name}" for name in DEMO_SPIDERS}
     settings = {
         "PLATFORM_BASE_URLS": json.dumps(base_urls),
+        # the marketplace runs on 127.0.0.1, which the net policy refuses unless listed (crawler/net_policy.py)
+        "ALLOWED_PRIVATE_HOSTS": urlsplit(base_url).hostname or "127.0.0.1",
         "STORE_URI": store_uri,
         "EVIDENCE_DIR": str(evidence_dir),
         "RULES_DIR": str(REPO_ROOT / "rules"),
@@ -101,7 +109,9 @@ def crawl(spider: str, base_url: str, *, store_uri: str, evidence_dir: Path, log
     outcome = CrawlOutcome(spider, result.returncode, time.monotonic() - started, log_path, read_counts(log_path))
     if result.returncode != 0:
         tail = (result.stderr or "").strip()[-800:]
-        raise DemoError(f"scrapy crawl {spider} failed (exit {result.returncode}); log: {log_path}\n{tail}")
+        raise DemoError(
+            f"scrapy crawl {spider} failed (exit {result.returncode}); log: {log_path}\n{tail}", result.returncode
+        )
     return outcome
 
 

@@ -25,3 +25,26 @@ class RuleLoadError(Exception):
 
     def __hash__(self) -> int:
         return hash((self.path, self.line, self.message))
+
+
+class RuleFilesError(Exception):
+    """Rule files with errors, where errors stop the run (a crawl, ``crawler detect``) unless
+    ``RULES_ALLOW_ERRORS=1``: the message lists every error as ``path:line: message``."""
+
+    def __init__(self, errors: list[RuleLoadError]) -> None:
+        super().__init__(errors)
+        self.errors = list(errors)
+
+    def __str__(self) -> str:
+        listed = "\n".join(f"  {error}" for error in self.errors)
+        return (
+            f"{len(self.errors)} rule file error(s); fix them or set RULES_ALLOW_ERRORS=1 to run with "
+            f"the rules that loaded:\n{listed}"
+        )
+
+
+def rules_allow_errors() -> bool:
+    """Whether ``RULES_ALLOW_ERRORS`` (environment) lets runs go on with the rules that loaded."""
+    import os
+
+    return os.environ.get("RULES_ALLOW_ERRORS", "").strip().lower() in {"1", "true", "yes", "on"}

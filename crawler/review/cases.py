@@ -7,8 +7,18 @@ Layout of a case directory::
     listings/<platform>_<id>/flags.json            its flags (rule, kind, reason, matched text, legal basis)
     listings/<platform>_<id>/review_history.json   the audit entries of its reviews (hash-chained)
     listings/<platform>_<id>/evidence/<name>-<sha256>.<ext>   the ORIGINAL evidence bytes (not gzip)
-    manifest.json                     tool, version, generated_at, listings, evidence states, every file's sha256
+    manifest.json                     tool, version, generated_at, audit_head, listings, evidence states,
+                                      every file's sha256
     SHA256SUMS                        ``sha256sum -c SHA256SUMS`` checks every file, manifest included
+
+A case folder never holds a file a browser would run: the extension of an evidence copy comes from its
+bytes' real content type (``.json``, ``.png``, ``.jpg``), and an HTML page is kept as ``.html.txt``
+(its bytes unchanged, so it still hashes to the recorded sha256); the summary page is built only from
+text escaped twice over (``safe_text``: control and bidi characters shown as ``\\uXXXX``, then Jinja2's
+autoescape) under a Content-Security-Policy that runs no script. ``audit_head`` (``COUNT:HASH``) is the
+review log's head when the case was written: ``crawler audit verify --expect COUNT:HASH`` on the store
+proves that no review decision was later removed or rewritten. :func:`verify_case` refuses a file that
+is a symlink, lies outside the folder or has an extension a browser would run.
 
 Evidence is copied only after it hashes to the sha256 recorded on the listing, and re-hashed after the
 copy. The same store content and ``generated_at`` give byte-identical files (sorted keys, sorted file
@@ -30,17 +40,24 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from crawler import __version__
+from crawler.evidence import content_suffix
 from crawler.items import Listing
 from crawler.review.evidence_check import EvidenceCheck, check_evidence
 from crawler.review.exports import KIND_LABELS, STATUS_LABELS
 from crawler.review.filters import show_time
-from crawler.review.render import safe_text
+from crawler.review.render import safe_json, safe_text
 from crawler.review.reports import TEMPLATES, md_cell
 
 CASE_FORMAT = 1
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+CASE_SUFFIXES = {".json": ".json", ".png": ".png", ".jpg": ".jpg", ".html": ".html.txt", ".txt": ".txt"}
+"""The extension a copy gets in a case folder, by its bytes' real content type (HTML never runs)."""
+BROWSER_RUNS = frozenset({".html", ".htm", ".xhtml", ".xht", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt",
+                          ".js", ".mjs", ".pdf", ".mht", ".mhtml", ".swf", ".hta"})
+"""Extensions a browser renders as an active document (script, links, forms) when the file is opened."""
+RUNNABLE_ALLOWED = frozenset({"summary.html"})
 
 
 class CaseError(Exception):
@@ -83,7 +100,7 @@ def _json(value: Any) -> bytes:
             return dataclasses.asdict(item)
         return str(item)
 
-    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=default) + "\n").encode()
+    return (safe_json(value, indent=2, sort_keys=True, default=default) + "\n").encode()
 
 
 def _history_docs(history: Sequence[Any]) -> list[dict[str, Any]]:
@@ -111,7 +128,8 @@ def _copy_evidence(writer: _Writer, case: CaseListing, problems: list[str]) -> l
         record = {"listing": case.listing.key, "kind": check.label, "ref": check.ref, "sha256": check.sha256,
                   "state": check.state}
         if check.state == "ok" and check.data is not None:
-            relative = f"listings/{case.folder}/evidence/{check.label.lower()}-{check.sha256}{check.suffix}"
+            suffix = CASE_SUFFIXES.get(content_suffix(check.data), ".txt")
+            relative = f"listings/{case.folder}/evidence/{check.label.lower()}-{check.sha256}{suffix}"
             written = writer.write(relative, check.data)
             if written != check.sha256:
                 record["state"] = "changed"
@@ -126,17 +144,24 @@ def _copy_evidence(writer: _Writer, case: CaseListing, problems: list[str]) -> l
 
 
 def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True)
+    """Jinja2 with autoescape, and ``|t``: ``safe_text`` (control/bidi characters as visible escapes)."""
+    environment = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)
+    environment.filters["t"] = safe_text
+    return environment
 
 
 def _safe_link(url: str | None) -> str | None:
-    return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else None
+    if isinstance(url, str) and url.lower().startswith(("http://", "https://")) and safe_text(url) == url:
+        return url
+    return None
 
 
-def _summary_md(cases: Sequence[CaseListing], generated_at: datetime) -> str:
+def _summary_md(cases: Sequence[CaseListing], generated_at: datetime, audit_head: str) -> str:
     lines = ["# Hồ sơ vụ việc — tin đăng có dấu hiệu vi phạm", "",
-             f"Lập lúc {show_time(generated_at)} (giờ Việt Nam), listing-monitor {__version__}.", ""]
+             f"Lập lúc {show_time(generated_at)} (giờ Việt Nam), listing-monitor {__version__}.", "",
+             f"audit head: `{md_cell(audit_head)}` (kiểm tra: `crawler audit verify --expect {md_cell(audit_head)}`)",
+             ""]
     for case in cases:
         listing = case.listing
         lines += [f"## {md_cell(listing.key)}: {md_cell(listing.title)}", "",
@@ -156,8 +181,8 @@ def _summary_md(cases: Sequence[CaseListing], generated_at: datetime) -> str:
                          f"{md_cell(flag.message)} | {md_cell(matched)} | {md_cell(flag.legal_basis or '')} |")
         lines += ["", "### Lịch sử xử lý", ""]
         for entry in case.history:
-            lines.append(f"- \\#{entry.seq} {show_time(entry.at)} {md_cell(entry.by)}: {entry.from_status} → "
-                         f"{entry.to_status} {md_cell(entry.note or '')}")
+            lines.append(f"- \\#{entry.seq} {show_time(entry.at)} {md_cell(entry.by)}: {md_cell(entry.from_status)} → "
+                         f"{md_cell(entry.to_status)} {md_cell(entry.note or '')}")
         if not case.history:
             lines.append("- Chưa xử lý.")
         lines += ["", "### Chứng cứ", ""]
@@ -171,9 +196,11 @@ def _summary_md(cases: Sequence[CaseListing], generated_at: datetime) -> str:
 
 
 def build_case(
-    cases: Sequence[CaseListing], out_dir: Path, *, generated_at: datetime, store_name: str = ""
+    cases: Sequence[CaseListing], out_dir: Path, *, generated_at: datetime, store_name: str = "",
+    audit_head: str = "",
 ) -> CaseResult:
-    """Write the case directory for ``cases`` (each already holding its history and evidence checks)."""
+    """Write the case directory for ``cases`` (each already holding its history and evidence checks);
+    ``audit_head`` is the review log's ``COUNT:HASH`` (``crawler.review.audit.head_text``)."""
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise CaseError(f"{out_dir} exists and is not an empty directory; choose a new --out")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -194,16 +221,17 @@ def build_case(
     html = _environment().get_template("case.html.j2").render(
         cases=cases, generated_at=show_time(generated_at), tool=f"listing-monitor {__version__}",
         kind_labels=KIND_LABELS, status_labels=STATUS_LABELS, show_time=show_time, safe_link=_safe_link,
-        safe_text=safe_text,
+        safe_text=safe_text, audit_head=audit_head or "—",
     )
     writer.write("summary.html", html.encode())
-    writer.write("summary.md", _summary_md(cases, generated_at).encode())
+    writer.write("summary.md", _summary_md(cases, generated_at, audit_head or "—").encode())
     manifest = {
         "case_format": CASE_FORMAT,
         "tool": "listing-monitor",
         "version": __version__,
         "generated_at": generated_at.isoformat(),
         "store": store_name,
+        "audit_head": audit_head,
         "listings": [case.listing.key for case in cases],
         "evidence": evidence_records,
         "problems": problems,
@@ -230,9 +258,35 @@ def collect(store: Any, keys: Sequence[tuple[str, str]], evidence_root: Path) ->
     return found, missing
 
 
+def _placement_problem(case_dir: Path, path: str) -> str | None:
+    """Why ``path`` (relative) is not a plain file inside ``case_dir``, or None."""
+    relative = Path(path)
+    if relative.is_absolute() or ".." in relative.parts:
+        return f"{path}: path outside the case directory"
+    current = case_dir
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            target = safe_text(str(current.readlink()))
+            return f"{path}: is a symlink (to {target}); evidence must be a plain file in the folder"
+    root = case_dir.resolve()
+    if root not in (case_dir / relative).resolve().parents:
+        return f"{path}: resolves outside the case directory"
+    return None
+
+
+def _runs_in_a_browser(path: str) -> bool:
+    suffixes = [suffix.lower() for suffix in Path(path).suffixes]
+    return path not in RUNNABLE_ALLOWED and bool(suffixes) and suffixes[-1] in BROWSER_RUNS
+
+
 def verify_case(case_dir: Path) -> list[str]:
-    """Problems with a case directory: files changed, missing or added since it was written."""
+    """Problems with a case directory: files changed, missing or added since it was written, a symlink
+    or a file outside the folder, a file a browser would run."""
     problems: list[str] = []
+    for name in (MANIFEST, SUMS):
+        if (case_dir / name).is_symlink():
+            problems.append(f"{name}: is a symlink; a case file holds plain files only")
     try:
         manifest = json.loads((case_dir / MANIFEST).read_text(encoding="utf-8"))
         listed = {item["path"]: item["sha256"] for item in manifest["files"]}
@@ -246,19 +300,25 @@ def verify_case(case_dir: Path) -> list[str]:
         return [f"{case_dir / SUMS}: unreadable: {exc}"]
     expected = {**listed, **sums}
     for path, digest in sorted(expected.items()):
-        if Path(path).is_absolute() or ".." in Path(path).parts:
-            problems.append(f"{path}: path outside the case directory")
+        placement = _placement_problem(case_dir, path)
+        if placement:
+            problems.append(placement)
             continue
+        if _runs_in_a_browser(path):
+            problems.append(f"{path}: a browser would run this file (only .json, .png, .jpg, .txt, .md evidence)")
         target = case_dir / path
         if not target.is_file():
             problems.append(f"{path}: missing")
         elif hashlib.sha256(target.read_bytes()).hexdigest() != digest:
             problems.append(f"{path}: changed (sha256 differs from the manifest)")
-    for path in sorted(p.relative_to(case_dir).as_posix() for p in case_dir.rglob("*") if p.is_file()):
-        if path not in expected and path != SUMS:
+    for found in sorted(case_dir.rglob("*")):
+        path = found.relative_to(case_dir).as_posix()
+        if found.is_symlink() and path not in expected:
+            problems.append(f"{path}: a symlink not in the manifest")
+        elif found.is_file() and path not in expected and path != SUMS:
             problems.append(f"{path}: not in the manifest")
     for record in manifest.get("evidence", []):
         path = record.get("path")
-        if path and not Path(path).name.endswith(f"{record.get('sha256')}{Path(path).suffix}"):
+        if path and f"-{record.get('sha256')}." not in Path(path).name:
             problems.append(f"{path}: name does not carry its recorded sha256")
     return problems

@@ -42,7 +42,8 @@ def evidence_files(listing: Listing) -> list[tuple[str, str, str, str]]:
     if evidence is None:
         return files
     if evidence.html_ref and evidence.html_sha256:
-        files.append(("Response", evidence.html_ref, evidence.html_sha256, ".html"))
+        suffix = Path(evidence.html_ref.removesuffix(".gz")).suffix or ".html"
+        files.append(("Response", evidence.html_ref, evidence.html_sha256, suffix))
     if evidence.screenshot_ref:
         found = _SHA_IN_REF.search(Path(evidence.screenshot_ref).name)
         if found:

@@ -8,7 +8,6 @@ ever runs), and a hyperlink is only made from an ``http(s)`` URL.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +17,7 @@ from typing import Any
 from crawler import __version__
 from crawler.items import Listing
 from crawler.review.filters import local
-from crawler.review.render import spreadsheet_cell
+from crawler.review.render import safe_json, spreadsheet_cell
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "json")
 
@@ -146,7 +145,8 @@ def _safe_link(url: str | None) -> str | None:
     return None
 
 
-def write_xlsx(listings: Iterable[Listing], path: Path, *, title: str = "Tin đăng", filters: str = "") -> int:
+def write_xlsx(listings: Iterable[Listing], path: Path, *, title: str = "Tin đăng", filters: str = "",
+               audit_head: str | None = None) -> int:
     """XLSX: Vietnamese headers, typed columns, hyperlinks, frozen header, autofilter; returns rows."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -193,6 +193,7 @@ def write_xlsx(listings: Iterable[Listing], path: Path, *, title: str = "Tin đ�
         ("Bộ lọc", filters or "không"),
         ("Số tin đăng", count),
         ("Múi giờ", "Giờ Việt Nam (UTC+7)"),
+        ("audit head", audit_head or "—"),
     ):
         info.append([label, _cell(value)])
     info["B2"].number_format = "yyyy-mm-dd hh:mm"
@@ -202,26 +203,35 @@ def write_xlsx(listings: Iterable[Listing], path: Path, *, title: str = "Tin đ�
     return count
 
 
-def write_json(listings: Iterable[Listing], path: Path, *, filters: str = "") -> int:
-    """JSON: {tool, generated_at, filters, count, listings: [full listing documents]}; returns rows."""
+def write_json(listings: Iterable[Listing], path: Path, *, filters: str = "", audit_head: str | None = None) -> int:
+    """JSON: {tool, generated_at, filters, audit_head, count, listings: [full listing documents]}; returns rows.
+
+    Control and bidi characters are written as ``\\uXXXX`` escapes (``safe_json``): the data loads back
+    exactly."""
     documents = [listing.to_document() for listing in listings]
     payload = {
         "tool": f"listing-monitor {__version__}",
         "generated_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         "filters": filters,
+        "audit_head": audit_head,
         "count": len(documents),
         "listings": documents,
     }
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    path.write_text(safe_json(payload, indent=1) + "\n", encoding="utf-8")
     return len(documents)
 
 
-def write_export(listings: Iterable[Listing], path: Path, output_format: str, *, filters: str = "") -> int:
-    """Write ``listings`` to ``path`` in ``output_format`` (csv, xlsx, json); returns the row count."""
+def write_export(listings: Iterable[Listing], path: Path, output_format: str, *, filters: str = "",
+                 audit_head: str | None = None) -> int:
+    """Write ``listings`` to ``path`` in ``output_format`` (csv, xlsx, json); returns the row count.
+
+    ``audit_head`` (``COUNT:HASH`` of the review log when the export was made) goes into the JSON
+    (``audit_head``) and the XLSX's "Thông tin" sheet; a CSV has no place for it that spreadsheets
+    would not read as a listing row, so ``crawler export`` prints it."""
     if output_format == "csv":
         return write_csv(listings, path)
     if output_format == "xlsx":
-        return write_xlsx(listings, path, filters=filters)
+        return write_xlsx(listings, path, filters=filters, audit_head=audit_head)
     if output_format == "json":
-        return write_json(listings, path, filters=filters)
+        return write_json(listings, path, filters=filters, audit_head=audit_head)
     raise ValueError(f"unknown export format {output_format!r} (one of {', '.join(FORMATS)})")

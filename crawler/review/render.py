@@ -1,9 +1,15 @@
 """Render flagged listings for people and spreadsheets, safely.
 
 Listing text is written by people who may be criminals, so everything shown is treated as data:
-terminal control sequences and bidirectional-override characters are removed before text reaches a
-terminal (Rich ``Text`` objects, never markup), and CSV cells that a spreadsheet would execute as a
+C0/C1 control characters (ESC starts terminal escape sequences) and bidirectional-override, isolate
+and mark characters (U+202A–202E, U+2066–2069, U+200E/F, U+061C: they reorder what the reader sees)
+are shown as visible escapes, ``\\u202e``, before text reaches a terminal (Rich ``Text`` objects, never
+markup), a case file's HTML page or a spreadsheet; CSV cells that a spreadsheet would execute as a
 formula (``=``, ``+``, ``-``, ``@`` …) are prefixed with an apostrophe.
+
+JSON outputs stay data: :func:`safe_json` writes the same characters as JSON ``\\uXXXX`` escapes, so
+the file holds none of them raw (a terminal or viewer showing it is not fooled) while ``json.loads``
+still gives back the exact original text.
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ from rich.text import Text
 from crawler.items import Listing
 from crawler.prices import format_vnd
 
-# C0/C1 controls (ESC starts terminal escape sequences), bidi overrides and isolates.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls but tab, line feed and carriage return (ESC starts terminal escape sequences), bidi
+# overrides, isolates and marks
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAK = re.compile(r"\r\n?")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 ROW_FIELDS: tuple[str, ...] = (
@@ -41,9 +49,14 @@ ROW_FIELDS: tuple[str, ...] = (
 )
 
 
+def visible_escape(match: re.Match[str]) -> str:
+    """``\\uXXXX`` for one unsafe character (the same form JSON uses)."""
+    return f"\\u{ord(match.group()):04x}"
+
+
 def safe_text(value: object, *, single_line: bool = True, limit: int | None = None) -> str:
-    """Text with control and bidi-override characters removed (and newlines folded)."""
-    text = _UNSAFE.sub("", "" if value is None else str(value))
+    """Text with control and bidi characters shown as visible ``\\uXXXX`` escapes (and newlines folded)."""
+    text = _UNSAFE.sub(visible_escape, _LINE_BREAK.sub("\n", "" if value is None else str(value)))
     if single_line:
         text = " ".join(text.split())
     if limit is not None and len(text) > limit:
@@ -102,9 +115,18 @@ def render_table(listings: Sequence[Listing], console: Console, *, title: str | 
     console.print(table)
 
 
+def safe_json(value: Any, **options: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, **options)`` with every control and bidi character written
+    as a ``\\uXXXX`` escape: valid JSON that loads back to the exact value, holding none of them raw.
+
+    The replacement is safe on the JSON text because those characters can only occur inside strings.
+    """
+    return _UNSAFE.sub(visible_escape, json.dumps(value, ensure_ascii=False, **options))
+
+
 def render_json(listings: Iterable[Listing]) -> str:
-    """JSON Lines: one full listing document per line (UTF-8, Vietnamese kept readable)."""
-    return "".join(json.dumps(listing.to_document(), ensure_ascii=False) + "\n" for listing in listings)
+    """JSON Lines: one full listing document per line (UTF-8, Vietnamese kept readable, see :func:`safe_json`)."""
+    return "".join(safe_json(listing.to_document()) + "\n" for listing in listings)
 
 
 def render_csv(listings: Iterable[Listing]) -> str:

@@ -16,6 +16,7 @@ from crawler.store.base import (
     SellerSummary,
     Store,
     StoreError,
+    StoreNotFound,
     UpsertResult,
 )
 from crawler.store.factory import open_store
@@ -31,6 +32,7 @@ __all__ = [
     "SellerSummary",
     "Store",
     "StoreError",
+    "StoreNotFound",
     "UpsertResult",
     "open_store",
     "redact_uri",

@@ -29,6 +29,10 @@ class StoreError(Exception):
     """A storage failure with a message fit for an operator (never contains a password)."""
 
 
+class StoreNotFound(StoreError):
+    """The store a read-only command was given does not exist (it is never created for reading)."""
+
+
 class InvalidQuery(StoreError, ValueError):
     """A query or argument the store refuses (wrong type, unknown kind/status/sort, negative paging)."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -23,6 +23,8 @@ from crawler.store.base import StoreError
 
 INT64_MAX = 2**63 - 1
 INTERNAL_KEYS: frozenset[str] = frozenset({"_id", "_rev", "_digest"})
+VOLATILE_EVIDENCE: dict[str, bool] = {"captured_at": True}
+"""Evidence fields the digest leaves out: a re-crawl of the same page captures it again, unchanged."""
 MERGED_FIELDS: frozenset[str] = frozenset({"first_seen", "last_seen", "price_history", "review", "evidence", "risk"})
 DIGEST_VERSION = 1
 _INT_FIELDS: tuple[str, ...] = ("price", "original_price", "sold_count")
@@ -181,8 +183,12 @@ def content_parts(listing: Listing) -> ContentParts:
     body = _LISTING_TO_JSON(listing, exclude=_MERGED_EXCLUDE).decode()
     review = _REVIEW_TO_JSON(listing.review).decode()
     evidence = "" if listing.evidence is None else _EVIDENCE_TO_JSON(listing.evidence).decode()
+    # when the evidence was captured is left out: a re-crawl of the same page is unchanged
+    digested = "" if listing.evidence is None else _EVIDENCE_TO_JSON(
+        listing.evidence, exclude=VOLATILE_EVIDENCE
+    ).decode()
     history = [(point.price, point.at.isoformat()) for point in listing.price_history]
-    sent = f"{DIGEST_VERSION}\n{body}\n{review}\n{evidence}\n{history}"
+    sent = f"{DIGEST_VERSION}\n{body}\n{review}\n{digested}\n{history}"
     digest = hashlib.blake2b(sent.encode(), digest_size=16).hexdigest()
     return ContentParts(body, review, evidence or "null", digest)
 
@@ -248,6 +254,85 @@ def merge(
         points.append({"price": price, "at": seen})
     if prior is not None and not appended and prior.digest == digest:
         merged.status = "unchanged"
+    return merged
+
+
+SOURCE_FIELDS: tuple[str, ...] = (
+    "url", "title", "description", "price", "original_price", "currency", "brand", "category", "origin", "seller",
+    "images", "sold_count", "rating", "posted_at",
+)  # fmt: skip
+"""The Listing fields a platform's page gives (what :attr:`Listing.fields_seen` names)."""
+
+
+def _carries(listing: Listing, name: str) -> bool:
+    if listing.fields_seen is not None:
+        return name in listing.fields_seen
+    value = getattr(listing, name)
+    return value not in (None, "", []) and not (name == "seller" and value == type(value)())
+
+
+def merge_partial(listing: Listing, stored: Listing) -> Listing:
+    """A partial listing (``partial``: known from a list page only) over the stored one.
+
+    Only the fields the partial listing's source carried (``fields_seen``; without it, the fields
+    it has) replace the stored ones; the others (a detail page's origin, description …) are kept, and
+    so are the stored flags the partial listing could not judge: those whose every matched span lies
+    in a field it did not carry, and a missing-origin flag when it did not carry the origin. It stays
+    ``partial`` (its detail is still to be fetched); its ``fields_seen`` is both listings' together.
+    """
+    update: dict[str, Any] = {}
+    carried = {name for name in SOURCE_FIELDS if _carries(listing, name)}
+    for name in SOURCE_FIELDS:
+        if name not in carried:
+            update[name] = getattr(stored, name)
+    judged = {flag.rule_id for flag in listing.flags}
+    kept = [
+        flag
+        for flag in stored.flags
+        if flag.rule_id not in judged
+        and (
+            all(match.field not in carried for match in flag.matched)
+            if flag.matched
+            else flag.kind == "missing_origin" and "origin" not in carried
+        )
+    ]
+    if kept:
+        update["flags"] = [*listing.flags, *kept]
+        update["risk"] = max(listing.risk, *(flag.score for flag in kept))
+    if listing.fields_seen is not None and stored.fields_seen is not None:
+        extra = [name for name in stored.fields_seen if name not in listing.fields_seen]
+        if extra:  # in order: an identical re-crawl must serialise (and digest) the same
+            update["fields_seen"] = [*listing.fields_seen, *extra]
+    elif listing.fields_seen is not None:
+        update["fields_seen"] = None  # the stored listing was complete (None: taken as complete)
+    update["partial"] = True
+    return listing.model_copy(update=update)
+
+
+def fill_partials(
+    listings: Sequence[Listing], read: Callable[[list[tuple[str, str]]], dict[tuple[str, str], Listing]]
+) -> Sequence[Listing]:
+    """``listings`` with each partial one merged over its stored version (:func:`merge_partial`).
+
+    ``read(keys)`` gives the stored listings among ``keys``; it is called once, and only when the
+    batch has a partial listing. A partial listing after another of its key in the batch merges with
+    that one (what the store will hold by then).
+    """
+    wanted = list(dict.fromkeys((x.platform, x.listing_id) for x in listings if isinstance(x, Listing) and x.partial))
+    if not wanted:
+        return listings
+    known = read(wanted)
+    wanted_set = set(wanted)
+    merged: list[Listing] = []
+    for listing in listings:
+        if isinstance(listing, Listing):
+            key = (listing.platform, listing.listing_id)
+            if key in wanted_set:
+                prior = known.get(key)
+                if listing.partial and prior is not None:
+                    listing = merge_partial(listing, prior)
+                known[key] = listing
+        merged.append(listing)
     return merged
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from crawler.store.base import Store, StoreError
+from pathlib import Path
+
+from crawler.store.base import Store, StoreError, StoreNotFound
 from crawler.store.uri import redact_uri, resolve_uri, scheme_of
 
 _SQLITE_PREFIX = "sqlite:///"
@@ -22,8 +24,11 @@ def sqlite_path(uri: str) -> str:
     return uri[len(_SQLITE_PREFIX) :]
 
 
-def open_store(uri: str | None = None) -> Store:
+def open_store(uri: str | None = None, *, create: bool = True) -> Store:
     """Open (creating directories, tables and indexes) the store named by ``uri``.
+
+    With ``create=False`` (read-only commands) a SQLite file that does not exist is not created:
+    :class:`StoreNotFound` names the path instead (a typo in ``--store`` must not read as "empty").
 
     ``None`` means env ``STORE_URI``, else ``sqlite:///data/crawler.sqlite3`` (relative to the
     working directory). Raises :class:`StoreError` for an unknown scheme, a bad path or an
@@ -36,7 +41,13 @@ def open_store(uri: str | None = None) -> Store:
     if scheme == "sqlite":
         from crawler.store.sqlite import SQLiteStore
 
-        return SQLiteStore(sqlite_path(uri))
+        path = sqlite_path(uri)
+        if not create and path != ":memory:" and not Path(path).is_file():
+            raise StoreNotFound(
+                f"no store at {Path(path).absolute()} (from {uri!r}): check --store or $STORE_URI; "
+                "a crawl, `crawler demo` or `crawler store import` creates one"
+            )
+        return SQLiteStore(path)
     if scheme in ("mongodb", "mongodb+srv"):
         from crawler.store.mongo import MongoStore
 

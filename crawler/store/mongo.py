@@ -69,6 +69,7 @@ from crawler.store.documents import (
     content_json,
     convert_datetimes,
     crawl_run_document,
+    fill_partials,
     iso_ms,
     merge,
     normalize_listing,
@@ -220,6 +221,7 @@ class MongoStore(MongoReports, Store):
         """Upsert a batch: one read per platform, one unordered bulk write (see the module doc)."""
         result = UpsertResult()
         seen = to_utc_ms(seen_at or utcnow())
+        listings = fill_partials(listings, self._stored_listings)
         pending: list[tuple[Listing, str]] = []
         for index, listing in enumerate(listings):
             if not isinstance(listing, Listing):
@@ -239,6 +241,10 @@ class MongoStore(MongoReports, Store):
             f"MongoDB at {self.hosts}: {len(pending)} listings kept changing under concurrent writers "
             f"(e.g. {pending[0][0].key}); not written"
         )
+
+    def _stored_listings(self, keys: list[Key]) -> dict[Key, Listing]:
+        """The stored listings among ``keys`` (what partial listings merge over)."""
+        return {key: to_listing(doc) for key, doc in self._read_docs(keys).items()}
 
     @staticmethod
     def _prior(doc: dict[str, Any] | None) -> Prior | None:

@@ -55,7 +55,7 @@ from crawler.store.derived import (
     screen_flags,
     search_needle,
 )
-from crawler.store.documents import crawl_run_document, iso_ms, risk_of
+from crawler.store.documents import crawl_run_document, fill_partials, iso_ms, risk_of
 from crawler.store.peers import Member, check_keys, member_of
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
@@ -240,7 +240,12 @@ class SQLiteStore(SQLiteReports, Store):
         return StoreError(f"SQLite store {self.path}: {what} failed: {exc}")
 
     def _transaction(self, what: str, work: Any) -> Any:
-        """Run ``work()`` in one write transaction; sqlite errors become StoreError."""
+        """Run ``work()`` in one write transaction; sqlite errors become StoreError.
+
+        The error that failed the work is the one reported: SQLite rolls some failures back itself
+        (a full disk, ``SQLITE_FULL``), so the ROLLBACK that follows may fail too ("no transaction
+        is active"); that second error is logged at DEBUG, never raised in place of the first.
+        """
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -248,13 +253,22 @@ class SQLiteStore(SQLiteReports, Store):
                     value = work()
                     self._db.execute("COMMIT")
                 except BaseException:
-                    self._db.execute("ROLLBACK")
+                    self._rollback(what)
                     raise
             except sqlite3.Error as exc:
                 raise self._fail(what, exc) from exc
             if self._checkpointer is not None:
                 self._checkpointer.poke()
             return value
+
+    def _rollback(self, what: str) -> None:
+        """Roll back the open transaction, if SQLite has not already done so itself."""
+        if not self._db.in_transaction:
+            return
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error as exc:  # the caller re-raises the error that caused it
+            logger.debug("SQLite store %s: rollback after a failed %s failed too: %s", self.path, what, exc)
 
     def _select_keys(self, columns: str, keys: Iterable[Key]) -> list[tuple[Any, ...]]:
         """(platform, listing_id, *columns) of the stored listings among ``keys``; one IN query per platform chunk."""
@@ -317,6 +331,7 @@ class SQLiteStore(SQLiteReports, Store):
         """
         result = UpsertResult()
         seen = iso_ms(seen_at or utcnow())
+        listings = fill_partials(listings, self._stored_listings)
         prepared: list[Prepared] = []
         for index, listing in enumerate(listings):
             if not isinstance(listing, Listing):
@@ -329,6 +344,15 @@ class SQLiteStore(SQLiteReports, Store):
         if prepared:
             self._transaction(f"upsert of {len(prepared)} listings", lambda: self._upsert(prepared, seen, result))
         return result
+
+    def _stored_listings(self, keys: list[Key]) -> dict[Key, Listing]:
+        """The stored listings among ``keys`` (what partial listings merge over)."""
+        with self._lock:
+            try:
+                rows = self._select_keys(DOC_COLUMNS, keys)
+            except sqlite3.Error as exc:
+                raise self._fail("read of the stored versions of partial listings", exc) from exc
+        return {(row[0], row[1]): Listing.model_validate_json(document(*row[2:])) for row in rows}
 
     def _upsert(self, prepared: list[Prepared], seen: str, result: UpsertResult) -> None:
         keys = [(p.listing.platform, p.listing.listing_id) for p in prepared]

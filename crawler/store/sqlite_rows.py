@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from crawler.items import Evidence, Listing, Review
 from crawler.store.base import seller_key
 from crawler.store.derived import KIND_BITS, content_digest, fold_key, search_text
-from crawler.store.documents import INT64_MAX, MERGED_FIELDS, iso_ms, normalize_listing
+from crawler.store.documents import INT64_MAX, MERGED_FIELDS, VOLATILE_EVIDENCE, iso_ms, normalize_listing
 from crawler.store.sqlite_schema import DEFAULT_REVIEW, LISTING_COLUMNS
 
 ROW_MARKS = ", ".join("CAST(? AS TEXT)" if name == "doc" else "?" for name in LISTING_COLUMNS)
@@ -119,16 +119,18 @@ class Prepared:
         evidence = listing.evidence
         evidence_json = b"null" if evidence is None else _EVIDENCE_TO_JSON(evidence)
         self.evidence = None if evidence is None else evidence_json.decode()
+        # the digest leaves out when the evidence was captured: a re-crawl of the same page is unchanged
+        digested_evidence = b"null" if evidence is None else _EVIDENCE_TO_JSON(evidence, exclude=VOLATILE_EVIDENCE)
         if review.status == "new" and review.by is None and review.at is None and review.note is None:
             self.review = None
             if evidence is None and not listing.price_history:
                 tail = _PLAIN_TAIL
             else:
-                tail = _tail(listing, DEFAULT_REVIEW.encode(), evidence_json)
+                tail = _tail(listing, DEFAULT_REVIEW.encode(), digested_evidence)
         else:
             review_json = _REVIEW_TO_JSON(review)
             self.review = review_json.decode()
-            tail = _tail(listing, review_json, evidence_json)
+            tail = _tail(listing, review_json, digested_evidence)
         self.digest = _hash128(_DIGEST_HEAD + body + tail)
         self.body = body
         self._content: str | None = None

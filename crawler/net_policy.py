@@ -1,0 +1,250 @@
+"""Tip-offs that cannot be turned inward: which hosts a crawl may fetch from.
+
+A tip-off URL, a link on a listing page or a redirect is written by whoever the crawler looks at, so
+none of them may point the crawler at the inspector's own network: the cloud metadata service
+(``169.254.169.254``), a router, the database's port on ``127.0.0.1``. :func:`judge_url` resolves a
+URL's host once (DNS) and judges *every* address it gets; a URL is refused when any of them is
+loopback, private, link-local, multicast, reserved, unspecified or otherwise not globally routable
+(IPv4-mapped, 6to4 and NAT64 IPv6 addresses are judged by the IPv4 address they carry). Hosts listed
+in ``ALLOWED_PRIVATE_HOSTS`` (a setting and environment variable: ``127.0.0.1,localhost``; the demo
+and the tests list their local mock servers there) are let through without a look.
+
+Three places apply it:
+
+- :func:`check_url_allowed`, before ``crawler check`` starts a crawl;
+- :class:`NetPolicyMiddleware`, a downloader middleware that judges every request a spider sends,
+  redirects included (Scrapy's ``RedirectMiddleware`` sends a new request through the downloader
+  middlewares again), and refuses with ``IgnoreRequest`` naming host, address and why;
+- :class:`GuardedResolver`, Scrapy's DNS resolver (``DNS_RESOLVER``) judging the very address the
+  download connects to, so a host whose DNS answer changes between the middleware's look-up and the
+  connection (DNS rebinding) is still refused.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import re
+import socket
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.error import DNSLookupError
+
+logger = logging.getLogger(__name__)
+
+SETTING = "ALLOWED_PRIVATE_HOSTS"
+WEB_SCHEMES = frozenset({"http", "https"})
+LOCAL_SCHEMES = frozenset({"data", "about"})
+"""Schemes that fetch nothing from a network (Playwright's ``about:blank``, inline ``data:``)."""
+_LEGACY_IPV4 = re.compile(r"[0-9a-fA-FxX.]+")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[..., Sequence[tuple[Any, ...]]]
+
+
+class RefusedURL(ValueError):
+    """A URL the crawler must not fetch; the message names the host, the address and why."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What judging a URL found: ``reason`` is None when it may be fetched."""
+
+    url: str
+    host: str
+    addresses: tuple[str, ...]
+    reason: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        """True when the URL may be fetched."""
+        return self.reason is None
+
+
+def allowed_hosts(value: str | Iterable[str] | None) -> frozenset[str]:
+    """The allow-list from a setting: a comma-separated string or a list (hosts, lower case, no brackets)."""
+    if value is None:
+        return frozenset()
+    items = value.split(",") if isinstance(value, str) else value
+    return frozenset(str(item).strip().strip("[]").lower() for item in items if str(item).strip())
+
+
+def env_allowed_hosts() -> frozenset[str]:
+    """The allow-list from the ``ALLOWED_PRIVATE_HOSTS`` environment variable."""
+    return allowed_hosts(os.environ.get(SETTING))
+
+
+def address_problem(address: str | IPAddress) -> str | None:
+    """Why a crawler must not connect to ``address`` (None when it is a public unicast address)."""
+    try:
+        ip: IPAddress = ipaddress.ip_address(str(address).split("%", 1)[0])
+    except ValueError:
+        return f"{address!r} is not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour or (
+            ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in _NAT64 else None
+        )
+        if embedded is not None:
+            inner = address_problem(embedded)
+            return f"carries IPv4 {embedded}, {inner}" if inner else None
+    for test, why in (
+        ("is_unspecified", "unspecified"),
+        ("is_loopback", "loopback"),
+        ("is_link_local", "link-local (cloud metadata lives there)"),
+        ("is_multicast", "multicast"),
+        ("is_private", "private network"),
+        ("is_reserved", "reserved"),
+    ):
+        if getattr(ip, test):
+            return f"a {why} address"
+    if not ip.is_global:
+        return "not a globally routable address"
+    return None
+
+
+def resolve(host: str, port: int, resolver: Resolver | None = None) -> tuple[str, ...]:
+    """Every address ``host`` resolves to (a literal IP is itself); raises ``OSError`` when DNS fails."""
+    try:
+        return (str(ipaddress.ip_address(host)),)
+    except ValueError:
+        pass
+    if _LEGACY_IPV4.fullmatch(host):  # "0", "2130706433", "0x7f.1": what inet_aton (and curl) read as IPv4
+        try:
+            return (socket.inet_ntoa(socket.inet_aton(host)),)
+        except OSError:
+            pass
+    infos = (resolver or socket.getaddrinfo)(host, port, 0, socket.SOCK_STREAM)
+    return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def judge_url(url: str, allowed: frozenset[str], resolver: Resolver | None = None) -> Verdict:
+    """Resolve ``url``'s host once and judge every address; see the module docstring.
+
+    Raises ``OSError`` (``socket.gaierror``) when the host does not resolve.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme in LOCAL_SCHEMES:
+        return Verdict(url, "", ())
+    host = (parts.hostname or "").lower()
+    if scheme not in WEB_SCHEMES:
+        return Verdict(url, host, (), f"{scheme or 'no'} scheme: only http and https are fetched")
+    if not host:
+        return Verdict(url, host, (), "no host")
+    if host in allowed:
+        return Verdict(url, host, ())
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError:
+        return Verdict(url, host, (), "invalid port")
+    addresses = resolve(host, port, resolver)
+    if not addresses:
+        return Verdict(url, host, (), "the host resolves to no address")
+    for address in addresses:
+        problem = address_problem(address)
+        if problem:
+            shown = host if host == address else f"{host} resolves to {address}"
+            return Verdict(url, host, addresses, f"{shown}: {problem} (listed hosts only: {SETTING})")
+    return Verdict(url, host, addresses)
+
+
+def check_url_allowed(url: str, allowed: frozenset[str] | None = None,
+                      resolver: Resolver | None = None) -> Verdict:
+    """Judge a tip-off URL; raises :class:`RefusedURL` with the reason when it may not be fetched."""
+    hosts = env_allowed_hosts() if allowed is None else allowed
+    try:
+        verdict = judge_url(url, hosts, resolver)
+    except OSError as exc:
+        raise RefusedURL(f"refused {url}: cannot resolve {urlsplit(url).hostname}: {exc}") from exc
+    if not verdict.allowed:
+        raise RefusedURL(f"refused {url}: {verdict.reason}")
+    return verdict
+
+
+class NetPolicyMiddleware:
+    """Downloader middleware: refuse every request (redirects included) to a non-public address.
+
+    Stats: ``netpolicy/refused``. A host that does not resolve raises Twisted's ``DNSLookupError``, so
+    the retry middleware treats it as Scrapy's own look-up failure would be treated.
+    """
+
+    def __init__(self, allowed: frozenset[str], stats: Any = None, resolver: Resolver | None = None) -> None:
+        self.allowed = allowed
+        self.stats = stats
+        self.resolver = resolver
+        self._verdicts: dict[tuple[str, str, int | None], Verdict] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> Self:
+        return cls(allowed_hosts(crawler.settings.getlist(SETTING)), crawler.stats)
+
+    async def _judge(self, url: str) -> Verdict:
+        """The verdict on ``url``'s host, looked up once per crawl (the resolver re-judges each connection)."""
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        parts = urlsplit(url)
+        try:
+            key = (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+        except ValueError:
+            return judge_url(url, self.allowed, self.resolver)
+        cached = self._verdicts.get(key)
+        if cached is None:
+            cached = await maybe_deferred_to_future(deferToThread(judge_url, url, self.allowed, self.resolver))
+            self._verdicts[key] = cached
+        return cached
+
+    async def process_request(self, request: Any) -> None:
+        """Return None for an allowed request; raise ``IgnoreRequest`` (with the reason) otherwise."""
+        try:
+            verdict = await self._judge(request.url)
+        except OSError as exc:
+            raise DNSLookupError(f"{urlsplit(request.url).hostname}: {exc}") from exc
+        if verdict.allowed:
+            return None
+        if self.stats is not None:
+            self.stats.inc_value("netpolicy/refused")
+        redirected = request.meta.get("redirect_urls")
+        via = f" (redirected from {redirected[0]})" if redirected else ""
+        logger.warning("refused %s%s: %s", request.url, via, verdict.reason)
+        raise IgnoreRequest(f"refused {request.url}{via}: {verdict.reason}")
+
+
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver, refusing an answer that is not a public address (unless allowed).
+
+    This judges the address the download really connects to, closing the gap between the
+    middleware's look-up and Scrapy's own (DNS rebinding).
+    """
+
+    def __init__(self, reactor: Any, cache_size: int, timeout: float, allowed: frozenset[str] = frozenset()) -> None:
+        super().__init__(reactor, cache_size, timeout)
+        self.allowed = allowed
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, reactor: Any) -> Self:
+        resolver = super().from_crawler(crawler, reactor)
+        resolver.allowed = allowed_hosts(crawler.settings.getlist(SETTING))
+        return resolver
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Any:
+        deferred = super().getHostByName(name, timeout)
+        deferred.addCallback(self._judge, name)
+        return deferred
+
+    def _judge(self, address: str, name: str) -> str:
+        if name.lower().strip("[]") in self.allowed:
+            return address
+        problem = address_problem(address)
+        if problem:
+            reason = f"refused {name}: resolves to {address}, {problem} (listed hosts only: {SETTING})"
+            logger.warning("%s", reason)  # Twisted's resolver wrapper drops the message of the error below
+            raise DNSLookupError(reason)
+        return address
