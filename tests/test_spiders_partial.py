@@ -146,8 +146,8 @@ def test_failure_causes(exc: Exception, cause: str) -> None:
 def test_a_partial_listing_keeps_its_list_page_as_evidence() -> None:
     """With evidence capture on, a partial listing's capture is the list page with its entry (not the
     detail's 404 body, which crawler.capture would otherwise attach)."""
-    settings = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
-    settings["PLATFORM_BASE_URLS"] = {"tiki": "http://127.0.0.1:9/tiki"}
+    settings = {"SPIDER_MIDDLEWARES": project_settings.SPIDER_MIDDLEWARES,  # crawler.capture is on
+                "PLATFORM_BASE_URLS": {"tiki": "http://127.0.0.1:9/tiki"}}
     crawler = get_crawler(TikiSpider, settings)
     crawler.stats.open_spider()
     spider = TikiSpider.from_crawler(crawler)
