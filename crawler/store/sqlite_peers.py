@@ -7,7 +7,8 @@ column). A write that changes memberships deletes the ``peer_groups`` rows of th
 or joined (:func:`invalidate`, one statement per 500 keys in the write's transaction); nothing is
 summarised on the write path. :func:`lookup` answers ``peer_groups(keys)``: the cached rows of the
 keys that have one, the others summarised from their members found by ``peer_key`` (one indexed
-query for all of them) and cached.
+query for all of them) and cached; the groups of at most ``MEMBERS_LIMIT`` listings with their members
+(:mod:`crawler.store.peers`: read by ``peer_key`` too, one more query for the cached ones).
 
 A summary is cached only when no other connection committed since its members were read: the
 members and the cache rows are read in one (deferred) transaction, which is then upgraded to a write
@@ -24,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from crawler.items import PeerGroup
-from crawler.store.peers import Member, member_of_document, summarise
+from crawler.store.peers import MEMBERS_LIMIT, Member, member_list, member_of_document, summarise
 
 CHUNK = 500
 """Keys per ``IN (...)``: well under SQLite's variable limit."""
@@ -81,8 +82,9 @@ def _cached(db: sqlite3.Connection, keys: list[str]) -> dict[str, PeerGroup]:
     return found
 
 
-def summarise_members(db: sqlite3.Connection, keys: list[str]) -> dict[str, PeerGroup]:
-    """The summaries of these groups from their members (keys without members left out)."""
+def _read_members(db: sqlite3.Connection, keys: list[str]) -> dict[str, dict[str, list[Any]]]:
+    """These groups' members (listing key → ``[seller, label, price]``) by ``peer_key``, one indexed
+    query per :data:`CHUNK` keys; groups without members left out."""
     members: dict[str, dict[str, list[Any]]] = {}
     for chunk in _chunks(keys):
         sql = f"SELECT platform, listing_id, peer FROM listings WHERE peer_key IN ({','.join('?' * len(chunk))})"
@@ -92,8 +94,23 @@ def summarise_members(db: sqlite3.Connection, keys: list[str]) -> dict[str, Peer
             if group is None:
                 group = members[key] = {}
             group[f"{platform}:{listing_id}"] = [seller, label, int(price)]
-    groups = {key: summarise(key, found) for key, found in members.items()}
+    return members
+
+
+def summarise_members(db: sqlite3.Connection, keys: list[str]) -> dict[str, PeerGroup]:
+    """The summaries of these groups from their members (keys without members left out)."""
+    groups = {key: summarise(key, found) for key, found in _read_members(db, keys).items()}
     return {key: group for key, group in groups.items() if group is not None}
+
+
+def _add_members(db: sqlite3.Connection, found: dict[str, PeerGroup]) -> None:
+    """Give the cached summaries of groups of at most :data:`MEMBERS_LIMIT` listings their members
+    (read in the same transaction as the summaries, so they agree)."""
+    small = [key for key, group in found.items() if group.listings <= MEMBERS_LIMIT]
+    if small:
+        members = _read_members(db, small)
+        for key in small:
+            found[key] = found[key].model_copy(update={"members": member_list(members.get(key, {}))})
 
 
 def _store(db: sqlite3.Connection, groups: dict[str, PeerGroup]) -> None:
@@ -113,6 +130,7 @@ def lookup(db: sqlite3.Connection, keys: list[str], busy_timeout_ms: int) -> dic
     db.execute("BEGIN")
     try:
         found = _cached(db, keys)
+        _add_members(db, found)
         missing = [key for key in keys if key not in found]
         computed = summarise_members(db, missing) if missing else {}
     except BaseException:
