@@ -81,6 +81,10 @@ class PeerGroup(_Model):
     """Median absolute deviation of the sellers' prices from :attr:`median`."""
     sample: list[tuple[str, str, int]] = Field(default_factory=list)
     """A few peers as (listing key, seller name or id, price), for an inspector to look at."""
+    members: list[tuple[str, str, str, int]] | None = Field(default=None, exclude=True)
+    """Every member as (listing key, seller, seller name or id, price), by listing key, when the store
+    hands them out (groups of at most ``crawler.store.peers.MEMBERS_LIMIT`` listings), else None; never
+    serialised. ``seller`` is the store's identity (:class:`crawler.store.peers.Member`)."""
 
 
 class PricePoint(_Model):

@@ -9,7 +9,9 @@ Price anomalies need peers. The store keeps a price summary per product identity
 maintained by its upserts; the pipeline never reads the stored listings themselves. Its peer
 statistics get a callable, :class:`StoredPeers` (``stored_peers(keys) -> {key: PeerGroup}``, backed by
 ``Store.peer_groups`` with a cache), and ask it for the keys this crawl meets; they merge those
-summaries with the crawl's own listings (``Detector.new_peer_stats(stored=stored_peers)``). A first
+summaries with the crawl's own listings (``Detector.new_peer_stats(stored=stored_peers)``); a small
+group's summary comes with its members, so a listing is judged at crawl time without its own stored
+price, from the same listings as at the end of the run (an identical re-crawl changes no verdict). A first
 crawl's early listings may still have too few peers to be judged: at the end of the run the pipeline
 judges the prices of this run's listings again against the complete peer statistics and writes the
 changed verdicts to the store (``detect/price_rejudged``); those the store does not take go to the

@@ -136,3 +136,25 @@ def test_an_identical_recrawl_is_unchanged(server: str, tmp_path: Path) -> None:
     assert first["listings"] == first["new"] > 50
     assert "evidence/kept" in runs[0].stderr  # flagged listings carry evidence, captured again each crawl
     assert second == {"listings": first["listings"], "new": 0, "updated": 0, "unchanged": first["listings"]}
+
+
+def _price_rejudged(log: str) -> int:
+    match = re.search(r"'detect/price_rejudged': (\d+)", log)
+    return int(match.group(1)) if match else 0
+
+
+@pytest.mark.slow
+def test_an_identical_recrawl_with_the_price_rules_is_unchanged(server: str, tmp_path: Path) -> None:
+    """The crawl-time price verdicts equal the end-of-run ones (the store hands small groups' members to the
+    peer statistics): once the first crawl's early verdicts have settled, identical crawls change nothing."""
+    runs = [scrapy_crawl("tiki", tmp_path, "-a", "keywords=*", bases=tiki_on(server)) for _ in range(3)]
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-3000:]
+    counts = [_store_counts(last_summary(run.stderr)) for run in runs]
+    assert counts[0]["listings"] == counts[0]["new"] > 50
+    assert "price_anomaly 0" not in last_summary(runs[2].stderr)  # the price rules flag some
+    # the second crawl judges at crawl time as the first judged at its end; it rewrites only the
+    # listings whose flags the first re-judged (their digest was cleared)
+    assert [_price_rejudged(run.stderr) for run in runs[1:]] == [0, 0]
+    total = counts[0]["listings"]
+    assert counts[2] == {"listings": total, "new": 0, "updated": 0, "unchanged": total}

@@ -128,3 +128,90 @@ def test_official_sellers_per_platform(detector: Detector) -> None:
     on_chotot = on_tiki.model_copy(update={"platform": "chotot"})
     assert not [f for f in detector.detect(on_tiki) if f.kind == "counterfeit"]
     assert [f for f in detector.detect(on_chotot) if f.kind == "counterfeit"]
+
+
+def _store_of(listings: list[Listing]):
+    """What ``Store.peer_groups`` hands out for these stored listings (the store's own member and summary code)."""
+    from crawler.store.peers import member_of, summarise
+
+    members: dict[str, dict[str, tuple[str, str, int]]] = {}
+    for listing in listings:
+        member = member_of(listing)
+        if member is not None:
+            members.setdefault(member.key, {})[listing.key] = (member.seller, member.label, member.price)
+
+    def stored(keys: list[str]) -> dict[str, PeerGroup]:
+        found = {key: summarise(key, members[key]) for key in keys if key in members}
+        return {key: group for key, group in found.items() if group is not None}
+
+    return stored
+
+
+def _airfryers(detector: Detector) -> list[Listing]:
+    sellers = ["Shop A", "shop  a", None, "Điện Máy B", {"platform_id": "77"}, {"platform_id": "88", "name": "C"},
+               "Shop D", None, "Shop E"]  # fmt: skip
+    prices = [2_100_000, 2_150_000, 2_300_000, 2_250_000, 2_400_000, 2_200_000, 2_350_000, 2_500_000, 2_050_000]
+    listings = []
+    for n, (seller, price) in enumerate(zip(sellers, prices, strict=True)):
+        listing = Listing(platform="shopee", listing_id=str(n), url=f"https://s.invalid/{n}",
+                          title="Nồi chiên Philips HD9252", price=price,
+                          seller=seller if isinstance(seller, dict) else {"name": seller})  # fmt: skip
+        listing.peer_key = detector.new_peer_stats().key_for(listing)
+        listings.append(listing)
+    cheap = Listing(platform="shopee", listing_id="cheap", url="https://s.invalid/c", title="Nồi chiên Philips HD9252",
+                    price=600_000, seller={"name": "Shop X"}, peer_key=listings[0].peer_key)  # fmt: skip
+    return [*listings, cheap]
+
+
+def test_a_stored_groups_members_leave_the_judged_listing_out_exactly(detector: Detector) -> None:
+    """The store hands a small group out with its members, the judged listing's own stored price among
+    them: the summary without it is the one a batch holding every listing computes (the end of a run)."""
+    listings = _airfryers(detector)
+    key, cheap = listings[0].peer_key, listings[-1]
+    assert key is not None
+    complete = detector.new_peer_stats()
+    for listing in sorted(listings, key=lambda x: x.key):
+        complete.add(listing)
+    exact = complete.summary(key, exclude=cheap)
+    assert exact.sellers == 8 and exact.median == 2_275_000  # "Shop A" and "shop  a" are one seller
+    for met in (0, 3, 9):  # an identical re-crawl that has met the first few listings so far
+        peers = detector.new_peer_stats(stored=_store_of(listings))
+        for listing in listings[:met]:
+            peers.add(listing)
+        assert peers.summary(key, exclude=cheap) == exact, met
+        assert peers.summary(key, exclude=cheap.key) == exact
+    peers.add(cheap)
+    assert peers.summary(key, exclude=cheap) == exact  # the end of the run
+
+
+def test_a_batch_listing_overrides_its_stored_membership(detector: Detector) -> None:
+    listings = _airfryers(detector)
+    key = listings[0].peer_key
+    assert key is not None
+    peers = detector.new_peer_stats(stored=_store_of(listings))
+    assert peers.summary(key).listings == 10
+    peers.add(listings[4].model_copy(update={"price": 9_000_000}))  # re-priced: counts at its new price
+    moved = listings[5].model_copy(update={"title": "Samsung Galaxy S24 Ultra 256GB"})
+    peers.add(moved)  # now in another group: not in its old one
+    gone = listings[6].model_copy(update={"price": None})
+    peers.add(gone)  # no price now: counts nowhere
+    summary = peers.summary(key)
+    assert summary.listings == 8 and all(peer[0] not in {moved.key, gone.key} for peer in summary.sample)
+    expected = detector.new_peer_stats()
+    for listing in sorted([*listings[:4], listings[4].model_copy(update={"price": 9_000_000}), *listings[7:]],
+                          key=lambda x: x.key):  # fmt: skip
+        expected.add(listing)
+    assert summary == expected.summary(key)
+
+
+def test_a_stored_members_seller_is_the_batchs_seller() -> None:
+    from crawler.detect.peers import member_seller, seller_id
+    from crawler.store.peers import member_of
+
+    for seller in ({"platform_id": "42", "name": "A"}, {"platform_id": "x:name:y"}, {"name": "Shop  ÀBC"},
+                   {"name": "name:z"}, {"name": "   "}, {}, {"platform_id": "", "name": "B"}):  # fmt: skip
+        listing = Listing(platform="tiki", listing_id="9:1", url="u", title="x", price=2_000_000, seller=seller,
+                          peer_key="k")  # fmt: skip
+        member = member_of(listing)
+        assert member is not None
+        assert member_seller(listing.key, member.seller, member.label) == seller_id(listing), seller

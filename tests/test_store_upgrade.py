@@ -263,7 +263,7 @@ def test_a_version_4_file_gets_its_peer_tables_and_keeps_its_digests(tmp_path: P
         assert [x.model_dump() for x in store.iter_listings()] == stored
         assert store.upsert_listings(crawled, seen_at=T0 + timedelta(days=1)).unchanged == len(crawled)
     with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
 
 
 # The version-5 peer tables: each group's summary and members, rewritten by every write that changed it.
@@ -305,7 +305,37 @@ def test_a_version_5_file_gets_peer_keys_from_its_peer_column_and_an_empty_summa
         with sqlite3.connect(db) as raw:
             assert raw.execute("SELECT id, peer_key, peer FROM listings ORDER BY id").fetchall() == columns
             assert raw.execute("SELECT COUNT(*) FROM peer_groups").fetchone() == (0,)  # the stale row is gone
-            assert "members" not in [column[1] for column in raw.execute("PRAGMA table_info(peer_groups)")]
+            assert [column[1:4] for column in raw.execute("PRAGMA table_info(peer_groups)")][-1] == (
+                "members", "TEXT", 0)  # the version-7 cache's: NULL for a group above MEMBERS_LIMIT
         assert store.peer_groups(keys) == before
         assert [x.model_dump() for x in store.iter_listings()] == stored
         assert store.upsert_listings(crawled, seen_at=T0 + timedelta(days=1)).unchanged == len(crawled)
+
+
+# The version-6 summary cache: summaries only.
+V6_PEER_GROUPS = """
+DROP TABLE peer_groups;
+CREATE TABLE peer_groups (key TEXT PRIMARY KEY, listings INTEGER NOT NULL, sellers INTEGER NOT NULL, median REAL,
+    mad REAL, sample TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO peer_groups VALUES ('casio|mtp-1374', 2, 2, 150000.0, 0.0, '[]');
+PRAGMA user_version = 6;
+"""
+
+
+def test_a_version_6_summary_cache_is_dropped_and_rebuilt_with_members(tmp_path: Path) -> None:
+    db = tmp_path / "v6.sqlite3"
+    uri = f"sqlite:///{db}"
+    crawled = [_stored(str(i), price=100_000 + i * 1_000, peer_key="casio|mtp-1374", first_seen=None,
+                       last_seen=None, price_history=[], seller={"platform_id": f"s{i}"})
+               for i in range(3)]  # fmt: skip
+    with open_store(uri) as store:
+        store.upsert_listings(crawled, seen_at=T0)
+        before = store.peer_groups(["casio|mtp-1374"])
+    assert before["casio|mtp-1374"].members is not None and len(before["casio|mtp-1374"].members or []) == 3
+    with sqlite3.connect(db) as raw:
+        raw.executescript(V6_PEER_GROUPS)
+    with open_store(uri) as store:
+        with sqlite3.connect(db) as raw:
+            assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+            assert raw.execute("SELECT COUNT(*) FROM peer_groups").fetchone() == (0,)  # the old rows are gone
+        assert store.peer_groups(["casio|mtp-1374"]) == before

@@ -13,8 +13,12 @@ Prices are kept per listing key, so adding the same listing again (a re-crawl, t
 then the fresh one) replaces its price, and moves it when its title now names another product.
 
 Stored groups: a crawl does not read the store's listings. ``stored`` (the store's
-``peer_groups``) gives the summaries the store keeps per group, fetched once per group; a
-group's stored summary is used when it has more sellers than this batch has seen, its count less
+``peer_groups``) gives the summaries the store keeps per group, fetched once per group. A small
+group comes with its members (``PeerGroup.members``): they are merged with this batch's listings
+(a listing the batch has met counts as the batch has it: its price now, its group now, or not at
+all) and the judged listing is left out exactly, as for a batch's own group; so a crawl judges a
+listing at crawl time as it does at the end of the run, from the same listings. A large group comes
+as a summary only: it is used when it has more sellers than this batch has seen, its count less
 one (the listing being judged may be among them).
 """
 
@@ -34,7 +38,7 @@ if TYPE_CHECKING:
     from crawler.detect.catalog import CatalogIndex, ProductHit
     from crawler.detect.model import RuleSet
 
-__all__ = ["MIN_PRICE", "SAMPLE_SIZE", "PeerStats", "StoredGroups", "seller_id", "usable_price"]
+__all__ = ["MIN_PRICE", "SAMPLE_SIZE", "PeerStats", "StoredGroups", "member_seller", "seller_id", "usable_price"]
 
 MIN_PRICE = 1_000
 """Prices under this (VND) are placeholders or typed in thousands: never peers, never judged."""
@@ -64,6 +68,17 @@ def seller_id(listing: Listing) -> str:
     if seller.name and seller.name.strip():
         return f"{listing.platform}:{' '.join(fold(seller.name).split())}"
     return f"listing:{listing.key}"
+
+
+def member_seller(listing_key: str, seller: str, label: str) -> str:
+    """:func:`seller_id` of a stored member (``PeerGroup.members``: the store's seller identity,
+    :func:`crawler.store.base.seller_key`, and its label, the seller's name else its id)."""
+    platform, _, listing_id = listing_key.partition(":")
+    if seller == f"{platform}:listing:{listing_id}":  # the store's listing without a seller
+        return f"listing:{listing_key}"
+    if seller == f"{platform}:name:{label}":  # known by name only
+        return f"{platform}:{' '.join(fold(label).split())}" if label.strip() else f"listing:{listing_key}"
+    return f"{platform}:id:{seller[len(platform) + 1:]}"
 
 
 def _summarise(key: str, entries: dict[str, tuple[str, str, int]], exclude: str | None) -> PeerGroup:
@@ -113,6 +128,12 @@ class PeerStats:
         self._group_of: dict[str, str] = {}
         self._cache: dict[str, PeerGroup] = {}
         self._stored_cache: dict[str, PeerGroup | None] = {}
+        self._met: set[str] = set()
+        """Every listing key added (its stored membership no longer counts)."""
+        self._stored_member_of: dict[str, str] = {}
+        """Listing key → the stored group with members that lists it."""
+        self._merged: dict[str, tuple[dict[str, tuple[str, str, int]], dict[str, PeerGroup]]] = {}
+        """Per stored group with members: its entries merged with this batch's, and their summary cache."""
 
     # ------------------------------------------------------------------ identity
 
@@ -142,6 +163,11 @@ class PeerStats:
             key = self.key_for(text)
         listing.peer_key = key
         listing_key = listing.key
+        if listing_key not in self._met:
+            self._met.add(listing_key)
+            stored_group = self._stored_member_of.get(listing_key)
+            if stored_group is not None:
+                self._merged.pop(stored_group, None)  # its stored copy no longer counts there
         previous = self._group_of.get(listing_key)
         if previous is not None and previous != key:
             self._remove(listing_key, previous)
@@ -150,9 +176,10 @@ class PeerStats:
                 self._remove(listing_key, previous)
             return None
         self._entries.setdefault(key, {})[listing_key] = (
-            seller_id(listing), listing.seller.name or "", listing.price)  # type: ignore[assignment]
+            seller_id(listing), listing.seller.name or listing.seller.platform_id or "", listing.price)  # type: ignore[assignment]
         self._group_of[listing_key] = key
         self._cache.pop(key, None)
+        self._merged.pop(key, None)
         return key
 
     def _remove(self, listing_key: str, group: str) -> None:
@@ -163,6 +190,7 @@ class PeerStats:
                 del self._entries[group]
         self._group_of.pop(listing_key, None)
         self._cache.pop(group, None)
+        self._merged.pop(group, None)
 
     # ------------------------------------------------------------------ summaries
 
@@ -170,21 +198,40 @@ class PeerStats:
         """The group's price summary without the ``exclude`` listing (a Listing or its key):
         distinct sellers, their median and MAD, a few of the peers. An unknown group has 0 sellers."""
         excluded = exclude.key if isinstance(exclude, Listing) else exclude
+        stored = self._stored(key)
+        if stored is not None and stored.members is not None:
+            merged, cache = self._merged_entries(key, stored)
+            return self._local(key, merged, excluded if excluded in merged else None, cache)
         entries = self._entries.get(key, {})
         if excluded is not None and excluded not in entries:
             excluded = None
         local = self._local(key, entries, excluded)
-        stored = self._stored(key)
         if stored is not None and stored.sellers > local.sellers + (excluded is not None):
             return stored.model_copy(update={"sellers": stored.sellers - 1, "listings": max(0, stored.listings - 1)})
         return local
 
-    def _local(self, key: str, entries: dict[str, tuple[str, str, int]], excluded: str | None) -> PeerGroup:
+    def _merged_entries(
+        self, key: str, stored: PeerGroup
+    ) -> tuple[dict[str, tuple[str, str, int]], dict[str, PeerGroup]]:
+        """The stored group's members that this batch has not met, and the batch's own listings of the
+        group, by listing key (so the order, and the summary's sample, does not depend on the crawl's)."""
+        found = self._merged.get(key)
+        if found is None:
+            entries = dict(self._entries.get(key, {}))
+            for listing_key, seller, label, price in stored.members or ():
+                if listing_key not in self._met:
+                    entries[listing_key] = (member_seller(listing_key, seller, label), label, price)
+            found = self._merged[key] = (dict(sorted(entries.items())), {})
+        return found
+
+    def _local(self, key: str, entries: dict[str, tuple[str, str, int]], excluded: str | None,
+               cache: dict[str, PeerGroup] | None = None) -> PeerGroup:
         if not entries:
             return PeerGroup(key=key, listings=0, sellers=0)
-        full = self._cache.get(key)
+        cache = self._cache if cache is None else cache
+        full = cache.get(key)
         if full is None:
-            full = self._cache[key] = _summarise(key, entries, None)
+            full = cache[key] = _summarise(key, entries, None)
         if excluded is None:
             return full
         if full.sellers <= _EXACT_LIMIT:
@@ -196,8 +243,14 @@ class PeerStats:
         if self.stored is None:
             return None
         if key not in self._stored_cache:
-            self._stored_cache[key] = self.stored([key]).get(key)
+            self._keep_stored(key, self.stored([key]).get(key))
         return self._stored_cache[key]
+
+    def _keep_stored(self, key: str, group: PeerGroup | None) -> None:
+        self._stored_cache[key] = group
+        if group is not None and group.members is not None:
+            for member in group.members:
+                self._stored_member_of[member[0]] = key
 
     def prefetch(self, keys: Iterable[str]) -> None:
         """Fetch the stored summaries of several groups in one call (a batch's keys)."""
@@ -207,7 +260,7 @@ class PeerStats:
         if wanted:
             found = self.stored(wanted)
             for key in wanted:
-                self._stored_cache[key] = found.get(key)
+                self._keep_stored(key, found.get(key))
 
     def keys(self) -> list[str]:
         """The groups seen so far (in this batch)."""

@@ -221,8 +221,10 @@ class Store(ABC):
         ``price_anomaly.placeholder`` flag is counted in its group, each seller once, as of the latest
         writes (from any store handle). A summary is stored once computed and kept until a write
         changes the group's members (see :mod:`crawler.store.peers`); a group without one is computed
-        from its members by its key, never by reading every listing. InvalidQuery when ``keys`` is not
-        a collection of text.
+        from its members by its key, never by reading every listing. A group of at most
+        ``crawler.store.peers.MEMBERS_LIMIT`` listings comes with its members (``PeerGroup.members``, read
+        by its key; never cached), so that a crawl can leave out the listing it judges exactly. InvalidQuery
+        when ``keys`` is not a collection of text.
         """
 
     @abstractmethod

@@ -14,9 +14,12 @@ from its members (one ``_pk $in`` query for all of them) and written back only i
 still holds the token it was read with (a replace filtered on ``stale``; a group left without
 members is deleted the same way). A write that lands after the members were read has marked the
 group with its own token, so the replace matches nothing and the group stays stale: a summary is
-never cached past a write. A key without a document has never had a member (or its first member's
-write has not marked it yet): no group. Documents written by the version of the store that
-recomputed every group on each write have no ``stale`` field and are read as fresh (they were).
+never cached past a write. A group of at most ``MEMBERS_LIMIT`` listings is cached and answered with
+its members (:mod:`crawler.store.peers`: ``members``, ``[[listing key, seller, label, price], …]``,
+null for a larger group; a summary cached without the field is given them by one ``_pk $in`` query). A key
+without a document has never had a member (or its first member's write has not marked it yet): no
+group. Documents written by the version of the store that recomputed every group on each write have
+no ``stale`` field and are read as fresh (they were).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from pymongo.errors import BulkWriteError
 
 from crawler.items import PeerGroup
 from crawler.store.base import StoreError
-from crawler.store.peers import summarise
+from crawler.store.peers import MEMBERS_LIMIT, member_list, summarise
 
 CHUNK = 1000
 """Keys per ``$in``."""
@@ -72,12 +75,17 @@ def invalidate(call: Call[Any], peers: Docs, keys: Iterable[str]) -> None:
 
 
 def _group(doc: dict[str, Any]) -> PeerGroup:
-    return PeerGroup(key=doc["key"], listings=doc["listings"], sellers=doc["sellers"], median=doc.get("median"),
-                     mad=doc.get("mad"), sample=[tuple(peer) for peer in doc.get("sample") or []])  # fmt: skip
+    group = PeerGroup(key=doc["key"], listings=doc["listings"], sellers=doc["sellers"], median=doc.get("median"),
+                      mad=doc.get("mad"), sample=[tuple(peer) for peer in doc.get("sample") or []])  # fmt: skip
+    members = doc.get("members")
+    if members is None:
+        return group
+    return group.model_copy(update={"members": [(key, seller, label, int(price))
+                                                for key, seller, label, price in members]})  # fmt: skip
 
 
-def summarise_members(call: Call[Any], listings: Docs, keys: list[str]) -> dict[str, PeerGroup | None]:
-    """Each group's summary from its members (None: it has none), one ``_pk $in`` query per 1000 keys."""
+def _read_members(call: Call[Any], listings: Docs, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """Each group's members (listing key → ``[seller, label, price]``), one ``_pk $in`` query per 1000 keys."""
     members: dict[str, dict[str, Any]] = {key: {} for key in keys}
     projection = {"_id": 0, "platform": 1, "listing_id": 1, "_pk": 1, "_pm": 1}
     for start in range(0, len(keys), CHUNK):
@@ -87,13 +95,27 @@ def summarise_members(call: Call[Any], listings: Docs, keys: list[str]) -> dict[
             group = members.get(doc.get("_pk"))  # type: ignore[arg-type]
             if group is not None and isinstance(pm, list) and len(pm) == 3:
                 group[f"{doc['platform']}:{doc['listing_id']}"] = pm
-    return {key: summarise(key, found) for key, found in members.items()}
+    return members
+
+
+def summarise_members(call: Call[Any], listings: Docs, keys: list[str]) -> dict[str, PeerGroup | None]:
+    """Each group's summary from its members (None: it has none), one ``_pk $in`` query per 1000 keys."""
+    return {key: summarise(key, found) for key, found in _read_members(call, listings, keys).items()}
+
+
+def _add_members(call: Call[Any], listings: Docs, found: dict[str, PeerGroup], small: list[str]) -> None:
+    """Give these stored summaries (cached without members by an older version) their members."""
+    if small:
+        members = _read_members(call, listings, small)
+        for key in small:
+            found[key] = found[key].model_copy(update={"members": member_list(members[key])})
 
 
 def lookup(call: Call[Any], peers: Docs, listings: Docs, keys: list[str]) -> dict[str, PeerGroup]:
     """The summaries of ``keys`` (distinct; only groups with members), in their order (see the module doc)."""
     found: dict[str, PeerGroup] = {}
     stale: dict[str, str] = {}  # key -> the token its document held
+    without: list[str] = []  # small groups cached without their members (by an older version)
     for start in range(0, len(keys), CHUNK):
         spec = {"_id": {"$in": keys[start : start + CHUNK]}}
         for doc in call("peer_groups", lambda spec=spec: list(peers.find(spec))):
@@ -101,6 +123,9 @@ def lookup(call: Call[Any], peers: Docs, listings: Docs, keys: list[str]) -> dic
                 stale[doc["_id"]] = doc["stale"]
             elif doc.get("listings"):
                 found[doc["_id"]] = _group(doc)
+                if "members" not in doc and doc["listings"] <= MEMBERS_LIMIT:
+                    without.append(doc["_id"])
+    _add_members(call, listings, found, without)
     if stale:
         ops: list[Any] = []
         for key, group in summarise_members(call, listings, list(stale)).items():
@@ -111,6 +136,7 @@ def lookup(call: Call[Any], peers: Docs, listings: Docs, keys: list[str]) -> dic
                 found[key] = group
                 stored = group.model_dump(mode="python")
                 stored["sample"] = [list(peer) for peer in group.sample]
+                stored["members"] = None if group.members is None else [list(member) for member in group.members]
                 ops.append(ReplaceOne(held, {"_id": key, **stored}))
         _bulk(call, peers, "cache peer groups", ops)
     return {key: found[key] for key in keys if key in found}

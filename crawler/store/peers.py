@@ -9,7 +9,9 @@ listing (indexed by its key) and, when it changed, drop the stored summaries of 
 and joined (one statement per batch); a read of a group without a stored summary computes it from
 the group's members with :func:`summarise` (one code path, so both give the same summaries) and
 stores it (:mod:`crawler.store.sqlite_peers`, :mod:`crawler.store.mongo_peers`): the sellers' own
-median prices, their median and MAD, and a sample of up to :data:`SAMPLE_SIZE` peers.
+median prices, their median and MAD, and a sample of up to :data:`SAMPLE_SIZE` peers. A group of at
+most :data:`MEMBERS_LIMIT` listings is handed out with its members (``PeerGroup.members``, read by
+the peer key with the summary, never cached with it): a crawl judging one of them leaves it out exactly.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ PLACEHOLDER_RULE = "price_anomaly.placeholder"
 MIN_PRICE = 1_000
 """Prices under this (VND) are placeholders or typed in thousands: never peers."""
 SAMPLE_SIZE = 5
+MEMBERS_LIMIT = 200
+"""A group of at most this many listings comes with its members (``PeerGroup.members``), so that a
+crawl can leave the listing it judges out of the group exactly; a larger one comes without (its
+summary less one seller is close enough, and its members would cost a read per group)."""
 
 
 class Member(NamedTuple):
@@ -147,7 +153,16 @@ def summarise(key: str, members: Members) -> PeerGroup | None:
     if summary is None:
         return None
     listings, sellers, median, mad, sample = summary
-    return PeerGroup(key=key, listings=listings, sellers=sellers, median=median, mad=mad, sample=sample)
+    return PeerGroup(key=key, listings=listings, sellers=sellers, median=median, mad=mad, sample=sample,
+                     members=member_list(members))  # fmt: skip
+
+
+def member_list(members: Members) -> list[tuple[str, str, str, int]] | None:
+    """``PeerGroup.members`` of a group with these members: (listing key, seller, label, price) by listing
+    key; None above :data:`MEMBERS_LIMIT` listings."""
+    if len(members) > MEMBERS_LIMIT:
+        return None
+    return sorted((key, member[0], member[1], int(member[2])) for key, member in members.items())
 
 
 def check_keys(keys: Any) -> list[str]:

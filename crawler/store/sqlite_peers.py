@@ -7,7 +7,9 @@ column). A write that changes memberships deletes the ``peer_groups`` rows of th
 or joined (:func:`invalidate`, one statement per 500 keys in the write's transaction); nothing is
 summarised on the write path. :func:`lookup` answers ``peer_groups(keys)``: the cached rows of the
 keys that have one, the others summarised from their members found by ``peer_key`` (one indexed
-query for all of them) and cached.
+query for all of them) and cached. A group of at most ``MEMBERS_LIMIT`` listings is cached and answered
+with its members (:mod:`crawler.store.peers`; the ``members`` column, packed as the ``peer`` column is:
+reading them from the listing rows made a cached look-up five times slower).
 
 A summary is cached only when no other connection committed since its members were read: the
 members and the cache rows are read in one (deferred) transaction, which is then upgraded to a write
@@ -70,19 +72,34 @@ def invalidate(db: sqlite3.Connection, keys: Iterable[str]) -> None:
         db.execute(f"DELETE FROM peer_groups WHERE key IN ({','.join('?' * len(chunk))})", chunk)
 
 
+def members_text(members: list[tuple[str, str, str, int]] | None) -> str | None:
+    """The ``members`` column of a cached group (NULL: a group above ``MEMBERS_LIMIT`` listings)."""
+    return None if members is None else _pack([field for member in members for field in member])
+
+
+def members_from_text(text: str | None) -> list[tuple[str, str, str, int]] | None:
+    """The members a ``members`` column holds (:func:`members_text`)."""
+    if text is None:
+        return None
+    fields = _unpack(text)
+    return [(fields[i], fields[i + 1], fields[i + 2], int(fields[i + 3])) for i in range(0, len(fields), 4)]
+
+
 def _cached(db: sqlite3.Connection, keys: list[str]) -> dict[str, PeerGroup]:
     found: dict[str, PeerGroup] = {}
     for chunk in _chunks(keys):
         marks = ",".join("?" * len(chunk))
-        sql = f"SELECT key, listings, sellers, median, mad, sample FROM peer_groups WHERE key IN ({marks})"
-        for key, listings, sellers, median, mad, sample in db.execute(sql, chunk).fetchall():
-            found[key] = PeerGroup(key=key, listings=listings, sellers=sellers, median=median, mad=mad,
-                                   sample=[tuple(peer) for peer in json.loads(sample)])  # fmt: skip
+        sql = f"SELECT key, listings, sellers, median, mad, sample, members FROM peer_groups WHERE key IN ({marks})"
+        for key, listings, sellers, median, mad, sample, members in db.execute(sql, chunk).fetchall():
+            group = PeerGroup(key=key, listings=listings, sellers=sellers, median=median, mad=mad,
+                              sample=[tuple(peer) for peer in json.loads(sample)])  # fmt: skip
+            found[key] = group.model_copy(update={"members": members_from_text(members)}) if members else group
     return found
 
 
-def summarise_members(db: sqlite3.Connection, keys: list[str]) -> dict[str, PeerGroup]:
-    """The summaries of these groups from their members (keys without members left out)."""
+def _read_members(db: sqlite3.Connection, keys: list[str]) -> dict[str, dict[str, list[Any]]]:
+    """These groups' members (listing key → ``[seller, label, price]``) by ``peer_key``, one indexed
+    query per :data:`CHUNK` keys; groups without members left out."""
     members: dict[str, dict[str, list[Any]]] = {}
     for chunk in _chunks(keys):
         sql = f"SELECT platform, listing_id, peer FROM listings WHERE peer_key IN ({','.join('?' * len(chunk))})"
@@ -92,14 +109,21 @@ def summarise_members(db: sqlite3.Connection, keys: list[str]) -> dict[str, Peer
             if group is None:
                 group = members[key] = {}
             group[f"{platform}:{listing_id}"] = [seller, label, int(price)]
-    groups = {key: summarise(key, found) for key, found in members.items()}
+    return members
+
+
+def summarise_members(db: sqlite3.Connection, keys: list[str]) -> dict[str, PeerGroup]:
+    """The summaries of these groups from their members (keys without members left out)."""
+    groups = {key: summarise(key, found) for key, found in _read_members(db, keys).items()}
     return {key: group for key, group in groups.items() if group is not None}
 
 
 def _store(db: sqlite3.Connection, groups: dict[str, PeerGroup]) -> None:
     db.executemany(
-        "INSERT OR REPLACE INTO peer_groups (key, listings, sellers, median, mad, sample) VALUES (?, ?, ?, ?, ?, ?)",
-        [(g.key, g.listings, g.sellers, g.median, g.mad, _dumps(g.sample)) for g in groups.values()],
+        "INSERT OR REPLACE INTO peer_groups (key, listings, sellers, median, mad, sample, members)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(g.key, g.listings, g.sellers, g.median, g.mad, _dumps(g.sample), members_text(g.members))
+         for g in groups.values()],
     )
 
 

@@ -19,7 +19,7 @@ the rule filter; ``reviews`` is the hash-chained audit log.
 outside any group: see :mod:`crawler.store.peers`): the group's key (indexed by ``listings_peer``) and
 the membership's fields (key, seller, seller label, price) packed into one text
 (:mod:`crawler.store.sqlite_peers`), read with the rest of what an upsert needs. ``peer_groups``
-caches group summaries (listings, sellers, median, MAD, sample as JSON): a write that changes a
+caches group summaries (listings, sellers, median, MAD, sample as JSON, a small group's members): a write that changes a
 group's members deletes its row, a read of a group without one summarises its members and stores it.
 
 Version 4: the merged fields moved out of ``doc`` into their columns, ``doc`` drops null fields,
@@ -27,6 +27,8 @@ Version 4: the merged fields moved out of ``doc`` into their columns, ``doc`` dr
 version 3) is gone and ``flags`` has no rowid. Version 5: the ``peer`` column and ``peer_groups``
 holding every group's summary and members, rewritten by every write that changed the group.
 Version 6: the ``peer_key`` column and its index; ``peer_groups`` a cache of summaries only.
+Version 7: ``peer_groups`` keeps a small group's members with its summary (``members``, packed; NULL
+above ``crawler.store.peers.MEMBERS_LIMIT`` listings); a version 5 or 6 cache is dropped (rebuilt when read).
 Older files are upgraded when opened, in one transaction: version 1 row by row from its documents,
 versions 2 and 3 in SQL (digests cleared: the next crawl rewrites each listing once), versions 4
 and 5 by adding the columns they lack; the peer columns of a version-5 file are taken from its
@@ -42,11 +44,13 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 PEERS_VERSION = 5
 """The version that added the ``peer`` column and ``peer_groups``."""
 PEER_CACHE_VERSION = 6
 """The version that added ``peer_key`` and made ``peer_groups`` a cache of summaries."""
+MEMBERS_CACHE_VERSION = 7
+"""The version whose ``peer_groups`` cache keeps a small group's members with its summary."""
 
 LISTING_COLUMNS: tuple[str, ...] = (
     "platform", "listing_id", "risk", "first_seen", "last_seen", "review_status", "review_at", "flagged",
@@ -134,7 +138,8 @@ CREATE TABLE IF NOT EXISTS peer_groups (
     sellers INTEGER NOT NULL,
     median REAL,
     mad REAL,
-    sample TEXT NOT NULL
+    sample TEXT NOT NULL,
+    members TEXT
 ) WITHOUT ROWID;
 """
 
@@ -172,8 +177,8 @@ def create(
             db.execute("ALTER TABLE listings ADD COLUMN peer_key TEXT")
         if has_listings and version < 4:
             _rebuild_flags(db)
-        if version == PEERS_VERSION:
-            db.execute("DROP TABLE IF EXISTS peer_groups")  # summaries and members: now a cache of summaries
+        if PEERS_VERSION <= version < MEMBERS_CACHE_VERSION:
+            db.execute("DROP TABLE IF EXISTS peer_groups")  # a cache in another layout: rebuilt when read
         _run_schema(db)
         if has_listings and version < PEER_CACHE_VERSION:
             fill_peers(db, version)
