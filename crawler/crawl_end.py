@@ -30,6 +30,7 @@ from scrapy.crawler import Crawler
 from crawler.exit_codes import CAUSES_STAT, SERIOUSNESS, ExitCode, exit_code_of, note_failure, recorded_codes
 from crawler.items import KINDS
 from crawler.request_outcomes import DOWNLOAD_ERRORS, HTTP_ERRORS, PAGES
+from crawler.spool import SPOOL_PATH_STAT
 
 logger = logging.getLogger(__name__)
 
@@ -92,13 +93,11 @@ def derive_causes(stats: Any, reason: str, *, max_error_rate: float) -> None:
         note_failure(stats, ExitCode.STORE_UNREACHABLE, f"{spooled} listings spooled: the store did not take them")
 
 
-def spool_files(spool_dir: Path, spider: str, since: float) -> list[Path]:
-    """The spool files of ``spider`` written since ``since`` (a POSIX time)."""
-    if not spool_dir.is_dir():
-        return []
-    return sorted(
-        path for path in spool_dir.glob(f"{spider}-*.jsonl") if path.is_file() and path.stat().st_mtime >= since
-    )
+def spool_files(stats: Mapping[str, Any]) -> list[Path]:
+    """The run's own spool file (``store/spool_path``, set by whichever part spooled first), if any:
+    never another run's, even one of the same spider writing to the same folder at the same time."""
+    named = stats.get(SPOOL_PATH_STAT)
+    return [Path(named)] if named else []
 
 
 def _counts(pairs: Mapping[str, int]) -> str:
@@ -143,7 +142,6 @@ class CrawlEnd:
         self.crawler = crawler
         settings = crawler.settings
         self.max_error_rate = settings.getfloat("CRAWL_MAX_ERROR_RATE", DEFAULT_MAX_ERROR_RATE)
-        self.spool_dir = Path(settings.get("SPOOL_DIR", "data/spool"))
         self.spider_name = ""
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
@@ -158,7 +156,5 @@ class CrawlEnd:
 
     def engine_stopped(self) -> None:
         stats = self.crawler.stats.get_stats()
-        start = stats.get("start_time")
-        since = start.timestamp() if start is not None else 0.0
         name = self.spider_name or getattr(self.crawler.spider, "name", "crawl")
-        logger.info("%s", summary_text(stats, name, spool_files(self.spool_dir, name, since)))
+        logger.info("%s", summary_text(stats, name, spool_files(stats)))
