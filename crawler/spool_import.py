@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 
-from crawler.items import Flag, Listing
+from crawler.items import Flag, Listing, Review
 from crawler.spool import FLAGS_RECORD, RECORD_KEY, RUN_RECORD
 from crawler.store import InvalidQuery, Store, StoreError
 
@@ -49,6 +49,9 @@ class ImportReport:
     unchanged: int = 0
     flags: int = 0
     runs: int = 0
+    reviews_ignored: int = 0
+    """Listings whose line carried a review decision: the store manages those (``crawler review``,
+    with its audit entry), so an import never sets one."""
     skipped: list[LineProblem] = field(default_factory=list)
     """Lines that could not be read as a record."""
     rejected: list[LineProblem] = field(default_factory=list)
@@ -70,9 +73,12 @@ class ImportReport:
             f"{self.lines} lines read: {self.loaded} loaded ({', '.join(parts)}), "
             f"{len(self.skipped)} skipped, {len(self.rejected)} rejected"
         )
+        if self.reviews_ignored:
+            text += f"; review decisions ignored on {self.reviews_ignored} listings (only `crawler review` makes them)"
         return text + (f"; {self.blank} blank lines ignored" if self.blank else "")
 
 
+_UNREVIEWED = Review()
 Record = Listing | tuple[str, Any]
 """A listing, or (``"flags"``, (platform, listing_id, flags)) or (``"crawl_run"``, run)."""
 
@@ -197,6 +203,9 @@ def import_file(
                 problem(number, str(exc), False)
                 continue
             if isinstance(record, Listing):
+                if record.review != _UNREVIEWED:  # a decision without its audit entry: never imported
+                    report.reviews_ignored += 1
+                    record = record.model_copy(update={"review": _UNREVIEWED})
                 pending.append((number, record))
                 if len(pending) >= batch:
                     flush()

@@ -72,3 +72,19 @@ def test_a_clean_file_loads_with_exit_code_zero(tmp_path: Path) -> None:
     result = runner.invoke(app, ["store", "import", str(spool), "--store", uri])
     assert result.exit_code == 0, result.output
     assert "3 lines read: 3 loaded" in result.output and "0 skipped, 0 rejected" in result.output
+
+
+def test_an_imported_review_decision_is_ignored_and_audit_verify_stays_clean(tmp_path: Path) -> None:
+    """A line claiming "confirmed" (no audit entry behind it) is loaded as unreviewed, and said so."""
+    path = tmp_path / "reviewed.jsonl"
+    claimed = {"status": "confirmed", "by": "someone", "at": "2026-01-01T00:00:00Z", "note": "đã xác minh"}
+    path.write_bytes(_line("1", review=claimed) + _line("2"))
+    uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    result = runner.invoke(app, ["store", "import", str(path), "--store", uri])
+    assert result.exit_code == 0, result.output
+    assert "2 loaded" in result.output and "review decisions ignored on 1 listings" in result.output
+    with open_store(uri) as store:
+        stored = store.get_listing("tiki", "1")
+    assert stored is not None and stored.review.status == "new" and stored.review.by is None
+    verified = runner.invoke(app, ["audit", "verify", "--store", uri])
+    assert verified.exit_code == 0, verified.output
