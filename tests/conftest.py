@@ -60,28 +60,27 @@ def _fail_if_refused(before: int) -> None:
     pytest.fail(f"the test tried to reach a host outside 127.0.0.0/8 (pid, what, host):\n{refused}", pytrace=False)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+def _guarded() -> Generator[None, None, None]:
+    """Run one test phase (the hook's ``yield``) and fail it when it tried to reach beyond loopback."""
     before = _guard_size()
     result = yield
     _fail_if_refused(before)
     return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _guarded())
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    before = _guard_size()
-    result = yield
-    _fail_if_refused(before)
-    return result
+    return (yield from _guarded())
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
-    before = _guard_size()
-    result = yield
-    _fail_if_refused(before)
-    return result
+    return (yield from _guarded())
 
 
 @pytest.fixture

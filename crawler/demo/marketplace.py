@@ -255,9 +255,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.verbose:
             super().log_message(format, *args)
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -284,12 +286,7 @@ class Handler(BaseHTTPRequestHandler):
         """Answer the search-level faults (``__error500__``, ``__429__``) if armed; True when answered."""
         if "__429__" in faults and self.market.first_failure("429 " + self.path):
             body = json.dumps({"error": {"code": 429, "message": "too many requests (demo fault)"}}).encode()
-            self.send_response(429)
-            self.send_header("Retry-After", "1")
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._send(429, body, "application/json", {"Retry-After": "1"})
             return True
         if "__error500__" in faults and self.market.first_failure(self.path):
             self._json({"error": {"code": 500, "message": "internal error (demo fault)"}}, 500)
@@ -306,12 +303,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"[" * 100_000 + b"]" * 100_000, "application/json")
         elif fault == "bomb":
             body = gzip.compress(b" " * (4 * 1024 * 1024) + b"{}")
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._send(200, body, "application/json", {"Content-Encoding": "gzip"})
         else:  # drop
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
