@@ -87,8 +87,23 @@ class ShopeeSpider(MarketplaceSpider):
         self.screenshots = screenshots if isinstance(screenshots, bool) else parse_flag(screenshots, "screenshots")
         if self.category is not None and not self.category.isdigit():
             raise SpiderArgumentError(f"category must be a numeric Shopee catid, got {self.category!r}")
-        self.shop_names: dict[str, str | None] = {}
-        """Shop names learned from search cards and get_shop_info, per shopid (None: none given)."""
+
+    @property
+    def shop_names(self) -> dict[str, str | None]:
+        """Shop names learned from search cards and get_shop_info, per shopid (None: none given).
+
+        Kept in the spider's ``state``, which Scrapy saves in ``JOBDIR`` when a crawl stops and loads
+        when it resumes: a resumed crawl does not look up again the shops its first part looked up."""
+        state = self.__dict__.setdefault("state", {})  # Scrapy's SpiderState replaces it under JOBDIR
+        return state.setdefault("shop_names", {})
+
+    @property
+    def shop_waiting(self) -> dict[str, list[dict[str, Any]]]:
+        """Listings waiting for the one ``get_shop_info`` lookup in flight for their shop, per shopid
+        (so a shop is asked once, however many of its listings come at the same time). In ``state``
+        too: a crawl stopped before the lookup came back hands them to its resumed part."""
+        state = self.__dict__.setdefault("state", {})
+        return state.setdefault("shop_waiting", {})
 
     # --- what to crawl ------------------------------------------------------------------------
     def search_request(self, keyword: str, page: int) -> scrapy.Request:
@@ -242,6 +257,10 @@ class ShopeeSpider(MarketplaceSpider):
         shopid = merged["seller"]["platform_id"]
         name = merged["seller"].get("name") or self.shop_names.get(shopid)
         if name is None and shopid not in self.shop_names:
+            if shopid in self.shop_waiting:  # its shop is being looked up: the answer names it
+                self.shop_waiting[shopid].append(merged)
+                return
+            self.shop_waiting[shopid] = []
             # the shop's name is only in the 2025–26 search cards; item/get does not repeat it
             yield scrapy.Request(
                 f"{self.base_url}/api/v4/product/get_shop_info?{urlencode({'shopid': shopid})}",
@@ -341,19 +360,22 @@ class ShopeeSpider(MarketplaceSpider):
         if self.shop_names[shopid] is None:
             self.logger.warning("%s field=seller.name: no shop name in get_shop_info", response.url)
             self._stat("field_errors")
-        item["seller"]["name"] = self.shop_names[shopid]
-        listing = self.emit(item, item["url"], [])
-        if listing is not None:
-            yield listing
+        for waiting in [item, *self.shop_waiting.pop(shopid, [])]:
+            waiting["seller"]["name"] = self.shop_names[shopid]
+            listing = self.emit(waiting, waiting["url"], [])
+            if listing is not None:
+                yield listing
 
     def shop_failed(self, failure: Failure) -> Any:
         """The shop lookup failed for good: the listing goes on without the shop's name."""
         self.logger.warning("%s field=seller.name: shop lookup failed (%s)", failure.request.url,
                             failure.getErrorMessage())
         self._stat("field_errors")
-        listing = self.emit(failure.request.cb_kwargs["item"], failure.request.url, [])
-        if listing is not None:
-            yield listing
+        item = failure.request.cb_kwargs["item"]
+        for waiting in [item, *self.shop_waiting.pop(item["seller"]["platform_id"], [])]:
+            listing = self.emit(waiting, failure.request.url, [])
+            if listing is not None:
+                yield listing
 
     def detail_failed(self, failure: Failure) -> Any:
         """An ``item/get`` that failed for good (after retries): the search entry is the listing (partial)."""
