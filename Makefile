@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the tests need (installed with apt-get when missing and running as root).
-DEBIAN_PACKAGES ?= chromium
+DEBIAN_PACKAGES ?= chromium redis-server
 
 .PHONY: help install demo test test-fast lint bench clean
 

@@ -1,7 +1,7 @@
 """Scrapy settings for the listing monitor, grouped by concern.
 
 Every value that differs between a laptop, a server and a test reads an environment variable
-first (``STORE_URI``, ``RULES_DIR``, ``EVIDENCE_DIR``, ``ROBOTSTXT_OBEY``, ``LOG_LEVEL``) and can be
+first (``STORE_URI``, ``RULES_DIR``, ``EVIDENCE_DIR``, ``ROBOTSTXT_OBEY``, ``LOG_LEVEL``, ``REDIS_URL``) and can be
 overridden per run with ``scrapy crawl … -s NAME=value``.
 """
 
@@ -117,3 +117,19 @@ EVIDENCE_ENABLED = _env_bool("EVIDENCE_ENABLED", True)
 # where listings go when the store cannot take them (load them later with `crawler store import FILE`),
 # and each run's write-ahead journal (a killed run's is loaded by the next run)
 SPOOL_DIR = os.environ.get("SPOOL_DIR", "data/spool")
+
+# --- resume and many machines (README "Resume", "Several machines") ------------------------------
+# Resume: `-s JOBDIR=data/jobs/<job>` keeps the crawl's queue, its seen requests and the spiders' state
+# on disk; a crawl stopped with SIGTERM or one Ctrl-C starts again where it stopped with the same JOBDIR.
+# A request that cannot be written there (unpicklable meta) is logged at WARNING with its URL.
+SCHEDULER_DEBUG = True
+# Several machines: REDIS_URL (here or in the environment) makes every crawl a worker of one shared
+# scrapy-redis crawl per job (crawler/distributed.py); unset, nothing changes.
+ADDONS = {"crawler.distributed.Distributed": 0}
+REDIS_URL = os.environ.get("REDIS_URL") or None
+# a worker with nothing to do waits this long (the queue empty, no other worker busy) before it closes
+REDIS_IDLE_SECONDS = float(os.environ.get("REDIS_IDLE_SECONDS", "10"))
+# a worker's "busy" mark expires this many seconds after its last refresh (a killed worker's goes away)
+REDIS_BUSY_TTL = 30
+# fail fast when Redis is not there (scrapy-redis's defaults wait 30 s)
+REDIS_PARAMS = {"socket_timeout": 30, "socket_connect_timeout": 5, "retry_on_timeout": True, "encoding": "utf-8"}

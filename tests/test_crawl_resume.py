@@ -68,12 +68,17 @@ def test_sigterm_then_resume_fetches_nothing_twice_and_stores_every_listing_once
         with log_path.open("w") as log:
             first = subprocess.Popen(_command(spider, market.base_url, tmp_path, *slow), cwd=REPO, stdout=log,
                                      stderr=subprocess.STDOUT)  # fmt: skip
-            deadline = time.monotonic() + 120
-            while len(detail_targets(requested(market.stderr()), spider)) < 30 and first.poll() is None:
-                assert time.monotonic() < deadline, "the crawl fetched too little too slowly"
-                time.sleep(0.05)
-            os.kill(first.pid, signal.SIGTERM)  # as `systemctl stop` or `docker stop` does
-            first.wait(timeout=60)
+            try:
+                deadline = time.monotonic() + 120
+                while len(detail_targets(requested(market.stderr()), spider)) < 30 and first.poll() is None:
+                    assert time.monotonic() < deadline, "the crawl fetched too little too slowly"
+                    time.sleep(0.05)
+                os.kill(first.pid, signal.SIGTERM)  # as `systemctl stop` or `docker stop` does
+                first.wait(timeout=60)
+            finally:
+                if first.poll() is None:  # the test failed half-way: stopped by its PID
+                    first.kill()
+                    first.wait(10)
         first_log = log_path.read_text(errors="replace")
         assert first.returncode == ExitCode.INTERRUPTED, first_log[-3000:]
         assert "'finish_reason': 'shutdown'" in first_log

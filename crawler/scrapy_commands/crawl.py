@@ -4,8 +4,8 @@ Scrapy's own command exits 0 whatever happened (1 only when the spider could not
 one runs the same crawl, then exits with :func:`crawler.exit_codes.exit_code_of` of the causes the
 crawl recorded in its stats (``exit/causes``: see :mod:`crawler.crawl_end`). A crawl that cannot
 start exits ``USAGE`` (2) for a wrong spider argument or setting, ``RULES`` (3) for a rule file
-error, ``ERROR`` (1) otherwise; the reason is logged on one line, without a traceback for the
-expected ones.
+error, ``ERROR`` (1) otherwise (a ``REDIS_URL`` it cannot reach among them); the reason is logged on
+one line, without a traceback for the expected ones.
 """
 
 from __future__ import annotations
@@ -36,6 +36,20 @@ def start_error_code(error: BaseException) -> ExitCode:
     return ExitCode.ERROR
 
 
+def expected_error(error: BaseException) -> BaseException:
+    """The error a start failure is about: ``error``, or the expected one it was raised while handling
+    (Scrapy's engine can fail again closing a spider whose scheduler could not open: a Redis that cannot
+    be reached shows as "Engine slot not assigned" raised while handling it)."""
+    from crawler.distributed import DistributedError
+
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, DistributedError) or start_error_code(seen) is not ExitCode.ERROR:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return error
+
+
 class Command(ScrapyCrawlCommand):
     """``scrapy crawl``: exit with the crawl's recorded cause (0 when none)."""
 
@@ -52,7 +66,7 @@ class Command(ScrapyCrawlCommand):
             started.addErrback(lambda failure: failures.append(failure.value))
         self.crawler_process.start()
         if failures or self.crawler_process.bootstrap_failed:
-            error = failures[0] if failures else None
+            error = expected_error(failures[0]) if failures else None
             self.exitcode = int(start_error_code(error) if error is not None else ExitCode.ERROR)
             if error is not None:
                 self._log_start_error(args[0], error)
@@ -70,8 +84,10 @@ class Command(ScrapyCrawlCommand):
 
     @staticmethod
     def _log_start_error(spider: str, error: BaseException) -> None:
+        from crawler.distributed import DistributedError
+
         code = start_error_code(error)
-        if code is ExitCode.ERROR:
+        if code is ExitCode.ERROR and not isinstance(error, DistributedError):  # a bug: its traceback
             logger.error("scrapy crawl %s could not start", spider, exc_info=error)
         else:
             logger.error("scrapy crawl %s could not start: %s", spider, error)
