@@ -88,7 +88,7 @@ ALLOWED_PRIVATE_HOSTS = [host.strip() for host in os.environ.get("ALLOWED_PRIVAT
 DNS_RESOLVER = "crawler.net_policy.GuardedResolver"
 
 # --- the end of a crawl: exit causes and the summary (crawler/crawl_end.py) ------------------------
-EXTENSIONS = {"crawler.crawl_end.CrawlEnd": 0}
+EXTENSIONS = {"crawler.crawl_end.CrawlEnd": 0, "crawler.resume.ResumeCheck": 1}
 # more than this fraction of requests ending in an error (HTTP >= 400 after retries, no response,
 # unreadable page) makes the crawl exit TOO_MANY_ERRORS (6)
 CRAWL_MAX_ERROR_RATE = float(os.environ.get("CRAWL_MAX_ERROR_RATE", "0.2"))
@@ -121,7 +121,8 @@ SPOOL_DIR = os.environ.get("SPOOL_DIR", "data/spool")
 # --- resume and many machines (README "Resume", "Several machines") ------------------------------
 # Resume: `-s JOBDIR=data/jobs/<job>` keeps the crawl's queue, its seen requests and the spiders' state
 # on disk; a crawl stopped with SIGTERM or one Ctrl-C starts again where it stopped with the same JOBDIR.
-# A request that cannot be written there (unpicklable meta) is logged at WARNING with its URL.
+# A request that cannot be written there (unpicklable meta) is logged at WARNING with its URL, and a
+# stop before the end says at ERROR how many the resume will miss (crawler/resume.py).
 SCHEDULER_DEBUG = True
 # Several machines: REDIS_URL (here or in the environment) makes every crawl a worker of one shared
 # scrapy-redis crawl per job (crawler/distributed.py); unset, nothing changes.
