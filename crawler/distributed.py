@@ -21,8 +21,11 @@ and the others' copies are dropped as duplicates; they then take work from the q
 The end: a worker closes when the queue is empty, no other worker of the job is busy (each marks itself
 busy in Redis while its engine has requests or items in flight: ``listing-monitor:<job>:busy:<worker>``,
 expiring after ``REDIS_BUSY_TTL`` seconds should it die) and it has been idle ``REDIS_IDLE_SECONDS``
-(default 10). The last worker of a finished crawl deletes the job's dupefilter, so the job's next run
-fetches everything again; a crawl stopped by a signal keeps it (and its queue) for the resume.
+(default 10). The last worker to close, the queue empty, deletes the job's dupefilter, so the job's
+next run fetches everything again; while requests are queued (the workers were stopped by a signal)
+the queue and dupefilter are kept: workers started again go on where they stopped. A worker killed
+outright (SIGKILL) loses the requests it had taken from the queue (they are in the dupefilter); the
+listings it scraped are safe in its journal (:mod:`pipelines.store`).
 
 The workers meet in the store (``STORE_URI``): each writes its listings and its own crawl-run record.
 A SQLite store file works for workers on one machine (WAL, busy timeout); several machines share a
@@ -115,7 +118,7 @@ class SharedScheduler(Scheduler):
 class SharedCrawl:
     """Scrapy extension of a worker (on when ``REDIS_URL`` is set): mark it busy in Redis while it has
     work, keep it waiting while the job's queue has requests or another worker is busy, close it after
-    ``REDIS_IDLE_SECONDS`` of nothing to do, and let the last worker of a finished crawl reset the job."""
+    ``REDIS_IDLE_SECONDS`` of nothing to do, and let the last worker, nothing queued, reset the job."""
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -200,15 +203,14 @@ class SharedCrawl:
             self._loop.stop()
         self.server.delete(self._busy_key(self.worker))
         self.server.srem(self.keys["workers"], self.worker)
-        if reason != "finished":
-            logger.info("shared crawl %s stopped (%s): its queue (%d requests) and dupefilter are kept; "
-                        "start its workers again to resume", self.prefix % {"spider": spider.name}, reason,
-                        len(self.queue))  # fmt: skip
-            return
-        if not self.server.scard(self.keys["workers"]) and not len(self.queue):
+        name = self.prefix % {"spider": spider.name}
+        queued = len(self.queue)
+        if queued:
+            logger.info("shared crawl %s: worker %s closed (%s); %d requests queued and the dupefilter are "
+                        "kept: start workers again to go on", name, self.worker, reason, queued)  # fmt: skip
+        elif not self.server.scard(self.keys["workers"]):
             self.server.delete(self.keys["dupefilter"], self.keys["workers"])
-            logger.info("shared crawl %s finished: its dupefilter is reset for the next run",
-                        self.prefix % {"spider": spider.name})
+            logger.info("shared crawl %s is over (%s): its dupefilter is reset for the next run", name, reason)
 
 
 def _text(value: Any) -> str:

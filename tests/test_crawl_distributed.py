@@ -9,9 +9,12 @@ holds every listing once.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -44,6 +47,7 @@ def _command(base_url: str, workdir: Path, redis_url: str, *settings: str) -> li
         "REDIS_URL": redis_url,
         "CRAWL_JOB": "tiki-all",
         "REDIS_IDLE_SECONDS": "2",
+        "DOWNLOAD_DELAY": "0",
         "AUTOTHROTTLE_ENABLED": "0",
         "ROBOTSTXT_OBEY": "0",
         "RETRY_TIMES": "1",
@@ -99,6 +103,53 @@ def test_two_workers_fetch_every_listing_once_and_store_it_once(tmp_path: Path) 
     assert not any(_stat(text, "store/updated") for text in texts)
     assert len(runs) == 2  # each worker records its own run
     assert left == [], f"the finished job left keys in Redis: {left}"  # its next run starts afresh
+
+
+@pytest.mark.slow
+def test_workers_stopped_with_sigterm_go_on_where_they_stopped(tmp_path: Path) -> None:
+    """Both workers stopped part-way: the queue and dupefilter stay in Redis; one worker started again
+    fetches only what was left, and the store ends with every listing once."""
+    with RedisServer(tmp_path / "redis") as url, MarketplaceProcess("--verbose") as market:
+        slow = _command(market.base_url, tmp_path, url, "CONCURRENT_REQUESTS=1", "DOWNLOAD_DELAY=0.2")
+        logs = [tmp_path / f"worker{n}.log" for n in (1, 2)]
+        workers: list[subprocess.Popen[bytes]] = []
+        try:
+            for log in logs:
+                with log.open("w") as out:
+                    workers.append(subprocess.Popen(slow, cwd=REPO, stdout=out, stderr=subprocess.STDOUT))
+            deadline = time.monotonic() + 120
+            while len(detail_targets(requested(market.stderr()))) < 20:
+                assert time.monotonic() < deadline and all(w.poll() is None for w in workers), "too slow"
+                time.sleep(0.05)
+            for worker in workers:
+                os.kill(worker.pid, signal.SIGTERM)
+            for worker in workers:
+                worker.wait(timeout=60)
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.kill()
+                    worker.wait(10)
+        texts = [log.read_text(errors="replace") for log in logs]
+        assert [w.returncode for w in workers] == [ExitCode.INTERRUPTED] * 2, texts[0][-2000:] + texts[1][-2000:]
+        before = requested(market.stderr())
+        client = redis.Redis.from_url(url)
+        assert client.zcard("listing-monitor:tiki-all:requests") > 0  # the rest of the crawl waits in Redis
+        again = subprocess.run(_command(market.base_url, tmp_path, url), cwd=REPO, capture_output=True,
+                               text=True, timeout=300, check=False)  # fmt: skip
+        assert again.returncode == ExitCode.OK, again.stderr[-3000:]
+        everything = requested(market.stderr())
+        left = [key.decode() for key in client.keys("listing-monitor:*")]
+    after = everything[len(before):]
+    print(f"shared resume: {len(before)} requests before the stop, {len(after)} after")
+    assert after and not set(after) & set(before)
+    assert not repeated(everything) and len(detail_targets(everything)) == TIKI_LISTINGS
+    with open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}") as store:
+        stored = [listing.listing_id for listing in store.iter_listings()]
+    assert len(stored) == len(set(stored)) == TIKI_LISTINGS
+    inserted = sum(_stat(text, "store/inserted") for text in texts) + _stat(again.stderr, "store/inserted")
+    assert inserted == TIKI_LISTINGS
+    assert left == []
 
 
 def _applied(**extra: str) -> Settings:
