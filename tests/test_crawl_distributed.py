@@ -68,8 +68,8 @@ def _stat(log: str, name: str) -> int:
 @pytest.mark.slow
 def test_two_workers_fetch_every_listing_once_and_store_it_once(tmp_path: Path) -> None:
     with RedisServer(tmp_path / "redis") as url, MarketplaceProcess("--verbose") as market:
-        # each worker 2 requests at a time, 0.1 s apart: the crawl lasts long enough for both to work
-        command = _command(market.base_url, tmp_path, url, "CONCURRENT_REQUESTS=2", "DOWNLOAD_DELAY=0.1")
+        # each worker 2 requests at a time, 0.2 s apart: the crawl lasts (~10 s) long enough for both to work
+        command = _command(market.base_url, tmp_path, url, "CONCURRENT_REQUESTS=2", "DOWNLOAD_DELAY=0.2")
         logs = [tmp_path / f"worker{n}.log" for n in (1, 2)]
         workers: list[subprocess.Popen[bytes]] = []
         try:
