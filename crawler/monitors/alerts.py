@@ -180,7 +180,9 @@ def send_email(config: SmtpConfig, alert: Alert) -> None:
         raise AlertError("ALERT_SMTP_FROM and ALERT_SMTP_TO must be set with ALERT_SMTP_HOST")
     server = f"{config.host}:{config.port}"
     try:
-        with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as smtp:
+        # EHLO with the host name (getfqdn, smtplib's default, would ask the DNS)
+        with smtplib.SMTP(config.host, config.port, local_hostname=socket.gethostname(),
+                          timeout=config.timeout) as smtp:  # fmt: skip
             if config.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if config.user:
