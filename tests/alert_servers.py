@@ -6,7 +6,8 @@
     with SmtpServer(user="ops", password="pw") as smtp:   # aiosmtpd on a free port
         smtp.port, smtp.messages       # [email.message.Message, …]
 
-Both stop when the ``with`` block ends (``shutdown`` / ``Controller.stop``).
+Both stop when the ``with`` block ends (``shutdown`` / ``Controller.stop``). aiosmtpd warns when it
+takes a login without TLS (a UserWarning): tests that log in filter it, :data:`NO_TLS_WARNING`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from tests.mongo_server import free_port
+
+NO_TLS_WARNING = "ignore:Requiring AUTH while not requiring TLS:UserWarning"
 
 
 class WebhookServer:
@@ -90,7 +93,7 @@ class SmtpServer:
             # login over plain TCP is what this local test server allows (aiosmtpd warns about it)
             options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port, server_hostname="localhost",
-                                     **options)
+                                     **options)  # fmt: skip
 
     @property
     def messages(self) -> list[Message]:

@@ -22,8 +22,10 @@ from crawler.exit_codes import CAUSES_STAT, ExitCode, exit_code_of
 from crawler.monitors.extension import CrawlMonitors
 from crawler.monitors.history import load_history
 from crawler.store import open_store
-from tests.alert_servers import SmtpServer, WebhookServer
+from tests.alert_servers import NO_TLS_WARNING, SmtpServer, WebhookServer
 from tests.mongo_server import free_port
+
+pytestmark = pytest.mark.filterwarnings(NO_TLS_WARNING)
 
 
 def project_settings(**overrides: Any) -> dict[str, Any]:
