@@ -45,6 +45,11 @@ def progress_line(stats: Mapping[str, Any], pages_rate: float, listings_rate: fl
 class ProgressLog(LogStats):
     """Scrapy's ``LogStats`` with the project's line and its own interval (``PROGRESS_INTERVAL``)."""
 
+    def __init__(self, stats: Any, interval: float = DEFAULT_INTERVAL) -> None:
+        super().__init__(stats, interval)
+        self.pagesprev = self.itemsprev = 0  # LogStats sets them when the spider opens
+        self._pages_before = 0
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         interval = crawler.settings.getfloat("PROGRESS_INTERVAL", DEFAULT_INTERVAL)
@@ -58,7 +63,7 @@ class ProgressLog(LogStats):
     def calculate_stats(self) -> None:
         super().calculate_stats()
         pages = int(self.stats.get_value(PAGES, 0) or 0)  # final responses, robots.txt left out
-        self.prate = (pages - getattr(self, "_pages_before", 0)) * self.multiplier
+        self.prate = (pages - self._pages_before) * self.multiplier
         self._pages_before = pages
 
     def log(self, spider: Any) -> None:
