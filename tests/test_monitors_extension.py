@@ -189,3 +189,15 @@ def test_the_job_history_makes_the_count_monitor_compare(tmp_path: Path) -> None
     stopped = closed_crawl(tmp_path, GOOD, CRAWL_JOB="nightly", STORE_URI=uri)
     close(stopped, reason="shutdown")  # an interrupted crawl is not compared with its history
     assert stopped.stats.get_value("monitors/failed") == []
+
+
+def test_a_crawl_without_the_store_pipeline_reads_no_history(tmp_path: Path) -> None:
+    """An export or a spider test (``ITEM_PIPELINES={}``) is not a run of its job: it never reads the
+    store's history (a developer's data/crawler.sqlite3 cannot fail it)."""
+    uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    with open_store(uri) as store:
+        for age in range(3):
+            _record(store, "default", 500, age=age + 1)
+    crawler = closed_crawl(tmp_path, GOOD, STORE_URI=uri, ITEM_PIPELINES={})
+    close(crawler)
+    assert crawler.stats.get_value("monitors/failed") == []

@@ -2,7 +2,8 @@
 
 - ``spider_opened``: records the crawl's job (``crawl/job``: setting ``CRAWL_JOB``, else the spider's
   name) and reads the job's past runs from the store (``STORE_URI``), before this run adds its own.
-  A store that cannot be read is logged at WARNING; the history monitors then pass, saying so.
+  A store that cannot be read is logged at WARNING; the history monitors then pass, saying so. A crawl
+  without the store pipeline (``ITEM_PIPELINES={}``: an export, a spider test) reads no history.
 - ``spider_closed``: runs :class:`crawler.monitors.suite.CrawlMonitorSuite` with spidermon's runner,
   which records ``monitors/failed`` / ``monitors/passed``, records ``MONITOR_FAILED`` for each failure
   and sends the configured alerts.
@@ -72,9 +73,20 @@ class CrawlMonitors:
             raise NotConfigured("MONITORS_ENABLED is off")
         return cls(crawler)
 
+    def stores(self) -> bool:
+        """Whether this crawl writes to the store (its store pipeline is on): only then is it a run of its
+        job with a history; an export or a test crawl without pipelines compares with nothing."""
+        pipelines = self.crawler.settings.getwithbase("ITEM_PIPELINES")
+        names = (key if isinstance(key, str) else f"{key.__module__}.{key.__qualname__}"
+                 for key, order in pipelines.items() if order is not None)  # fmt: skip
+        return any(name.rsplit(".", 1)[-1] == "StorePipeline" for name in names)
+
     def spider_opened(self, spider: Any) -> None:
         self.job = job_name(self.crawler.settings, spider.name)
         self.crawler.stats.set_value(JOB_STAT, self.job)
+        if not self.stores():
+            logger.info("no store pipeline in this crawl: the history monitors will not compare")
+            return
         uri = self.crawler.settings.get("STORE_URI")
         self.history, problem = load_history(uri, spider.name, self.job, self.limits.history_runs)
         if problem:
