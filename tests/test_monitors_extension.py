@@ -19,6 +19,7 @@ from scrapy.utils.test import get_crawler
 from crawler import crawl_end
 from crawler.crawl_end import CrawlEnd
 from crawler.exit_codes import CAUSES_STAT, ExitCode, exit_code_of
+from crawler.monitors import checks
 from crawler.monitors.extension import CrawlMonitors
 from crawler.monitors.history import load_history
 from crawler.store import open_store
@@ -201,3 +202,18 @@ def test_a_crawl_without_the_store_pipeline_reads_no_history(tmp_path: Path) -> 
     crawler = closed_crawl(tmp_path, GOOD, STORE_URI=uri, ITEM_PIPELINES={})
     close(crawler)
     assert crawler.stats.get_value("monitors/failed") == []
+
+
+def test_a_monitor_that_breaks_fails_with_its_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(stats: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(checks, "no_listings", broken)
+    crawler = closed_crawl(tmp_path, GOOD)
+    with caplog.at_level(logging.ERROR):
+        close(crawler)
+    assert crawler.stats.get_value("monitors/failed") == ["No listings: monitor error: RuntimeError: boom"]
+    assert any("Traceback" in record.getMessage() and "boom" in record.getMessage() for record in caplog.records)
+    assert exit_code_of(crawler.stats.get_value(CAUSES_STAT)) == ExitCode.MONITOR_FAILED
