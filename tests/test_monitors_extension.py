@@ -156,24 +156,28 @@ def _record(store: Any, spider: str, listings: int, *, job: str | None = None, a
     store.record_crawl_run({"spider": spider, "started_at": at, "finished_at": at, "stats": stats})
 
 
-def test_history_is_the_jobs_finished_runs_newest_first(tmp_path: Path) -> None:
-    uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    assert load_history(uri, "tiki", "tiki", 10) == ([], "")  # no store yet: no history, none created
-    assert not (tmp_path / "store.sqlite3").exists()
-    with open_store(uri) as store:
+def test_history_is_the_jobs_finished_runs_newest_first(store_uri: str) -> None:
+    """On every backend: the job's runs (a record without a job is its spider's), finished ones only."""
+    with open_store(store_uri) as store:
         _record(store, "tiki", 100, age=3)  # before jobs: the spider's own job
         _record(store, "tiki", 200, job="tiki-daily", age=2)
         _record(store, "tiki", 300, age=1)
         _record(store, "tiki", 5, age=0, finish_reason="shutdown")  # interrupted: says nothing
         _record(store, "shopee", 400, age=0)
-    history, problem = load_history(uri, "tiki", "tiki", 10)
+    history, problem = load_history(store_uri, "tiki", "tiki", 10)
     assert problem == "" and [run["item_scraped_count"] for run in history] == [300, 100]
-    assert [run["item_scraped_count"] for run in load_history(uri, "tiki", "tiki-daily", 10)[0]] == [200]
-    assert [run["item_scraped_count"] for run in load_history(uri, "tiki", "tiki", 1)[0]] == [300]
+    assert [run["item_scraped_count"] for run in load_history(store_uri, "tiki", "tiki-daily", 10)[0]] == [200]
+    assert [run["item_scraped_count"] for run in load_history(store_uri, "tiki", "tiki", 1)[0]] == [300]
+
+
+def test_no_store_is_no_history_and_an_unreadable_one_says_why(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    assert load_history(uri, "tiki", "tiki", 10) == ([], "")  # no store yet: no history, none created
+    assert not (tmp_path / "store.sqlite3").exists()
     garbage = tmp_path / "garbage.sqlite3"
     garbage.write_bytes(b"not a database" * 1000)
     history, problem = load_history(f"sqlite:///{garbage}", "tiki", "tiki", 10)
-    assert history == [] and "StoreError" in problem  # an unreadable store: no history, and why
+    assert history == [] and "StoreError" in problem
 
 
 def test_the_job_history_makes_the_count_monitor_compare(tmp_path: Path) -> None:
