@@ -12,16 +12,24 @@ takes a login without TLS (a UserWarning): tests that log in filter it, :data:`N
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import ssl
 import threading
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from tests.mongo_server import free_port
 
@@ -75,10 +83,31 @@ class _Recorder:
         return "250 OK"
 
 
-class SmtpServer:
-    """An SMTP server (aiosmtpd) recording each message; with ``user``, it requires that login."""
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and its key), valid for a day: a test's STARTTLS server."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_path, key_path = directory / "smtp-cert.pem", directory / "smtp-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))  # fmt: skip
+    return cert_path, key_path
 
-    def __init__(self, user: str = "", password: str = "") -> None:
+
+class SmtpServer:
+    """An SMTP server (aiosmtpd) recording each message; with ``user``, it requires that login; with
+    ``tls`` (a certificate and its key), it requires STARTTLS before anything else."""
+
+    def __init__(self, user: str = "", password: str = "", tls: tuple[Path, Path] | None = None) -> None:
         self.recorder = _Recorder()
         self.port = free_port()
         self.logins: list[str] = []
@@ -91,7 +120,11 @@ class SmtpServer:
                 return AuthResult(success=ok, handled=False)
 
             # login over plain TCP is what this local test server allows (aiosmtpd warns about it)
-            options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
+            options = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": tls is not None}
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*tls)
+            options |= {"tls_context": context, "require_starttls": True}
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port, server_hostname="localhost",
                                      **options)  # fmt: skip
 

@@ -4,11 +4,12 @@ every way sending fails (a clear AlertError, never the webhook's token), and saf
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from crawler.monitors.alerts import Alert, AlertError, SmtpConfig, post_webhook, send_email
-from tests.alert_servers import NO_TLS_WARNING, SmtpServer, WebhookServer
+from tests.alert_servers import NO_TLS_WARNING, SmtpServer, WebhookServer, self_signed
 from tests.mongo_server import free_port
 
 pytestmark = pytest.mark.filterwarnings(NO_TLS_WARNING)
@@ -58,6 +59,25 @@ def test_email_through_smtp_with_login() -> None:
     assert smtp.logins == ["ops"]
     assert message["Subject"] == ALERT.subject and message["To"] == "ops@example.org"
     assert message.get_payload(decode=True).decode().splitlines() == ALERT.text.splitlines()
+
+
+def test_email_with_starttls_and_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that takes nothing before STARTTLS: the alert goes over TLS, the certificate checked
+    against the system's CAs (here the test's own, through SSL_CERT_FILE, as ops would for a private CA)."""
+    cert, key = self_signed(tmp_path)
+    config = SmtpConfig(host="127.0.0.1", sender="crawler@example.org", to=("ops@example.org",),
+                        starttls=True, user="ops", password="s3cret")  # fmt: skip
+    with SmtpServer(user="ops", password="s3cret", tls=(cert, key)) as smtp:
+        config = SmtpConfig(**{**config.__dict__, "port": smtp.port})
+        with pytest.raises(AlertError, match="CERTIFICATE_VERIFY_FAILED"):
+            send_email(config, ALERT)  # a certificate nobody vouches for: not sent
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        send_email(config, ALERT)
+        plain = SmtpConfig(**{**config.__dict__, "starttls": False})
+        with pytest.raises(AlertError, match="SMTP"):
+            send_email(plain, ALERT)  # the server requires STARTTLS first
+    message, = smtp.messages
+    assert smtp.logins == ["ops"] and message["Subject"] == ALERT.subject
 
 
 def test_email_failures_are_clear() -> None:
