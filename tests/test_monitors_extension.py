@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from pydispatch.dispatcher import getAllReceivers, liveReceivers
-from scrapy import signals
+from scrapy import Spider, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
@@ -37,10 +37,16 @@ def project_settings(**overrides: Any) -> dict[str, Any]:
     return values
 
 
+class Listings(Spider):
+    """A project spider stand-in (Scrapy's DefaultSpider, what `scrapy fetch` runs, is not watched)."""
+
+    name = "default"
+
+
 def closed_crawl(tmp_path: Path, stats: dict[str, Any], **overrides: Any) -> Any:
     """A crawler with the project's extensions, the spider opened, ``stats`` set, ready to close."""
     overrides.setdefault("STORE_URI", f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    crawler = get_crawler(settings_dict=project_settings(**overrides))
+    crawler = get_crawler(Listings, settings_dict=project_settings(**overrides))
     crawler.spider = crawler._create_spider()
     crawler.stats.open_spider()
     monitors, = (ext for ext in crawler.extensions.middlewares if isinstance(ext, CrawlMonitors))
@@ -221,3 +227,12 @@ def test_a_monitor_that_breaks_fails_with_its_error(
     assert crawler.stats.get_value("monitors/failed") == ["No listings: monitor error: RuntimeError: boom"]
     assert any("Traceback" in record.getMessage() and "boom" in record.getMessage() for record in caplog.records)
     assert exit_code_of(crawler.stats.get_value(CAUSES_STAT)) == ExitCode.MONITOR_FAILED
+
+
+def test_scrapy_fetch_is_not_watched(tmp_path: Path) -> None:
+    """`scrapy fetch URL` runs Scrapy's DefaultSpider: no listings is what it should give, no alert."""
+    crawler = get_crawler(settings_dict=project_settings(STORE_URI=f"sqlite:///{tmp_path / 's.sqlite3'}"))
+    crawler.spider = crawler._create_spider()
+    crawler.stats.open_spider()
+    close(crawler)
+    assert crawler.stats.get_value("monitors/failed") is None

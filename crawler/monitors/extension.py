@@ -12,7 +12,8 @@ Its ``spider_closed`` must run before :class:`crawler.crawl_end.CrawlEnd`'s (and
 writes the crawl-run record there), so that they see the monitors' results: Scrapy builds extensions
 in ``EXTENSIONS`` order (lowest first) and each connects its handlers as it is built, and signals call
 handlers in the order they were connected. ``crawler/settings.py`` gives it -10, before every built-in
-extension and ``CrawlEnd`` (0). ``MONITORS_ENABLED=0`` switches it off.
+extension and ``CrawlEnd`` (0). ``MONITORS_ENABLED=0`` switches it off; Scrapy's ``DefaultSpider`` (what
+``scrapy fetch`` and ``scrapy shell`` run) is not watched.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, Self
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.spider import DefaultSpider
 from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorRunner
 
 from crawler.monitors.alerts import configured_alerts
@@ -82,6 +84,8 @@ class CrawlMonitors:
         return any(name.rsplit(".", 1)[-1] == "StorePipeline" for name in names)
 
     def spider_opened(self, spider: Any) -> None:
+        if isinstance(spider, DefaultSpider):
+            return
         self.job = job_name(self.crawler.settings, spider.name)
         self.crawler.stats.set_value(JOB_STAT, self.job)
         if not self.stores():
@@ -94,6 +98,8 @@ class CrawlMonitors:
                            self.job, problem)  # fmt: skip
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        if isinstance(spider, DefaultSpider):  # `scrapy fetch` / `scrapy shell`: no listings expected
+            return
         job = self.job or job_name(self.crawler.settings, spider.name)
         alerts = configured_alerts(self.crawler.settings)
         suite = CrawlMonitorSuite(crawler=self.crawler, monitors_failed_actions=alerts)
