@@ -41,6 +41,8 @@ def test_invalid_share() -> None:
     assert verdict.message == ("11 of 100 listings invalid (11%: 5 skipped by the spider, 5 dropped, 1 with an "
                                "unreadable field), over MONITOR_MAX_INVALID_SHARE 0.1")  # fmt: skip
     assert checks.invalid_share({}, LIMITS).ok  # nothing seen: the no-listings monitor speaks
+    no_pipelines = {"spider/tiki/listings": 95, "spider/tiki/dropped": 1}  # ITEM_PIPELINES={}: the spider's count
+    assert checks.invalid_share(no_pipelines, LIMITS).ok
 
 
 def test_partial_share() -> None:
