@@ -115,16 +115,23 @@ def invalid_share(stats: Stats, limits: Thresholds) -> Verdict:
     ))
 
 
+PARTIAL_CAUSES = "listings/partial/"
+
+
 def partial_share(stats: Stats, limits: Thresholds) -> Verdict:
-    """Fails when more than ``max_partial_share`` of the listings came from their list entry only (their
-    detail could not be had: a blocking or changed platform)."""
+    """Fails when more than ``max_partial_share`` of the listings came from their list entry because
+    their detail could not be had (``listings/partial/<cause>``: blocked, failing or unreadable detail
+    pages). Listings partial by design (Lazada's list items, which have no detail request) do not count."""
     total = _spider_total(stats, "listings")
-    partial = _int(stats, "listings/partial") or _spider_total(stats, "partial")
+    causes = {key[len(PARTIAL_CAUSES):]: value for key, value in stats.items()
+              if key.startswith(PARTIAL_CAUSES) and isinstance(value, int)}  # fmt: skip
+    partial = sum(causes.values())
     if not total or partial <= limits.max_partial_share * total:
         return PASS
+    named = ", ".join(f"{cause} {count}" for cause, count in sorted(causes.items(), key=lambda kv: -kv[1])[:3])
     return Verdict(False, (
-        f"{partial} of {total} listings partial ({_share(partial, total)}), over MONITOR_MAX_PARTIAL_SHARE "
-        f"{limits.max_partial_share:g}"
+        f"{partial} of {total} listings partial, their detail not had ({_share(partial, total)}: {named}), "
+        f"over MONITOR_MAX_PARTIAL_SHARE {limits.max_partial_share:g}"
     ))
 
 
