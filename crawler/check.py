@@ -83,7 +83,9 @@ def crawl_settings(
     store_uri: str, bases: dict[str, str] | None, settings: dict[str, str] | None = None
 ) -> dict[str, str]:
     """The ``-s`` settings of one tip-off crawl: the store, the keys feed, the hosts of a mock URL."""
-    chosen = {"STORE_URI": store_uri, "FEED_EXPORT_FIELDS": "platform,listing_id"}
+    # a tip-off is one listing for a person waiting on its answer, not a run of a crawl job: the end-of-crawl
+    # monitors would compare it with the spider's full crawls (and alert ops) for nothing
+    chosen = {"STORE_URI": store_uri, "FEED_EXPORT_FIELDS": "platform,listing_id", "MONITORS_ENABLED": "0"}
     if bases:
         chosen["PLATFORM_BASE_URLS"] = json.dumps(bases)
     return chosen | (settings or {})

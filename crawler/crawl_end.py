@@ -13,7 +13,8 @@ themselves (:func:`derive_causes`):
 
 When the engine has stopped (after Scrapy's stats dump, so it is the log's last word) it logs
 :func:`summary_text`: pages, listings new / updated / unchanged / partial, flags per kind, errors by
-cause, the spool file if any, and the exit code with its causes. ``scrapy crawl`` (the project's
+cause, the end-of-crawl monitors' results (:mod:`crawler.monitors`) when they ran, the spool file if any,
+and the exit code with its causes. ``scrapy crawl`` (the project's
 ``crawler.scrapy_commands.crawl``) exits with that code.
 """
 
@@ -124,6 +125,9 @@ def summary_text(stats: Mapping[str, Any], spider: str, spools: list[Path] | Non
     lines.append("  flags: " + _counts({kind: int(get(f"detect/flagged/{kind}", 0)) for kind in KINDS}))
     fields = _spider_total(stats, "field_errors")
     lines.append(f"  errors: {_counts(errors)}" + (f"; {fields} unreadable fields" if fields else ""))
+    if "monitors/passed" in stats or stats.get("monitors/failed"):
+        failed = list(get("monitors/failed") or [])
+        lines.append(f"  monitors: {int(get('monitors/passed', 0) or 0)} passed, {len(failed)} failed")
     for path in spools or []:
         lines.append(f"  spool: {path} (load it with: crawler store import {path})")
     if code is ExitCode.OK:

@@ -38,6 +38,9 @@ class ExitCode(IntEnum):
     AUDIT_MISMATCH = 10
     """``crawler audit verify``: the review log's chain is broken, shorter than or different from the
     expected head, or a listing's review status disagrees with the log."""
+    MONITOR_FAILED = 11
+    """A crawl's end-of-run monitor failed (:mod:`crawler.monitors`): too few listings against the job's
+    history, a field's coverage dropped, too many invalid or partial listings, too many errors."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C or SIGTERM before its end (what was scraped is stored or spooled)."""
 
@@ -49,10 +52,13 @@ SERIOUSNESS = (
     ExitCode.INTERRUPTED,
     ExitCode.TOO_MANY_ERRORS,
     ExitCode.NO_LISTINGS,
+    ExitCode.MONITOR_FAILED,
     ExitCode.INPUT_SKIPPED,
     ExitCode.ERROR,
 )
-"""Causes, most serious first."""
+"""Causes, most serious first. ``MONITOR_FAILED`` comes after the causes a crawl's own parts record: a
+monitor that fails on a crawl with no listings or too many errors says less than NO_LISTINGS or
+TOO_MANY_ERRORS (which name the fault); alone it says the run looks wrong against its history."""
 
 CAUSES_STAT = "exit/causes"
 

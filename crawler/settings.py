@@ -88,10 +88,60 @@ ALLOWED_PRIVATE_HOSTS = [host.strip() for host in os.environ.get("ALLOWED_PRIVAT
 DNS_RESOLVER = "crawler.net_policy.GuardedResolver"
 
 # --- the end of a crawl: exit causes and the summary (crawler/crawl_end.py) ------------------------
-EXTENSIONS = {"crawler.crawl_end.CrawlEnd": 0, "crawler.resume.ResumeCheck": 1}
+# CrawlMonitors (-10) handles spider_closed before every extension at 0, CrawlEnd included: handlers run
+# in the order extensions are built, lowest EXTENSIONS value first (crawler/monitors/extension.py)
+EXTENSIONS = {
+    "crawler.monitors.extension.CrawlMonitors": -10,
+    "crawler.crawl_end.CrawlEnd": 0,
+    "crawler.resume.ResumeCheck": 1,
+    "scrapy.extensions.logstats.LogStats": None,  # replaced by the progress line
+    "crawler.progress.ProgressLog": 0,
+}
 # more than this fraction of requests ending in an error (HTTP >= 400 after retries, no response,
 # unreadable page) makes the crawl exit TOO_MANY_ERRORS (6)
 CRAWL_MAX_ERROR_RATE = float(os.environ.get("CRAWL_MAX_ERROR_RATE", "0.2"))
+
+# --- the progress line (crawler/progress.py) --------------------------------------------------------
+# every PROGRESS_INTERVAL seconds one INFO line: pages, listings, flags, errors and rates; 0 switches it off
+PROGRESS_INTERVAL = float(os.environ.get("PROGRESS_INTERVAL", "30"))
+
+# --- monitors at the end of every crawl (crawler/monitors/) ------------------------------------------
+# A failed monitor logs at ERROR, exits MONITOR_FAILED (11) unless a more serious cause applies, and alerts.
+MONITORS_ENABLED = _env_bool("MONITORS_ENABLED", True)
+# the job a crawl belongs to (a crawls.yaml job); its history is the runs of the same job. Unset: the spider
+CRAWL_JOB = os.environ.get("CRAWL_JOB") or None
+# history: the job's last MONITOR_HISTORY_RUNS finished runs; with fewer than MONITOR_MIN_HISTORY of them the
+# history monitors say so and pass
+MONITOR_HISTORY_RUNS = int(os.environ.get("MONITOR_HISTORY_RUNS", "10"))
+MONITOR_MIN_HISTORY = int(os.environ.get("MONITOR_MIN_HISTORY", "3"))
+# fail when listings < MONITOR_MIN_LISTINGS_RATIO x the median listing count of the history
+MONITOR_MIN_LISTINGS_RATIO = float(os.environ.get("MONITOR_MIN_LISTINGS_RATIO", "0.5"))
+# fail when more than this share of the listings found were invalid (skipped, dropped, a field unreadable)
+MONITOR_MAX_INVALID_SHARE = float(os.environ.get("MONITOR_MAX_INVALID_SHARE", "0.1"))
+# fail when more than this share of the listings are partial because their detail failed (not Lazada's by design)
+MONITOR_MAX_PARTIAL_SHARE = float(os.environ.get("MONITOR_MAX_PARTIAL_SHARE", "0.3"))
+# fail when more than this share of requests ended in an error (a warning below CRAWL_MAX_ERROR_RATE's exit 6)
+MONITOR_MAX_ERROR_RATE = float(os.environ.get("MONITOR_MAX_ERROR_RATE", "0.1"))
+# fail when more than this share of the pages fetched finally answered HTTP 4xx or 5xx
+MONITOR_MAX_HTTP_ERROR_RATE = float(os.environ.get("MONITOR_MAX_HTTP_ERROR_RATE", "0.1"))
+# fail when the share of listings with a title / price / seller / origin falls more than this (0.2: 20 points)
+# under its median over the history; runs with fewer than MONITOR_COVERAGE_MIN_LISTINGS listings are not compared
+MONITOR_MAX_COVERAGE_DROP = float(os.environ.get("MONITOR_MAX_COVERAGE_DROP", "0.2"))
+MONITOR_COVERAGE_MIN_LISTINGS = int(os.environ.get("MONITOR_COVERAGE_MIN_LISTINGS", "20"))
+
+# --- alerts when a monitor failed (crawler/monitors/alerts.py); each only when configured -------------
+# a webhook: HTTP POST of a JSON body {"text", "job", "spider", "host", "failed", "passed", "counts"}
+ALERT_WEBHOOK_URL = os.environ.get("ALERT_WEBHOOK_URL", "")
+# e-mail through SMTP: ALERT_SMTP_TO is comma-separated; STARTTLS and login when set
+ALERT_SMTP_HOST = os.environ.get("ALERT_SMTP_HOST", "")
+ALERT_SMTP_PORT = int(os.environ.get("ALERT_SMTP_PORT", "25"))
+ALERT_SMTP_FROM = os.environ.get("ALERT_SMTP_FROM", "")
+ALERT_SMTP_TO = os.environ.get("ALERT_SMTP_TO", "")
+ALERT_SMTP_STARTTLS = _env_bool("ALERT_SMTP_STARTTLS", False)
+ALERT_SMTP_USER = os.environ.get("ALERT_SMTP_USER", "")
+ALERT_SMTP_PASSWORD = os.environ.get("ALERT_SMTP_PASSWORD", "")
+# seconds each alert may take to send (the crawl's end waits for it)
+ALERT_TIMEOUT = float(os.environ.get("ALERT_TIMEOUT", "10"))
 
 # --- item flow: normalize → detect → evidence → store --------------------------------------------
 SPIDER_MIDDLEWARES = {

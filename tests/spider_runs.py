@@ -18,7 +18,7 @@ COMPARED = ("url", "title", "description", "price", "original_price", "currency"
             "seller", "images", "sold_count", "rating", "posted_at")
 
 
-CRAWL_RAN = (ExitCode.OK, ExitCode.NO_LISTINGS, ExitCode.TOO_MANY_ERRORS)
+CRAWL_RAN = (ExitCode.OK, ExitCode.NO_LISTINGS, ExitCode.TOO_MANY_ERRORS, ExitCode.MONITOR_FAILED)
 """The exits of a crawl that ran to its end (its items are all there)."""
 
 PLATFORM_KEYS = ("tiki", "tiki_api", "shopee", "lazada", "sendo", "sendo_search", "sendo_detail", "chotot",

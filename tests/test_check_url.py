@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -15,6 +16,7 @@ from crawler.check import CheckError, check_url, crawl_settings, spider_for_url
 from crawler.cli import app
 from crawler.crawl_process import crawl_command
 from crawler.exit_codes import ExitCode
+from crawler.store import open_store
 from tests.spider_runs import expected
 
 
@@ -58,6 +60,11 @@ def test_tiki_tip_off_is_stored_with_its_verdict(server: str, tmp_path: Path) ->
     wanted = [w for w in expected(server, "tiki").values() if w.origin is None]
     target = wanted[0]
     store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    with open_store(store) as history:  # full crawls of the spider: a one-listing tip-off is not compared with them
+        for day in range(1, 4):
+            at = datetime(2026, 12, day, tzinfo=UTC)
+            history.record_crawl_run({"spider": "tiki", "started_at": at, "finished_at": at,
+                                      "stats": {"item_scraped_count": 500}})  # fmt: skip
     result = check_url(target.url, store, {**SETTINGS, "EVIDENCE_DIR": str(tmp_path / "ev")})
     (listing,) = result.listings
     assert (listing.key, listing.source, listing.price, listing.url) == (

@@ -25,3 +25,11 @@ def test_the_most_serious_cause_wins_and_each_is_recorded_once() -> None:
 
 def test_an_unknown_cause_is_an_error() -> None:
     assert exit_code_of(["SOMETHING: else"]) == ExitCode.ERROR
+
+
+def test_a_failed_monitor_exits_11_unless_a_cause_that_names_the_fault_applies() -> None:
+    monitor = "MONITOR_FAILED: Listing count against history: 3 listings, against a median of 95"
+    assert ExitCode.MONITOR_FAILED == 11 and exit_code_of([monitor]) == ExitCode.MONITOR_FAILED
+    assert exit_code_of([monitor, "NO_LISTINGS: no listing came out of the crawl"]) == ExitCode.NO_LISTINGS
+    assert exit_code_of([monitor, "TOO_MANY_ERRORS: 9 errors in 10 requests"]) == ExitCode.TOO_MANY_ERRORS
+    assert exit_code_of([monitor, "SOMETHING: unknown"]) == ExitCode.MONITOR_FAILED  # an unknown cause is ERROR (1)

@@ -63,3 +63,20 @@ def test_item_without_identity_is_dropped_with_reason(pipeline: NormalizePipelin
 def test_non_dict_output_is_dropped(pipeline: NormalizePipeline) -> None:
     with pytest.raises(DropItem, match="not a listing"):
         pipeline.process_item(["not", "an", "item"])
+
+
+def test_field_coverage_and_invalid_listings_are_counted(pipeline: NormalizePipeline) -> None:
+    """The monitors' counters: every item seen, the four compared fields of each valid listing, and
+    listings kept with an unreadable field (once each, however many fields)."""
+    pipeline.process_item(_item(price=250_000, origin="Việt Nam", seller={"name": "Shop A"}))
+    pipeline.process_item(_item(listing_id="10", seller={"platform_id": "77"}))
+    pipeline.process_item(_item(listing_id="11", price="giá sốc!!", rating=9))
+    with pytest.raises(DropItem):
+        pipeline.process_item({"platform": "shopee", "listing_id": "12", "url": "https://shopee.vn/x"})
+    pipeline.process_item(Listing.model_validate(_item(listing_id="13", price=1)))
+    stats = pipeline.stats.get_stats()
+    assert {key: value for key, value in stats.items() if key.startswith("fields/")} == {
+        "fields/listings": 5, "fields/present/title": 4, "fields/present/price": 2, "fields/present/seller": 2,
+        "fields/present/origin": 1,
+    }  # fmt: skip
+    assert stats["normalize/with_invalid_fields"] == 1
