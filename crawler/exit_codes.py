@@ -38,6 +38,8 @@ class ExitCode(IntEnum):
     AUDIT_MISMATCH = 10
     """``crawler audit verify``: the review log's chain is broken, shorter than or different from the
     expected head, or a listing's review status disagrees with the log."""
+    ALREADY_RUNNING = 12
+    """``crawler crawl JOB``: the job's crawl is already running (the schedule holds its lock)."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C or SIGTERM before its end (what was scraped is stored or spooled)."""
 
