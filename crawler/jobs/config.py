@@ -208,7 +208,9 @@ def _locate(node: Any, loc: Iterable[Any]) -> int:
     return line
 
 
-def _messages(error: ValidationError, node: Any, allowed: Iterable[str]) -> list[tuple[int, str]]:
+def _messages(
+    error: ValidationError, node: Any, allowed: Iterable[str], own_line: int | None = None
+) -> list[tuple[int, str]]:
     """``(line, message)`` per problem pydantic found; the branches of a union share one message."""
     by_loc: dict[tuple[Any, ...], list[str]] = {}
     kinds: dict[tuple[Any, ...], str] = {}
@@ -228,7 +230,8 @@ def _messages(error: ValidationError, node: Any, allowed: Iterable[str]) -> list
             suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
             message = f"unknown key {loc[0]!r}{suggestion}; allowed: {', '.join(sorted(allowed))}"
         elif kinds[loc] == "missing":
-            message = f"missing key {where!r}"
+            found.append((own_line or _locate(node, ()), f"missing key {where!r}"))
+            continue
         else:
             message = f"{where}: {' or '.join(texts)}"
         found.append((_locate(node, loc), message))
@@ -300,14 +303,16 @@ def load_jobs(path: Path, *, spiders: Iterable[str] | None = None) -> JobsFile:
         if not isinstance(node, LDict):
             error(line, f"job {name!r} must be a mapping (spider, schedule, …)")
             continue
-        job = _job(name, node, known, folder, result, error)
+        job = _job(name, node, known, folder, result, error, line)
         if job is not None:
             result.jobs[name] = job
     result.errors.sort(key=lambda problem: problem.line)
     return result
 
 
-def _job(name: str, node: LDict, known: list[str], folder: Path, file: JobsFile, error: Any) -> Job | None:
+def _job(
+    name: str, node: LDict, known: list[str], folder: Path, file: JobsFile, error: Any, own_line: int
+) -> Job | None:
     before = len(file.errors)
     for key, line in node.duplicates:
         error(line, f"job {name}: duplicate key {key!r}")
@@ -320,7 +325,7 @@ def _job(name: str, node: LDict, known: list[str], folder: Path, file: JobsFile,
     try:
         spec = JobSpec.model_validate(node)
     except ValidationError as exc:
-        for line, message in _messages(exc, node, JobSpec.model_fields):
+        for line, message in _messages(exc, node, JobSpec.model_fields, own_line):
             error(line, f"job {name}: {message}")
         return None
     keywords_file = None
