@@ -36,6 +36,9 @@ from crawler.crawl_end import errors_by_cause, requests_made
 from crawler.exit_codes import CAUSES_STAT, SERIOUSNESS, ExitCode, exit_code_of, recorded_codes
 from crawler.items import KINDS
 from crawler.request_outcomes import PAGES
+from crawler.store.runs import run_failed
+
+__all__ = ["build_run_record", "http_status_counts", "new_run_id", "ordered_causes", "run_failed", "spider_total"]
 
 STATUS_PREFIX = "downloader/response_status_count/"
 MONITORS_FAILED = "monitors/failed"
@@ -140,12 +143,3 @@ def build_run_record(
     if monitors is not None:
         record["monitors"] = monitors
     return record
-
-
-def run_failed(run: Mapping[str, Any]) -> bool:
-    """Whether a stored run failed: its status, or for a record older than ``status`` its causes."""
-    status = run.get("status")
-    if status is not None:
-        return status != "ok"
-    stats = run.get("stats") or {}
-    return bool(stats.get(CAUSES_STAT))

@@ -1,17 +1,31 @@
 """The filters of :meth:`Store.recent_crawl_runs` (``crawler runs``), checked once for every backend.
 
 A run *failed* when its ``status`` is not ``ok``; a record written before runs had a status failed
-when its stats hold exit causes (:func:`crawler.run_record.run_failed`).
+when its stats hold exit causes (:func:`run_failed`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from crawler.store.base import InvalidQuery
 from crawler.store.documents import to_utc_ms
+
+CAUSES_STAT = "exit/causes"
+"""Where a crawl's stats keep its exit causes (``crawler.exit_codes.CAUSES_STAT``; the store imports no
+crawl code)."""
+
+
+def run_failed(run: Mapping[str, Any]) -> bool:
+    """Whether a stored run failed: its status, or for a record older than ``status`` its causes."""
+    status = run.get("status")
+    if status is not None:
+        return status != "ok"
+    stats = run.get("stats") or {}
+    return bool(stats.get(CAUSES_STAT))
 
 
 @dataclass(frozen=True)
@@ -29,11 +43,7 @@ class RunQuery:
 
     def failed_matches(self, run: dict[str, Any]) -> bool:
         """Whether ``run`` passes the ``failed`` filter (for backends that check it after reading)."""
-        if self.failed is None:
-            return True
-        from crawler.run_record import run_failed
-
-        return run_failed(run) == self.failed
+        return self.failed is None or run_failed(run) == self.failed
 
 
 def run_query(
