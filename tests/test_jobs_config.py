@@ -122,7 +122,7 @@ def test_every_error_is_located_file_line(tmp_path: Path) -> None:
     for line, prefix in zip(sorted(got, key=lambda text: int(text.split(":")[1])), expected, strict=True):
         assert line.startswith(prefix), (line, prefix)
     assert loaded.jobs == {}  # a job with an error is not run
-    result = CliRunner().invoke(app, ["schedule", "validate", "-c", str(path)])
+    result = CliRunner().invoke(app, ["schedule", "validate", "-c", str(path)], env={"COLUMNS": "300"})
     assert result.exit_code == ExitCode.USAGE
     assert f"{path}:12: job bad-cron" in " ".join(result.output.split())
 

@@ -108,6 +108,8 @@ def schedule_list(
     """
     if output_format not in ("table", "json"):
         raise fail("--format must be table or json", ExitCode.USAGE)
+    from crawler.store.runs import run_failed
+
     loaded = load_or_exit(file)
     now = datetime.now(UTC)
     rows = []
@@ -135,9 +137,9 @@ def schedule_list(
         if last is None:
             result = Text("never ran")
         else:
-            failed = last.get("status") != "ok"
+            failed = run_failed(last)
             result = Text(
-                f"{last.get('status', '?')}, exit {last.get('exit_code', '?')}, "
+                f"{'failed' if failed else 'ok'}, exit {last.get('exit_code', '?')}, "
                 f"{(last.get('listings') or {}).get('scraped', '?')} listings ({last.get('run_id') or '—'})",
                 style="red" if failed else "green",
             )
