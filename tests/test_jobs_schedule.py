@@ -65,6 +65,10 @@ JOBS = """\
   nothing:
     spider: tiki
     keywords: khongcogi
+  no-rules:
+    spider: tiki
+    keywords: iphone
+    settings: {RULES_DIR: no-such-rules}
 """
 
 
@@ -101,7 +105,15 @@ def test_crawl_job_exits_with_the_crawls_code_and_records_the_run(server: str, t
     assert run.returncode == ExitCode.ALREADY_RUNNING and "already running" in run.stderr
     run = subprocess.run(crawler_command("crawl", "nope", "-c", str(path)), capture_output=True, text=True,
                          timeout=60, check=False)  # fmt: skip
-    assert run.returncode == ExitCode.NOT_FOUND and "jobs: found, nothing" in " ".join(run.stderr.split())
+    assert run.returncode == ExitCode.NOT_FOUND and "jobs: found, no-rules, nothing" in " ".join(run.stderr.split())
+
+    # a crawl that cannot start records no run itself: the launcher records it, so the history shows it
+    run = subprocess.run(crawler_command("crawl", "no-rules", "-c", str(path)), capture_output=True, text=True,
+                         timeout=180, check=False)  # fmt: skip
+    assert run.returncode == ExitCode.RULES, run.stderr[-3000:]
+    (record,) = runs_of(tmp_path, "no-rules")
+    assert (record["status"], record["exit_code"], record["exit_name"]) == ("failed", 3, "RULES")
+    assert record["causes"] == ["RULES: the crawl exited 3 before recording its run (see its log)"]
 
 
 class Schedule:

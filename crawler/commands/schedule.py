@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from crawler.commands.common import StoreOption, err, fail, out, store_uri
+from crawler.commands.common import StoreOption, err, fail, out
 from crawler.exit_codes import ExitCode
 from crawler.review.filters import show_time
 from crawler.review.render import safe_json, safe_text
@@ -58,16 +58,9 @@ def load_or_exit(path: Path) -> JobsFile:
     return loaded
 
 
-def job_store_uri(job: Job, option: str | None) -> str:
-    """The store a job's crawls write to: ``--store``, else the job's ``STORE_URI``, else ``$STORE_URI`` or
-    the default; a relative SQLite path is taken from the job's folder, where its crawls run."""
-    from crawler.demo.runner import absolute_store_uri
-
-    return absolute_store_uri(option or job.store_uri or store_uri(None), job.workdir)
-
-
 def last_runs(job: Job, option: str | None, limit: int = 1) -> list[dict[str, Any]]:
     """The job's latest recorded runs (empty when there is none or the store cannot be read: logged)."""
+    from crawler.jobs.launch import job_store_uri
     from crawler.store import StoreError, StoreNotFound, open_store
 
     uri = job_store_uri(job, option)
@@ -216,7 +209,7 @@ def crawl_job(
     Example:
       crawler crawl tiki-banned
     """
-    from crawler.jobs.launch import JobRunning, after_crawl, job_lock, start_crawl
+    from crawler.jobs.launch import JobRunning, after_crawl, job_lock, record_if_missing, start_crawl
 
     loaded = load_or_exit(file)
     job = loaded.jobs.get(job_name)
@@ -226,9 +219,11 @@ def crawl_job(
     try:
         with job_lock(job):
             err().print(Text(f"job {job.name}: scrapy crawl {job.spider} in {job.workdir}", style="bold"))
+            started_at = datetime.now(UTC)
             process = start_crawl(job, new_session=True)  # Ctrl-C reaches it once: through us
             code = _wait_forwarding_signals(process)
             kept = after_crawl(job, code)
+            record_if_missing(job, code, started_at)
     except JobRunning as exc:
         raise fail(str(exc), ExitCode.ALREADY_RUNNING) from exc
     err().print(Text(f"job {job.name}: exit {code}", style="green" if code == 0 else "red"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import shutil
 import subprocess
@@ -25,6 +26,8 @@ from typing import IO, Any
 from crawler.crawl_process import PROJECT_ROOT, crawl_command
 from crawler.exit_codes import ExitCode
 from crawler.jobs.config import DEFAULT_JOBDIR_ROOT, DEFAULT_LOG_DIR, Job
+
+logger = logging.getLogger(__name__)
 
 
 class JobRunning(RuntimeError):
@@ -94,6 +97,50 @@ def after_crawl(job: Job, code: int) -> str | None:
         return f"JOBDIR {job.jobdir} kept: the next run resumes this crawl"
     shutil.rmtree(job.jobdir, ignore_errors=True)
     return None
+
+
+def job_store_uri(job: Job, option: str | None = None) -> str:
+    """The store a job's crawls write to: ``option`` (``--store``), else the job's ``STORE_URI``, else
+    ``$STORE_URI`` or the default; a relative SQLite path is taken from the job's folder."""
+    from crawler.store.uri import resolve_uri
+
+    uri = option or job.store_uri or resolve_uri(None)
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri.startswith(prefix + "/") and ":memory:" not in uri:
+        return prefix + str((job.workdir / uri[len(prefix) :]).resolve())
+    return uri
+
+
+def record_if_missing(job: Job, code: int, started_at: datetime, log_file: Path | None = None) -> dict[str, Any] | None:
+    """Record the run of a crawl that exited without recording it (it could not start: a rule file
+    error, a bad argument; or it was killed before its spider opened), so that the run history and
+    ``crawler schedule list`` show every run. The record made, or None (the crawl recorded itself, or
+    the store cannot be read: logged)."""
+    from crawler.run_record import new_run_id
+    from crawler.store import StoreError, open_store
+
+    try:
+        with open_store(job_store_uri(job), create=True) as store:
+            if store.recent_crawl_runs(limit=1, job=job.name, since=started_at):
+                return None
+            try:
+                name = ExitCode(code).name
+            except ValueError:
+                name = f"SIGNAL_{-code}" if code < 0 else "ERROR"
+            cause = f"{name}: the crawl exited {code} before recording its run" + (
+                f" (see {log_file})" if log_file else " (see its log)"
+            )
+            record = {
+                "run_id": new_run_id(started_at), "spider": job.spider, "job": job.name, "started_at": started_at,
+                "finished_at": datetime.now(UTC), "status": "failed" if code else "ok", "exit_code": code,
+                "exit_name": name, "causes": [cause] if code else [], "finish_reason": None,
+                "log_file": None if log_file is None else str(log_file), "stats": {}, "errors": [],
+            }  # fmt: skip
+            store.record_crawl_run(record)
+            return record
+    except StoreError as exc:
+        logger.error("job %s: the run that exited %d could not be recorded: %s", job.name, code, exc)
+        return None
 
 
 def start_crawl(

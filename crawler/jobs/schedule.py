@@ -34,7 +34,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.exit_codes import ExitCode
 from crawler.jobs.config import Job, JobsFile
-from crawler.jobs.launch import JobRunning, after_crawl, job_lock, run_log_path, start_crawl
+from crawler.jobs.launch import JobRunning, after_crawl, job_lock, record_if_missing, run_log_path, start_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +131,7 @@ class CrawlScheduler:
         try:
             with job_lock(job):
                 log_file = run_log_path(job)
+                started_at = datetime.now(UTC)
                 with self._lock:
                     if self._stopping:
                         return
@@ -148,6 +149,8 @@ class CrawlScheduler:
                 kept = after_crawl(job, code)
                 if kept:
                     logger.info("job %s: %s", job.name, kept)
+                if record_if_missing(job, code, started_at, log_file) is not None:
+                    logger.warning("job %s: the crawl recorded no run; recorded it as exit %d", job.name, code)
         except JobRunning as exc:
             logger.warning("job %s: not started: %s", job.name, exc)
         except OSError as exc:
