@@ -7,6 +7,7 @@ against the demo marketplace on 127.0.0.1, and their crawl-run records say how e
 - ``crawler schedule run`` with a job due every second whose crawl takes seconds: runs follow each other,
   never two at once; SIGTERM stops it cleanly (the running crawl is interrupted and recorded, exit 130).
 - A run missed while no scheduler ran is caught up once at start, jobs due together start by priority.
+- SIGTERM to `crawler crawl JOB` reaches the crawl once: it stops cleanly (130), keeps its JOBDIR.
 """
 
 from __future__ import annotations
@@ -217,3 +218,29 @@ def test_a_missed_run_is_caught_up_once_and_priority_orders_jobs_due_together(se
     assert text.count("was missed; running it now (once)") == 2 and "not-due: the run due" not in text
     assert [run["job"] for run in runs_of(tmp_path) if run["started_at"] > now] == ["z-high", "a-low"]
     assert os.path.getsize(tmp_path / "data" / "store.sqlite3") > 0
+
+
+def test_sigterm_to_crawl_job_stops_its_crawl_cleanly_and_keeps_its_jobdir(server: str, tmp_path: Path) -> None:
+    slow = "    settings: {DOWNLOAD_DELAY: 0.5, CONCURRENT_REQUESTS: 1, LOG_LEVEL: DEBUG}\n"
+    path = jobs_file(tmp_path, server, "  slow:\n    spider: tiki\n    keywords: [iphone]\n    max_pages: 1\n" + slow)
+    log = tmp_path / "crawl.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen(crawler_command("crawl", "slow", "-c", str(path)), stdout=handle,
+                                   stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 180
+            while "Crawled (200)" not in log.read_text(encoding="utf-8", errors="replace"):
+                assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.2)
+            process.send_signal(signal.SIGTERM)  # what systemd or kill sends: passed on to the crawl, once
+            code = process.wait(120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert code == ExitCode.INTERRUPTED, text[-3000:]
+    assert "Received SIGTERM, shutting down gracefully" in text and "Send again to force" in text
+    assert "JOBDIR" in text and "kept: the next run resumes this crawl" in " ".join(text.split())
+    (record,) = runs_of(tmp_path, "slow")
+    assert (record["exit_code"], record["finish_reason"]) == (130, "shutdown")
+    assert (tmp_path / "data" / "jobs" / "slow" / "requests.seen").exists()
