@@ -4,6 +4,8 @@
     crawler flags list / show         flagged listings, newest and riskiest first, with reasons
     crawler detect --input F          run the rules on a JSON Lines file of listings, offline
     crawler rules validate / test     check the YAML rule packs and run their cases
+    crawler crawl JOB / schedule run  run a crawls.yaml job now / run every job on its schedule
+    crawler runs [show ID]            the history of crawl runs, one run in full
     crawler store import F            load listings spooled while the store was down
 
 Each command group lives in its own module of ``crawler.commands`` and registers itself there.
@@ -45,6 +47,9 @@ PANELS: dict[str, str] = {
     "audit": "Inspectors",
     "rules": "Analysts",
     "detect": "Analysts",
+    "crawl": "Ops",
+    "schedule": "Ops",
+    "runs": "Ops",
     "store": "Ops",
 }
 

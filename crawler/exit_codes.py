@@ -41,6 +41,8 @@ class ExitCode(IntEnum):
     MONITOR_FAILED = 11
     """A crawl's end-of-run monitor failed (:mod:`crawler.monitors`): too few listings against the job's
     history, a field's coverage dropped, too many invalid or partial listings, too many errors."""
+    ALREADY_RUNNING = 12
+    """``crawler crawl JOB``: the job's crawl is already running (the schedule holds its lock)."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C or SIGTERM before its end (what was scraped is stored or spooled)."""
 

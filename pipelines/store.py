@@ -22,8 +22,10 @@ The fsync per listing costs 0.25-0.4 ms on the development VM's virtio disk (pri
 ``tests/test_pipelines_store.py::test_journal_cost_per_listing``), next to the tens of milliseconds
 a listing costs to fetch; it is what makes a SIGKILL or a power cut lose nothing already handed over.
 
-At the end of the run one ``crawl_runs`` record keeps the run's stats, its first 200 ERROR
-messages and the rules version. Stats: ``store/upserted``, ``store/inserted``, ``store/updated``,
+When the spider has closed (``spider_closed``, after the extensions' handlers: the exit causes of
+:mod:`crawler.crawl_end`, the monitors) one ``crawl_runs`` record (:mod:`crawler.run_record`) keeps
+what the run did, its exit code and causes, its stats and its first 200 ERROR messages; the store is
+closed after it. Stats: ``store/upserted``, ``store/inserted``, ``store/updated``,
 ``store/unchanged``, ``store/rejected``, ``store/spooled``, ``store/recovered`` (listings loaded
 from a killed run's journal), ``store/lost`` (neither stored nor spooled), ``store/spool_path``.
 """
@@ -36,10 +38,12 @@ import sys
 from pathlib import Path
 from typing import Any, Self
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 
-from crawler.exit_codes import ExitCode, note_failure
+from crawler.exit_codes import ExitCode, exit_code_of, note_failure
 from crawler.items import Listing, utcnow
+from crawler.run_record import build_run_record, ordered_causes
 from crawler.spool import (
     JOURNAL_SUFFIX,
     SPOOL_PATH_STAT,
@@ -151,13 +155,16 @@ class StorePipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         spool = Path(settings.get("SPOOL_DIR", "data/spool"))
-        return cls(
+        pipeline = cls(
             crawler,
             settings.get("STORE_URI"),
             settings.getint("STORE_BATCH_SIZE", 500),
             spool,
             settings.getfloat("STORE_FLUSH_SECONDS", 5.0),
         )
+        # pipelines are made after the extensions: this handler runs after theirs (crawl_end, monitors)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     @property
     def spider_name(self) -> str:
@@ -293,33 +300,61 @@ class StorePipeline:
     # -- the end -----------------------------------------------------------------------------------
 
     def close_spider(self) -> None:
+        """Write what is buffered; the store stays open for the crawl-run record (:meth:`spider_closed`)."""
         self._stop_timer()
         try:
             self.flush()
+        finally:
+            self._close_journal()
+
+    def spider_closed(self, reason: str = "finished") -> None:
+        """After every extension's ``spider_closed`` (the exit causes derived at the end, the monitors):
+        record the run, then close the store."""
+        try:
             self._record_run()
         finally:
             logging.getLogger().removeHandler(self.errors)
-            self._close_journal()
             if self.store is not None:
                 self.store.close()
                 self.store = None
 
+    def _audit_head(self) -> str | None:
+        if self.store is None:
+            return None
+        from crawler.review.audit import current_head, head_text
+
+        try:
+            return head_text(current_head(self.store.iter_audit()))
+        except StoreError as exc:
+            logger.error("crawl run: the review log's head could not be read: %s", exc)
+            return None
+
     def _record_run(self) -> None:
-        stats = self.crawler.stats.get_stats()
-        run = {
-            "spider": self.spider_name,
-            "started_at": self.started_at,
-            "finished_at": utcnow(),
-            "stats": stats,
-            "errors": self.errors.messages,
-            "rules_version": stats.get("detect/rules_version"),
-        }
+        settings = self.crawler.settings
+        run = build_run_record(
+            self.crawler.stats.get_stats(),
+            spider=self.spider_name,
+            job=settings.get("CRAWL_JOB") or None,
+            started_at=self.started_at,
+            finished_at=utcnow(),
+            errors=self.errors.messages,
+            audit_head=self._audit_head(),
+            jobdir=settings.get("JOBDIR") or None,
+            log_file=settings.get("LOG_FILE") or None,
+        )
         if self.store is not None:
             try:
                 self.store.record_crawl_run(run)
+                logger.info("crawl run %s recorded (%s, exit %d)", run["run_id"], run["status"], run["exit_code"])
                 return
             except StoreError as exc:
                 logger.error("crawl run not recorded: %s", exc)
+        # the record says what the run will exit with: the store did not take everything
+        cause = "STORE_UNREACHABLE: the crawl-run record went to the spool"
+        if cause not in run["causes"]:
+            run["causes"] = ordered_causes([*run["causes"], cause])
+            code = exit_code_of(run["causes"])
+            run.update(status="failed", exit_code=int(code), exit_name=code.name)
         spool_records(self.crawler, self.spool_dir, [run_record(run)], "the crawl-run record")
 
     def _close_journal(self) -> None:

@@ -58,9 +58,11 @@ def _run(crawler: Crawler, listings: list[Listing]) -> None:
     store.open_spider()
     for listing in listings:
         store.process_item(detect.process_item(listing))
-    # Scrapy closes pipelines in reverse order: the store flushes first, then detect re-judges.
+    # Scrapy closes pipelines in reverse order: the store flushes first, then detect re-judges; the
+    # crawl-run record is written at spider_closed, after both
     store.close_spider()
     detect.close_spider()
+    store.spider_closed()
 
 
 def test_first_crawl_outlier_is_rejudged_at_the_end(tmp_path: Path) -> None:
@@ -203,6 +205,7 @@ def test_store_outage_spools_listings_and_import_recovers_them(
     for i in range(3):
         store.process_item(_iphone(str(i), 29_000_000))
     store.close_spider()
+    store.spider_closed()
     spooled = list((tmp_path / "spool").glob("*.jsonl"))
     assert len(spooled) == 1
     records = [json.loads(line) for line in spooled[0].read_text(encoding="utf-8").splitlines()]
@@ -229,6 +232,7 @@ def test_a_run_that_logged_errors_is_recorded_with_them(tmp_path: Path) -> None:
     logging.getLogger("spiders.tiki").error("%s: malformed JSON (%s)", "https://tiki.vn/api/v2/products?q=x", "cut")
     store.process_item(_iphone("1", 29_000_000))
     store.close_spider()
+    store.spider_closed()
     logging.getLogger("spiders.tiki").error("after the run: not this run's error")
     with open_store(uri) as opened:
         (run,) = opened.recent_crawl_runs()
@@ -260,7 +264,7 @@ def test_store_down_spools_the_rejudged_price_flags_and_import_restores_them(tmp
     assert crawler.stats.get_value("detect/price_rejudged_spooled") == 1
     (spool,) = (tmp_path / "down" / "spool").glob("*.jsonl")
     kinds = [json.loads(line).get("_record", "listing") for line in spool.read_text(encoding="utf-8").splitlines()]
-    assert kinds == ["listing"] * 9 + ["crawl_run", "flags"]
+    assert kinds == ["listing"] * 9 + ["flags", "crawl_run"]  # the record is the run's last word
     imported = f"sqlite:///{tmp_path / 'imported.sqlite3'}"
     result = CliRunner().invoke(app, ["store", "import", str(spool), "--store", imported])
     assert result.exit_code == 0, result.output

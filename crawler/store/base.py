@@ -252,8 +252,13 @@ class Store(ABC):
         """Keep one spider run: {spider, started_at, finished_at, stats, errors, rules_version}."""
 
     @abstractmethod
-    def recent_crawl_runs(self, spider: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """The latest recorded runs, newest ``started_at`` first (datetimes aware UTC)."""
+    def recent_crawl_runs(
+        self, spider: str | None = None, limit: int = 20, *, job: str | None = None,
+        since: datetime | None = None, failed: bool | None = None, run_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The latest recorded runs, newest ``started_at`` first (datetimes aware UTC), of one spider,
+        one job (``CRAWL_JOB``), started at or after ``since``, failed (True) or not (False), or the run
+        ``run_id``: see :mod:`crawler.store.runs`."""
 
     @abstractmethod
     def count_flagged(self, query: FlagQuery) -> int:

@@ -89,6 +89,7 @@ from crawler.store.mongo_peers import invalidate, lookup
 from crawler.store.mongo_reports import MongoReports
 from crawler.store.peers import check_keys, member_of, member_of_document
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
+from crawler.store.runs import run_query
 from crawler.store.uri import hosts_of, redact_uri, scrub
 
 logger = logging.getLogger(__name__)
@@ -558,17 +559,36 @@ class MongoStore(MongoReports, Store):
             if len(docs) < batch_size:
                 return
 
-    def recent_crawl_runs(self, spider: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """The latest runs, newest first."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-            raise InvalidQuery(f"limit must be a non-negative integer, got {limit!r}")
-        if limit == 0:
+    def recent_crawl_runs(
+        self, spider: str | None = None, limit: int = 20, *, job: str | None = None,
+        since: datetime | None = None, failed: bool | None = None, run_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The latest runs, newest first (filters: see :mod:`crawler.store.runs`)."""
+        query = run_query(spider, limit, job=job, since=since, failed=failed, run_id=run_id)
+        if query.limit == 0:
             return []
-        if spider is not None and not isinstance(spider, str):
-            raise InvalidQuery(f"spider must be text, got {spider!r}")
-        spec = {} if spider is None else {"spider": spider}
+        spec: dict[str, Any] = {}
+        for name in ("spider", "job", "run_id"):
+            if getattr(query, name) is not None:
+                spec[name] = getattr(query, name)
+        if query.since is not None:
+            spec["started_at"] = {"$gte": query.since}
+        if query.failed is not None:  # records older than `status` are judged by their causes, here
+            ok_or_old = [{"status": "ok"}, {"status": None}]
+            either = {"$or": [{"status": "failed"}, {"status": None}] if query.failed else ok_or_old}
+            spec = {"$and": [spec, either]} if spec else either
         sort = [("started_at", DESCENDING), ("_id", DESCENDING)]
-        return self._call("recent_crawl_runs", lambda: list(self.runs.find(spec, {"_id": 0}).sort(sort).limit(limit)))
+
+        def read() -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = []
+            for run in self.runs.find(spec, {"_id": 0}).sort(sort):
+                if query.failed_matches(run):
+                    found.append(run)
+                    if len(found) >= query.limit:
+                        break
+            return found
+
+        return self._call("recent_crawl_runs", read)
 
     # -- the review log --------------------------------------------------------------------------
 

@@ -58,6 +58,7 @@ from crawler.store.derived import (
 from crawler.store.documents import crawl_run_document, fill_partials, iso_ms, risk_of
 from crawler.store.peers import Member, check_keys, member_of
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
+from crawler.store.runs import run_query
 from crawler.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
 from crawler.store.sqlite_peers import fill_peers, invalidate, lookup, member_from_json, member_json
 from crawler.store.sqlite_reports import SQLiteReports
@@ -709,18 +710,35 @@ class SQLiteStore(SQLiteReports, Store):
             if len(rows) < batch_size:
                 return
 
-    def recent_crawl_runs(self, spider: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
-        """The latest runs, newest first."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-            raise InvalidQuery(f"limit must be a non-negative integer, got {limit!r}")
-        if spider is not None and not isinstance(spider, str):
-            raise InvalidQuery(f"spider must be text, got {spider!r}")
-        if spider is None:
-            sql, params = "SELECT doc FROM crawl_runs ORDER BY started_at DESC, id DESC LIMIT ?", (limit,)
-        else:
-            sql = "SELECT doc FROM crawl_runs WHERE spider = ? ORDER BY started_at DESC, id DESC LIMIT ?"
-            params = (spider, limit)
-        return [self._run_from_text(text) for (text,) in self._select("recent_crawl_runs", sql, params)]
+    def recent_crawl_runs(
+        self, spider: str | None = None, limit: int = 20, *, job: str | None = None,
+        since: datetime | None = None, failed: bool | None = None, run_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The latest runs, newest first (filters: see :mod:`crawler.store.runs`; job, failed and run_id
+        are read from the record's JSON)."""
+        query = run_query(spider, limit, job=job, since=since, failed=failed, run_id=run_id)
+        where: list[str] = []
+        params: list[Any] = []
+        if query.spider is not None:
+            where.append("spider = ?")
+            params.append(query.spider)
+        if query.since is not None:
+            where.append("started_at >= ?")
+            params.append(iso_ms(query.since))
+        for name in ("job", "run_id"):
+            if getattr(query, name) is not None:
+                where.append(f"json_extract(doc, '$.{name}') = ?")
+                params.append(getattr(query, name))
+        if query.failed is not None:
+            failing = (
+                "(COALESCE(json_extract(doc, '$.status'), '') = 'failed' OR (json_extract(doc, '$.status') IS NULL"
+                " AND COALESCE(json_array_length(doc, '$.stats.\"exit/causes\"'), 0) > 0))"
+            )
+            where.append(failing if query.failed else f"NOT {failing}")
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        sql = f"SELECT doc FROM crawl_runs{clause} ORDER BY started_at DESC, id DESC LIMIT ?"
+        rows = self._select("recent_crawl_runs", sql, (*params, query.limit))
+        return [self._run_from_text(text) for (text,) in rows]
 
     @staticmethod
     def _run_from_text(text: str) -> dict[str, Any]:
