@@ -37,6 +37,7 @@ PANELS: dict[str, str] = {
     "demo": "Start here",
     "flags": "Inspectors",
     "review": "Inspectors",
+    "web": "Inspectors",
     "check": "Inspectors",
     "sellers": "Inspectors",
     "export": "Inspectors",
@@ -46,6 +47,7 @@ PANELS: dict[str, str] = {
     "rules": "Analysts",
     "detect": "Analysts",
     "store": "Ops",
+    "users": "Ops",
 }
 
 
