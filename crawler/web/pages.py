@@ -16,6 +16,7 @@ Routes (roles in ``crawler.review.accounts``):
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import asdict
 from datetime import datetime
@@ -39,7 +40,7 @@ from crawler.web import i18n
 from crawler.web.app import page_lang, render, state_of
 from crawler.web.auth import current_session, require
 from crawler.web.security import safe_next
-from crawler.web.svg import stacked_bars
+from crawler.web.svg import KIND_COLORS, stacked_bars
 
 router = APIRouter()
 FILTER_FIELDS: tuple[str, ...] = ("kind", "platform", "province", "seller", "status", "since", "until", "text",
@@ -66,7 +67,10 @@ def _login_form(request: Request, next_path: str, *, error: str | None, status: 
     import secrets
 
     state = state_of(request)
-    token = secrets.token_urlsafe(24)
+    # the browser's own requests (a favicon answered by a redirect here) must not change the token of a
+    # form already on screen: keep a well-formed token the browser holds
+    held = request.cookies.get(state.login_cookie, "")
+    token = held if re.fullmatch(r"[A-Za-z0-9_-]{32}", held) else secrets.token_urlsafe(24)
     response = render(request, "login.html", status=status, next=safe_next(next_path), error=error, login_csrf=token)
     response.set_cookie(state.login_cookie, token, max_age=3600, httponly=True, samesite="strict",
                         secure=state.config.secure_cookies, path="/")
@@ -240,7 +244,8 @@ def dashboard_page(request: Request, session: Annotated[Session, Depends(require
     state = state_of(request)
     lang = page_lang(request, session)
     data = dashboard(state.store, datetime.now(VN_TZ).date())
-    kinds = stacked_bars(data.weeks, data.kinds_by_week, [(kind, i18n.kind_label(kind, lang)) for kind in KINDS])
+    kinds = stacked_bars(data.weeks, data.kinds_by_week, [(kind, i18n.kind_label(kind, lang)) for kind in KINDS],
+                         colors=KIND_COLORS)
     platforms = stacked_bars(data.weeks, data.platforms_by_week, [(name, name) for name in data.platforms])
     runs = [_run_row(run) for run in data.runs]
     return render(request, "dashboard.html", data=data, kinds_chart=kinds, platforms_chart=platforms, runs=runs,

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-PALETTE: tuple[str, ...] = ("#b03a2e", "#7d3c98", "#b9770e", "#2e86c1", "#229954", "#566573", "#a04000", "#17a589")
+PALETTE: tuple[str, ...] = ("#2e86c1", "#7d3c98", "#b9770e", "#229954", "#566573", "#a04000", "#17a589", "#b03a2e")
+KIND_COLORS: dict[str, str] = {"banned": "#8e3b7a", "counterfeit": "#b03a2e", "missing_origin": "#c9951b",
+                               "price_anomaly": "#2e6fa8"}
+"""The same colour per kind as the kind chips of the pages."""
 
 
 @dataclass
@@ -38,10 +41,13 @@ class StackedChart:
 
 
 def stacked_bars(columns: list[str], values: list[dict[str, int]], series: list[tuple[str, str]], *,
-                 width: int = 560, height: int = 200) -> StackedChart:
-    """Stacked bars, one column per label; ``series`` is (key, legend label) in stacking order."""
+                 width: int = 560, height: int = 200, colors: dict[str, str] | None = None) -> StackedChart:
+    """Stacked bars, one column per label; ``series`` is (key, legend label) in stacking order;
+    ``colors`` picks a series' colour by key (else the palette in order)."""
     chart = StackedChart(width, height)
-    chart.legend = [(PALETTE[index % len(PALETTE)], name) for index, (_, name) in enumerate(series)]
+    colors = colors or {}
+    palette = [colors.get(key, PALETTE[index % len(PALETTE)]) for index, (key, _) in enumerate(series)]
+    chart.legend = [(palette[index], name) for index, (_, name) in enumerate(series)]
     base_y, plot_h, left = height - 24, height - 44, 8
     step = (width - left) / max(1, len(columns))
     top = max([sum(column.values()) for column in values] + [1])
@@ -58,8 +64,8 @@ def stacked_bars(columns: list[str], values: list[dict[str, int]], series: list[
             h = plot_h * count / top
             y -= h
             total += count
-            chart.bars.append(Bar(round(x, 1), round(y, 1), round(bar_w, 1), round(h, 1),
-                                  PALETTE[number % len(PALETTE)], f"{name} — {legend}: {count}"))
+            chart.bars.append(Bar(round(x, 1), round(y, 1), round(bar_w, 1), round(h, 1), palette[number],
+                                  f"{name} — {legend}: {count}"))
         chart.labels.append((round(x + bar_w / 2, 1), name))
         if total:
             chart.totals.append((round(x + bar_w / 2, 1), round(y - 4, 1), total))
