@@ -514,3 +514,26 @@ def test_dashboard_counts(app_for: Callable[..., TestClient]) -> None:
 
 def test_hostile_title_constant_is_hostile() -> None:
     assert "<script>" in HOSTILE_TITLE and "\u202e" in HOSTILE_TITLE
+
+
+def test_the_browsers_own_requests_do_not_spoil_the_login_form(app_for: Callable[..., TestClient]) -> None:
+    client = app_for()
+    form = client.get("/login")
+    assert client.get("/favicon.ico").status_code == 303  # answered by a redirect to /login …
+    client.get("/login")  # … which the browser follows: the form on screen must still work
+    response = client.post("/login", data={"username": "lan", "password": PASSWORD, "csrf": csrf_of(form.text)})
+    assert response.status_code == 303 and response.headers["location"] == "/queue"
+
+
+def test_demo_ends_by_telling_how_to_open_the_web_ui(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from crawler.demo.runner import print_summary
+
+    uri = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    console = Console(record=True, width=200)
+    print_summary(uri, console, [])
+    text = console.export_text()
+    assert f"crawler users add thanhtra --role lead --store {uri}" in text
+    assert f"crawler web --store {uri}" in text and "http://127.0.0.1:8000" in text
+    assert text.rstrip().endswith("log in as thanhtra")

@@ -23,6 +23,8 @@ from crawler.review.filters import FilterError, Filters, day_start, flag_query, 
 from crawler.review.network import Network, build_graph, network_of
 from crawler.store.base import ReviewEntry, SellerSummary, Store, StoreError, seller_key
 
+ReviewStore = Store
+"""The store as the review desk's callers name it (the web UI imports review code only)."""
 MAX_PAGE = 1_000_000
 DECISIONS: tuple[str, ...] = ("confirmed", "dismissed", "referred", "new")
 _SHA = re.compile(r"[0-9a-f]{64}")
@@ -272,3 +274,10 @@ def open_review_store(uri: str) -> Store:
     from crawler.store import open_store
 
     return open_store(uri, create=False)
+
+
+def shown_uri(uri: str) -> str:
+    """The store URI without its password (for case manifests and messages)."""
+    from crawler.store import redact_uri
+
+    return redact_uri(uri)

@@ -24,9 +24,8 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crawler.review.accounts import Accounts, Session, open_accounts_for
-from crawler.review.desk import open_review_store
+from crawler.review.desk import ReviewStore, open_review_store
 from crawler.review.render import safe_text
-from crawler.store.base import Store
 from crawler.web import i18n
 from crawler.web.auth import LoginRequired, current_session, login_url
 from crawler.web.security import LoginLimiter, cookie_name, safe_link, security_headers
@@ -52,7 +51,7 @@ class WebState:
     """What every request shares: the store, the accounts, the templates, the login limiter."""
 
     config: WebConfig
-    store: Store
+    store: ReviewStore
     accounts: Accounts
     templates: Environment
     session_cookie: str

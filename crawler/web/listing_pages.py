@@ -40,6 +40,7 @@ from crawler.review.desk import (
     peer_group,
     seller_listings,
     seller_network,
+    shown_uri,
 )
 from crawler.review.filters import VN_TZ, FilterError
 from crawler.web import i18n
@@ -179,8 +180,6 @@ def assign(request: Request, session: Annotated[Session, Depends(require(ASSIGNE
 def case_file(request: Request, session: Annotated[Session, Depends(require(REVIEWERS))],
               key: Annotated[list[str] | None, Form(max_length=300)] = None) -> Response:
     """The case file of the selected listings, zipped (manifest, SHA256SUMS and verified evidence inside)."""
-    from crawler.store import redact_uri
-
     state = state_of(request)
     keys = list(dict.fromkeys(key or []))[:200]
     if not keys:
@@ -189,7 +188,7 @@ def case_file(request: Request, session: Annotated[Session, Depends(require(REVI
     stamp = datetime.now(VN_TZ).replace(microsecond=0)
     try:
         case_to(state.store, keys, folder / "case", state.config.evidence_dir, generated_at=stamp,
-                store_name=redact_uri(state.config.store_uri))
+                store_name=shown_uri(state.config.store_uri))
     except FilterError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise HTTPException(404, "not_found") from exc
