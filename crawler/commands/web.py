@@ -58,7 +58,7 @@ def web(
     import uvicorn
 
     from crawler.commands.flags import evidence_dir as default_evidence
-    from crawler.store import StoreError, StoreNotFound
+    from crawler.store import StoreError, StoreNotFound, redact_uri
     from crawler.web.app import WebConfig, create_app
 
     secure = (not is_loopback(host)) if secure_cookies is None else secure_cookies
@@ -69,6 +69,8 @@ def web(
         raise fail(str(exc), ExitCode.NOT_FOUND) from exc
     except StoreError as exc:
         raise fail(str(exc), ExitCode.STORE_UNREACHABLE) from exc
-    out().print(f"Web UI on http://{host}:{port}  (store {config.store_uri}; Ctrl-C stops it)")
+    where = f"http://{host}:{port}" if port else f"http://{host} on a free port (uvicorn names it below)"
+    out().print(f"Web UI on {where}; store {redact_uri(config.store_uri)}; cookies "
+                f"{'Secure (serve it over HTTPS)' if secure else 'for plain HTTP on loopback'}; Ctrl-C stops it")
     uvicorn.run(application, host=host, port=port, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips,
                 log_level="info", server_header=False)
