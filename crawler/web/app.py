@@ -71,7 +71,7 @@ def shown(value: Any) -> Any:
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, finalize=shown,
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(vnd=i18n.vnd, day=i18n.day, when=i18n.when, safe_link=safe_link,
+    env.globals.update(vnd=i18n.vnd, day=i18n.day, when=i18n.when, day_of_text=i18n.day_of_text, safe_link=safe_link,
                        safe_text=safe_text, show_day_input=i18n.show_day_input)
     return env
 

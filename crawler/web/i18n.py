@@ -236,6 +236,14 @@ def day(moment: datetime | date | None) -> str:
     return f"{moment:%d/%m/%Y}"
 
 
+def day_of_text(text: str | None) -> str:
+    """``dd/mm/yyyy`` of an ISO 8601 time kept as text (accounts, assignments), or ``—``."""
+    try:
+        return day(datetime.fromisoformat(text)) if text else "—"
+    except ValueError:
+        return "—"
+
+
 def when(moment: datetime | None) -> str:
     """``dd/mm/yyyy HH:MM`` in Vietnam time, or ``—``."""
     shown = local(moment)
