@@ -537,3 +537,33 @@ def test_demo_ends_by_telling_how_to_open_the_web_ui(tmp_path: Path) -> None:
     assert f"crawler users add thanhtra --role lead --store {uri}" in text
     assert f"crawler web --store {uri}" in text and "http://127.0.0.1:8000" in text
     assert text.rstrip().endswith("log in as thanhtra")
+
+
+def test_queue_sorts_newest_first_on_request_and_keeps_it_across_pages(app_for: Callable[..., TestClient]) -> None:
+    client = app_for()
+    as_role(client, "inspector")
+    html = client.get("/queue?sort=newest&lang=en").text
+    assert re.findall(r'name="key" value="([^"]+)"', html)[-1] == "tiki:3"  # seen 20 days ago: last
+    assert '<option value="newest" selected>' in html
+    assert 'href="/queue?sort=newest&amp;lang=vi"' in html  # the language switch keeps the filters
+
+
+def test_the_web_ui_on_mongodb(mongo_uri: str, tmp_path: Path) -> None:
+    """The same pages and decisions over the wire on a MongoDB store (accounts in its database)."""
+    from crawler.items import Flag, Listing
+
+    with open_store(mongo_uri) as store:
+        store.upsert_listings([Listing(platform="tiki", listing_id="9", url="https://tiki.vn/9", title="Súng hơi",
+                                       price=2_000_000, flags=[Flag(rule_id="banned.guns", kind="banned", score=0.8,
+                                                                    message="Vũ khí")])])
+    with open_accounts_for(mongo_uri) as accounts:
+        accounts.add_user("lan", "inspector", PASSWORD)
+    web = create_app(WebConfig(store_uri=mongo_uri, evidence_dir=tmp_path))
+    with TestClient(web, follow_redirects=False) as client:
+        assert login(client, "lan").status_code == 303
+        assert "Súng hơi" in client.get("/queue?kind=banned").text
+        csrf = csrf_of(client.get("/listings/tiki:9").text)
+        assert client.post("/review", data={"key": "tiki:9", "action": "dismissed", "csrf": csrf}).status_code == 303
+        assert client.get("/dashboard").status_code == 200
+    with open_store(mongo_uri) as store:
+        assert [(e.by, e.to_status) for e in store.review_history("tiki", "9")] == [("lan", "dismissed")]

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -95,7 +96,11 @@ def render(request: Request, template: str, *, status: int = 200, session: Sessi
     def t(key: str, **values: Any) -> str:
         return i18n.label(key, lang, **values)
 
+    other = "en" if lang == "vi" else "vi"
+    params = [(name, value) for name, value in request.query_params.multi_items() if name != "lang"]
+    lang_url = request.url.path + "?" + urlencode([*params, ("lang", other)])
     html = state.templates.get_template(template).render(
+        lang_url=lang_url,
         request=request, session=session, user=session.user if session else None, lang=lang, t=t,
         csrf=session.csrf if session else "", kind_label=lambda kind: i18n.kind_label(kind, lang),
         status_label=lambda status: i18n.status_label(status, lang),

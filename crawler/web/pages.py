@@ -164,10 +164,11 @@ def queue(request: Request, session: Annotated[Session, Depends(require(EVERYONE
     error = None
     listing_page = None
     shown: dict[str, str] = {name: params.get(name, "") for name in FILTER_FIELDS}
+    sort = params.get("sort") or "risk"
     try:
         filters, shown = filters_from(params)
         listing_page = queue_page(state.store, filters, page=_page_number(params.get("page")),
-                                  per_page=state.config.per_page, sort=params.get("sort") or "risk")
+                                  per_page=state.config.per_page, sort=sort)
     except FilterError as exc:
         error = str(exc)
     assigned = {}
@@ -175,9 +176,11 @@ def queue(request: Request, session: Annotated[Session, Depends(require(EVERYONE
         keys = [(row.platform, row.listing_id) for row in listing_page.listings]
         assigned = state.accounts.assigned(keys)
     query = {name: value for name, value in shown.items() if value}
+    if sort != "risk":
+        query["sort"] = sort
     return render(
         request, "queue.html", status=400 if error else 200, error=error, result=listing_page, shown=shown,
-        kinds=KINDS, statuses=STATUSES, assigned=assigned, query=urlencode(query),
+        kinds=KINDS, statuses=STATUSES, assigned=assigned, query=urlencode(query), sort=sort,
         back="/queue" + (f"?{request.url.query}" if request.url.query else ""),
         can_review=session.user.role in REVIEWERS, can_assign=session.user.role in ASSIGNERS,
         inspectors=_inspectors(state) if session.user.role in ASSIGNERS else [],
