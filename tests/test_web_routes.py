@@ -567,3 +567,13 @@ def test_the_web_ui_on_mongodb(mongo_uri: str, tmp_path: Path) -> None:
         assert client.get("/dashboard").status_code == 200
     with open_store(mongo_uri) as store:
         assert [(e.by, e.to_status) for e in store.review_history("tiki", "9")] == [("lan", "dismissed")]
+
+
+def test_a_store_failure_is_a_clear_page_not_a_traceback(app_for: Callable[..., TestClient]) -> None:
+    client = app_for()
+    as_role(client, "inspector")
+    client.app.state.web.store.close()  # type: ignore[attr-defined]  # the database goes away
+    response = client.get("/queue")
+    assert response.status_code == 503
+    assert "Không đọc/ghi được cơ sở dữ liệu" in response.text and "SQLite store" in response.text
+    assert "Traceback" not in response.text

@@ -23,6 +23,7 @@ from crawler.review.filters import FilterError, Filters, day_start, flag_query, 
 from crawler.review.network import Network, build_graph, network_of
 from crawler.store.base import ReviewEntry, SellerSummary, Store, StoreError, seller_key
 
+__all__ = ["ReviewStore", "StoreError"]  # what the web UI takes from here rather than from the store
 ReviewStore = Store
 """The store as the review desk's callers name it (the web UI imports review code only)."""
 MAX_PAGE = 1_000_000

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from crawler.review.accounts import Accounts, Session, open_accounts_for
-from crawler.review.desk import ReviewStore, open_review_store
+from crawler.review.desk import ReviewStore, StoreError, open_review_store
 from crawler.review.render import safe_text
 from crawler.web import i18n
 from crawler.web.auth import LoginRequired, current_session, login_url
@@ -154,6 +154,12 @@ def create_app(config: WebConfig) -> FastAPI:
         key = {404: "not_found", 405: "error"}.get(exc.status_code, key)
         return render(request, "error.html", status=exc.status_code, session=session, message_key=key,
                       code=exc.status_code)
+
+    @app.exception_handler(StoreError)
+    async def _store_down(request: Request, exc: StoreError) -> Response:
+        session = getattr(request.state, "session", None)
+        return render(request, "error.html", status=503, session=session, message_key="store_error", code=503,
+                      detail=str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> Response:

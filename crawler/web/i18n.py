@@ -159,6 +159,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "bad_csrf": ("Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và thử lại.",
                  "The form expired or is not valid. Reload the page and try again."),
     "back": ("Quay lại", "Back"),
+    "store_error": ("Không đọc/ghi được cơ sở dữ liệu. Báo cho bộ phận vận hành; thử lại sau.",
+                    "The database cannot be read or written. Tell the operators; try again later."),
     "evidence_changed": ("Tệp chứng cứ không còn khớp mã sha256 đã ghi.",
                          "The evidence file no longer matches its sha256."),
     "nothing_selected": ("Chưa chọn tin đăng nào.", "No listing selected."),
