@@ -64,6 +64,8 @@ def build(tmp_path: Path) -> WebData:
                  seller={"name": "Cửa hàng B", "platform_id": "88", "province": "Hà Nội"},
                  flags=[Flag(rule_id="origin.missing", kind="missing_origin", score=0.4, message="Không ghi xuất xứ")]),
         _listing("shopee", "4", "Áo thun trơn", price=120_000, seller={"name": "Shop C", "platform_id": "99"}),
+        Listing(platform="shopee", listing_id="5", url="javascript:alert(document.cookie)", title='" onmouseover="x',
+                price=1000, seller={"name": "Shop C", "platform_id": "99"}),
     ]
     with open_store(uri) as store:
         store.upsert_listings([listing for listing in listings if listing.key != "tiki:3"], seen_at=now)
