@@ -98,6 +98,7 @@ ROUTES: list[tuple[str, str, str, Callable[[WebData], dict[str, Any]], dict[str,
     ("GET", "/downloads", "/downloads", lambda d: {}, OK_ALL),
     ("GET", "/listings/shopee:1", "/listings/{key:path}", lambda d: {}, OK_ALL),
     ("GET", "/account", "/account", lambda d: {}, OK_ALL),
+    ("GET", "/network?listing=tiki:2", "/network", lambda d: {}, OK_ALL),
     ("GET", "/evidence/{html}?listing=shopee:1", "/evidence/{evidence_id}", lambda d: {}, OK_ALL),
     ("GET", "/admin/users", "/admin/users", lambda d: {}, ADMIN_ONLY),
     ("POST", "/review", "/review", lambda d: {"key": "tiki:2", "action": "confirmed", "note": "ok"}, REVIEWERS_303),
@@ -511,6 +512,9 @@ def test_dashboard_counts(app_for: Callable[..., TestClient]) -> None:
     assert re.search(r'<span class="tile-n">3</span><span>Chờ xét duyệt</span>', html)
     assert re.search(r'<span class="tile-n">1</span><span>Chờ quá 7 ngày</span>', html)
     assert "<svg" in html and "Cửa hàng B" in html
+    assert len(re.findall(r"<title>\d\d/\d\d — tiki: 1</title>", html)) == 2  # this week, and 20 days ago
+    assert len(re.findall(r"<title>\d\d/\d\d — shopee: 1</title>", html)) == 1  # unflagged ones not counted
+    assert len(re.findall(r"<title>\d\d/\d\d — Hàng cấm: 1</title>", html)) == 1
 
 
 def test_hostile_title_constant_is_hostile() -> None:
@@ -586,3 +590,12 @@ def test_hostile_url_and_attribute_breakout_stay_text(app_for: Callable[..., Tes
     html = client.get("/listings/shopee:5").text
     assert 'href="javascript:' not in html and "javascript:alert(document.cookie)" in html  # shown, not linked
     assert 'onmouseover="x' not in html and "&#34; onmouseover=&#34;x" in html
+
+
+def test_seller_network_page(app_for: Callable[..., TestClient]) -> None:
+    client = app_for()
+    as_role(client, "inspector")
+    assert 'href="/network?listing=tiki%3A2"' in client.get("/listings/tiki:2").text
+    html = client.get("/network?listing=tiki:2").text
+    assert "tiki:88" in html and "shop_name" in html  # the seller and what it shows
+    assert client.get("/network?listing=tiki:999").status_code == 404

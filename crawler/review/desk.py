@@ -20,8 +20,8 @@ from crawler.items import KINDS, Listing, PeerGroup, split_key
 from crawler.review.audit import current_head, head_text
 from crawler.review.evidence_check import EvidenceCheck, check_one
 from crawler.review.filters import FilterError, Filters, day_start, flag_query, iter_matching
-from crawler.review.network import Network, build_graph, network_of
-from crawler.store.base import ReviewEntry, SellerSummary, Store, StoreError, seller_key
+from crawler.review.network import Network, SellerGraph, build_graph, network_of
+from crawler.store.base import UNKNOWN, ReviewEntry, SellerSummary, Store, StoreError, seller_key
 
 __all__ = ["ReviewStore", "StoreError"]  # what the web UI takes from here rather than from the store
 ReviewStore = Store
@@ -105,10 +105,17 @@ def seller_listings(store: Store, listing: Listing, *, limit: int = 20) -> list[
     return [row for row in rows if row.key != listing.key][:limit]
 
 
-def seller_network(store: Store, listing: Listing, *, depth: int = 2, links: Any = None) -> Network | None:
+def seller_graph(store: Store) -> SellerGraph:
+    """The graph of every seller's phones, shop names, images and URLs (reads the whole store)."""
+    return build_graph(store.iter_seller_links())
+
+
+def seller_network(
+    store: Store, listing: Listing, *, depth: int = 2, graph: SellerGraph | None = None
+) -> Network | None:
     """Sellers linked to the listing's seller by a shared phone, shop name, image or URL (as
-    ``crawler sellers network``); None when the seller shows none. ``links``: a prebuilt graph's input."""
-    graph = build_graph(links if links is not None else store.iter_seller_links())
+    ``crawler sellers network``); None when the seller shows none. ``graph``: one built earlier."""
+    graph = graph if graph is not None else seller_graph(store)
     start = seller_key(listing.platform, listing.seller.platform_id, listing.seller.name)
     if start not in graph.links_of:
         return None
@@ -204,25 +211,35 @@ class Dashboard:
 
 
 def dashboard(store: Store, today: date, *, weeks: int = 8, backlog_days: int = 7) -> Dashboard:
-    """Flags per kind and platform over the last ``weeks`` weeks (Monday to Sunday, Vietnam time), the
-    review backlog (new flags; those not seen in ``backlog_days`` days), top sellers, the last crawl runs."""
+    """Flags per kind and platform over the last ``weeks`` weeks (Monday to Sunday), the review backlog
+    (new flags; those not seen in ``backlog_days`` days), the period's top sellers, the last crawl runs.
+
+    One ``report_data`` over the whole window (kinds by ISO week, platforms, top sellers) and one count
+    per platform and week, with the ``flags list`` filters (flagged listings last seen that week)."""
     monday = today - timedelta(days=today.weekday())
     starts = [monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-    kinds_by_week: list[dict[str, int]] = []
-    platforms_by_week: list[dict[str, int]] = []
+    window = store.report_data(day_start(starts[0]), day_start(monday + timedelta(days=7)))
+    by_label = dict(window.by_week)
+    kinds_by_week = []
     for start in starts:
-        data = store.report_data(day_start(start), day_start(start + timedelta(days=7)))
-        kinds_by_week.append({kind: int(data.by_kind.get(kind, 0)) for kind in KINDS})
-        platforms_by_week.append({name: int(count) for name, count in data.by_platform.items()})
-    platforms = sorted({name for week in platforms_by_week for name in week})
+        year, week, _ = start.isocalendar()
+        counts = by_label.get(f"{year}-W{week:02d}", {})
+        kinds_by_week.append({kind: int(counts.get(kind, 0)) for kind in KINDS})
+    platforms = sorted(name for name in window.by_platform if name and name != UNKNOWN)
+    platforms_by_week = [
+        {name: store.count_flagged(flag_query(Filters(platform=name, since=start.isoformat(),
+                                                      until=(start + timedelta(days=6)).isoformat())))
+         for name in platforms}
+        for start in starts
+    ]
     by_status = {status: store.count_flagged(flag_query(Filters(status=status))) for status in DECISIONS}
     old_until = (today - timedelta(days=backlog_days)).isoformat()
     backlog_old = store.count_flagged(flag_query(Filters(status="new", until=old_until)))
     return Dashboard(
         weeks=[f"{start:%d/%m}" for start in starts], kinds_by_week=kinds_by_week,
         platforms_by_week=platforms_by_week, platforms=platforms, by_status=by_status,
-        backlog_new=by_status["new"], backlog_old=backlog_old,
-        top_sellers=store.seller_summaries(min_flagged=1, limit=10), runs=store.recent_crawl_runs(limit=10),
+        backlog_new=by_status["new"], backlog_old=backlog_old, top_sellers=window.top_sellers,
+        runs=store.recent_crawl_runs(limit=10),
     )
 
 

@@ -9,6 +9,7 @@ appear as visible ``\\u202e`` escapes, exactly as on the CLI.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class WebState:
     session_cookie: str
     login_cookie: str
     network_cache: dict[str, Any] = field(default_factory=dict)
+    network_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def shown(value: Any) -> Any:

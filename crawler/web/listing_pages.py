@@ -6,6 +6,7 @@ Routes:
     POST /review                              reviewers: confirm / dismiss / refer / reopen, with a note
     POST /assign                              leads and admins
     POST /case                                reviewers: the case file ``crawler case`` writes, as a .zip
+    GET  /network?listing=KEY                 everyone: the seller's linked sellers
     GET  /evidence/{id}?listing=KEY           everyone: a screenshot shown as an image, a response body
                                               only as a download (text/plain or octet-stream, attachment);
                                               ``id`` is the file's sha256, looked up among that listing's
@@ -38,6 +39,7 @@ from crawler.review.desk import (
     listing_with_history,
     parse_key,
     peer_group,
+    seller_graph,
     seller_listings,
     seller_network,
     shown_uri,
@@ -51,7 +53,7 @@ from crawler.web.svg import price_line
 router = APIRouter()
 _PNG = b"\x89PNG\r\n\x1a\n"
 _FILE_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-NETWORK_TTL = 60.0
+NETWORK_TTL = 300.0
 
 
 def listing_url(key: str) -> str:
@@ -104,14 +106,17 @@ def _flag_views(listing: Listing) -> list[dict[str, Any]]:
 
 
 def _network(request: Request, listing: Listing) -> Any:
+    """The seller's network, from a seller graph built at most :data:`NETWORK_TTL` seconds ago (reading
+    every seller's links is the slow part: it is done once for every listing viewed meanwhile)."""
     import time
 
     state = state_of(request)
-    cached = state.network_cache.get("links")
-    if cached is None or time.monotonic() - cached[0] > NETWORK_TTL:
-        cached = (time.monotonic(), list(state.store.iter_seller_links()))
-        state.network_cache["links"] = cached
-    return seller_network(state.store, listing, links=cached[1])
+    with state.network_lock:
+        cached = state.network_cache.get("graph")
+        if cached is None or time.monotonic() - cached[0] > NETWORK_TTL:
+            cached = (time.monotonic(), seller_graph(state.store))
+            state.network_cache["graph"] = cached
+    return seller_network(state.store, listing, graph=cached[1])
 
 
 @router.get("/listings/{key:path}", response_class=HTMLResponse)
@@ -134,7 +139,7 @@ def listing_page(request: Request, key: str, session: Annotated[Session, Depends
     return render(
         request, "listing.html", listing=listing, history=history, flags=_flag_views(listing),
         peers=peer_group(state.store, listing) if (has_price_flag or listing.peer_key) else None,
-        chart=chart, others=seller_listings(state.store, listing), network=_network(request, listing),
+        chart=chart, others=seller_listings(state.store, listing),
         captures=captures(listing), assignment=assignment, listing_url=listing_url,
         evidence_url=lambda evidence_id: f"/evidence/{evidence_id}?listing={quote(listing.key, safe=':')}",
         can_review=session.user.role in REVIEWERS, can_assign=session.user.role in ASSIGNERS,
@@ -142,6 +147,21 @@ def listing_page(request: Request, key: str, session: Annotated[Session, Depends
         done=request.query_params.get("done"), failed=request.query_params.get("failed"),
         failures=request.query_params.get("why"),
     )
+
+
+@router.get("/network", response_class=HTMLResponse)
+def network(request: Request, listing: str, session: Annotated[Session, Depends(require(EVERYONE))]) -> Response:
+    """Sellers linked to the listing's seller by a shared phone, shop name, image or URL (as ``crawler
+    sellers network``), on its own page: building the graph reads every seller's links."""
+    state = state_of(request)
+    try:
+        platform, listing_id = parse_key(listing)
+    except FilterError as exc:
+        raise HTTPException(404, "not_found") from exc
+    found = state.store.get_listing(platform, listing_id)
+    if found is None:
+        raise HTTPException(404, "not_found")
+    return render(request, "network.html", listing=found, network=_network(request, found), listing_url=listing_url)
 
 
 @router.post("/review")
