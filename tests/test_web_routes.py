@@ -380,6 +380,10 @@ def test_queue_filters_sort_by_risk_and_page(app_for: Callable[..., TestClient])
     assert re.findall(r'name="key" value="([^"]+)"', client.get("/queue?text=gucci").text) == ["shopee:1"]
     assert re.findall(r'name="key" value="([^"]+)"', client.get("/queue?rule=origin.missing").text) == ["tiki:3"]
     assert re.findall(r'name="key" value="([^"]+)"', client.get("/queue?seller=88").text) == ["tiki:2", "tiki:3"]
+    assert re.findall(r'name="key" value="([^"]+)"', client.get("/queue?min_risk=0,7").text) == ["shopee:1", "tiki:2"]
+    assert re.findall(r'name="key" value="([^"]+)"', client.get("/queue?source=tip-off").text) == []
+    assert re.findall(r'name="key" value="([^"]+)"', client.get("/queue?status=new&platform=tiki").text) == [
+        "tiki:2", "tiki:3"]
 
 
 @pytest.mark.parametrize("query", ["since=31/02/2026", "kind=nothing", "page=99999999999999999999", "page=-1",

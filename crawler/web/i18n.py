@@ -80,6 +80,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "origin": ("Xuất xứ", "Origin"),
     "not_stated": ("(không ghi)", "(not stated)"),
     "source": ("Nguồn", "Source"),
+    "source_crawl": ("Thu thập tự động", "Crawl"),
+    "source_tip-off": ("Tin báo", "Tip-off"),
     "description": ("Mô tả", "Description"),
     "flags": ("Cờ vi phạm", "Flags"),
     "reason": ("Lý do", "Reason"),
