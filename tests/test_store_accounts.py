@@ -101,8 +101,12 @@ def test_users_commands(tmp_path: Path) -> None:
     listed = runner.invoke(app, ["users", "list", "--store", uri])
     assert "lan" in listed.output and "disabled" in listed.output
     assert runner.invoke(app, ["users", "disable", "ghost", "--store", uri]).exit_code == 8
+    changed = runner.invoke(app, ["users", "password", "lan", "--password-stdin", "--store", uri],
+                            input="a new password\n")
+    assert changed.exit_code == 0, changed.output
     with open_accounts_for(uri) as accounts:
         assert isinstance(accounts, Accounts)
-        assert accounts.authenticate("lan", "0123456789ab") is None  # disabled
+        assert accounts.authenticate("lan", "a new password") is None  # disabled
         accounts.set_active("lan", True)
-        assert accounts.authenticate("lan", "0123456789ab") is not None
+        assert accounts.authenticate("lan", "a new password") is not None
+        assert accounts.authenticate("lan", "0123456789ab") is None
