@@ -39,6 +39,7 @@ PANELS: dict[str, str] = {
     "demo": "Start here",
     "flags": "Inspectors",
     "review": "Inspectors",
+    "web": "Inspectors",
     "check": "Inspectors",
     "sellers": "Inspectors",
     "export": "Inspectors",
@@ -51,6 +52,7 @@ PANELS: dict[str, str] = {
     "schedule": "Ops",
     "runs": "Ops",
     "store": "Ops",
+    "users": "Ops",
 }
 
 

@@ -3,7 +3,8 @@
 - spiders/ → crawler.items, crawler.text, crawler.prices only: never the rule engine or the store;
 - crawler/detect/ → items, text, prices: a pure library, no Scrapy, no store;
 - crawler/store/ → items (and the text/price utilities): no rules, no UI, no Scrapy;
-- crawler/review/ → the store, never the rule engine or Scrapy.
+- crawler/review/ → the store, never the rule engine or Scrapy;
+- crawler/web/ → the review code, never the store (or a database driver) directly.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("crawler.review", "crawler.store", "crawler.evidence", "crawler.__version__", "crawler", *UTILITIES),
         ("scrapy", "crawler.detect"),
     ),
+    # the web UI reads and decides through the review code, never the store or a database directly
+    "crawler/web": (("crawler.web", "crawler.review", *UTILITIES), ("scrapy", "pymongo", "sqlite3")),
 }
 PROJECT = ("crawler", "spiders", "pipelines")
 

@@ -193,6 +193,20 @@ def print_summary(store_uri: str, console: Console, outcomes: list[CrawlOutcome]
             "  .venv/bin/crawler --help",
         )
     )
+    console.print(web_ui_hint(store_uri))
+
+
+def web_ui_hint(store_uri: str) -> Text:
+    """How to open the inspectors' web UI on what the demo stored (an account first, then the server)."""
+    from crawler.store.uri import DEFAULT_URI
+
+    store = "" if store_uri == DEFAULT_URI else f" --store {safe_text(store_uri)}"
+    return Text.assemble(
+        ("\nOpen the inspectors' web UI on this data (Vietnamese; ?lang=en for English):\n", "bold"),
+        f"  .venv/bin/crawler users add thanhtra --role lead{store}     (asks for a password, 10+ characters)\n",
+        f"  .venv/bin/crawler web{store}\n",
+        "  then open http://127.0.0.1:8000 and log in as thanhtra",
+    )
 
 
 def riskiest_per_kind(store: Store, *, per_kind_limit: int) -> list[Listing]:
