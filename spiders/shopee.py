@@ -242,7 +242,9 @@ class ShopeeSpider(MarketplaceSpider):
         shopid = merged["seller"]["platform_id"]
         name = merged["seller"].get("name") or self.shop_names.get(shopid)
         if name is None and shopid not in self.shop_names:
-            # the shop's name is only in the 2025–26 search cards; item/get does not repeat it
+            # the shop's name is only in the 2025–26 search cards; item/get does not repeat it. The
+            # listing's evidence stays this item/get response, never the seller's shop info.
+            merged["capture"] = self.response_capture(response)
             yield scrapy.Request(
                 f"{self.base_url}/api/v4/product/get_shop_info?{urlencode({'shopid': shopid})}",
                 callback=self.parse_shop,
@@ -344,16 +346,23 @@ class ShopeeSpider(MarketplaceSpider):
         item["seller"]["name"] = self.shop_names[shopid]
         listing = self.emit(item, item["url"], [])
         if listing is not None:
-            yield listing
+            yield self.own_capture(listing, item)
+
+    def own_capture(self, listing: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+        """``listing`` with the capture of its own ``item/get`` response (set in :meth:`parse_item`)."""
+        if item.get("capture") and self.captures:
+            listing["capture"] = item["capture"]
+        return listing
 
     def shop_failed(self, failure: Failure) -> Any:
         """The shop lookup failed for good: the listing goes on without the shop's name."""
         self.logger.warning("%s field=seller.name: shop lookup failed (%s)", failure.request.url,
                             failure.getErrorMessage())
         self._stat("field_errors")
-        listing = self.emit(failure.request.cb_kwargs["item"], failure.request.url, [])
+        item = failure.request.cb_kwargs["item"]
+        listing = self.emit(item, failure.request.url, [])
         if listing is not None:
-            yield listing
+            yield self.own_capture(listing, item)
 
     def detail_failed(self, failure: Failure) -> Any:
         """An ``item/get`` that failed for good (after retries): the search entry is the listing (partial)."""

@@ -33,10 +33,11 @@ def verdict_lines(listing: Listing) -> list[str]:
         for match in flag.matched[:3]:
             lines.append(f"      {match.field}: \"{safe_text(match.text)}\"")
     evidence = listing.evidence
-    if evidence is not None and evidence.html_sha256:
-        lines.append(f"  evidence: sha256 {evidence.html_sha256} ({evidence.html_ref})")
-        if evidence.screenshot_ref:
-            lines.append(f"  screenshot: {evidence.screenshot_ref}")
+    if evidence:
+        lines.append(f"  evidence: {len(evidence)} captures (oldest first)")
+        for capture in evidence:
+            status = f" HTTP {capture.http_status}" if capture.http_status is not None else ""
+            lines.append(f"    {capture.kind}{status}: sha256 {capture.sha256} ({capture.ref}, {capture.content_type})")
     elif listing.flags:
         lines.append("  evidence: none kept")
     return lines

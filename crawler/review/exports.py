@@ -71,6 +71,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("first_seen", "Phát hiện lần đầu", "datetime", 18),
     Column("last_seen", "Thấy lần cuối", "datetime", 18),
     Column("evidence_sha256", "SHA-256 bằng chứng", width=20),
+    Column("evidence", "Các lần lưu chứng cứ", width=60),
     Column("url", "Đường dẫn", "url", 40),
 )
 
@@ -110,9 +111,24 @@ def export_row(listing: Listing) -> dict[str, Any]:
         "source": listing.source,
         "first_seen": _naive_local(listing.first_seen),
         "last_seen": _naive_local(listing.last_seen),
-        "evidence_sha256": listing.evidence.html_sha256 if listing.evidence else None,
+        "evidence_sha256": "\n".join(c.sha256 for c in listing.evidence if c.sha256) if listing.evidence else None,
+        "evidence": evidence_text(listing),
         "url": listing.url,
     }
+
+
+def evidence_text(listing: Listing) -> str | None:
+    """Every capture of the listing, oldest first, one a line: when (Vietnam time), kind, HTTP status,
+    content type, sha256, URL; None when nothing was kept."""
+    if not listing.evidence:
+        return None
+    lines = []
+    for capture in listing.evidence:
+        when = _naive_local(capture.captured_at)
+        status = f" HTTP {capture.http_status}" if capture.http_status is not None else ""
+        lines.append(f"{when.strftime('%Y-%m-%d %H:%M:%S') if when else '—'} {capture.kind}{status} "
+                     f"{capture.content_type or '?'} sha256={capture.sha256 or '—'} {capture.url or ''}".rstrip())
+    return "\n".join(lines)
 
 
 def _cell(value: Any) -> Any:
