@@ -242,12 +242,19 @@ def write_export(listings: Iterable[Listing], path: Path, output_format: str, *,
     """Write ``listings`` to ``path`` in ``output_format`` (csv, xlsx, json); returns the row count.
 
     ``audit_head`` (``COUNT:HASH`` of the review log when the export was made) goes into the JSON
-    (``audit_head``) and the XLSX's "Thông tin" sheet; a CSV has no place for it that spreadsheets
-    would not read as a listing row, so ``crawler export`` prints it."""
+    (``audit_head``) and the XLSX's "Thông tin" sheet, and, for every format, into the sidecar
+    ``<path>.audit`` with the export's sha256 (``crawler.review.export_audit``: a CSV keeps no comment
+    line that spreadsheets would read as a listing row)."""
     if output_format == "csv":
-        return write_csv(listings, path)
-    if output_format == "xlsx":
-        return write_xlsx(listings, path, filters=filters, audit_head=audit_head)
-    if output_format == "json":
-        return write_json(listings, path, filters=filters, audit_head=audit_head)
-    raise ValueError(f"unknown export format {output_format!r} (one of {', '.join(FORMATS)})")
+        count = write_csv(listings, path)
+    elif output_format == "xlsx":
+        count = write_xlsx(listings, path, filters=filters, audit_head=audit_head)
+    elif output_format == "json":
+        count = write_json(listings, path, filters=filters, audit_head=audit_head)
+    else:
+        raise ValueError(f"unknown export format {output_format!r} (one of {', '.join(FORMATS)})")
+    if audit_head is not None:
+        from crawler.review.export_audit import write_sidecar
+
+        write_sidecar(path, output_format=output_format, rows=count, audit_head=audit_head, filters=filters)
+    return count
