@@ -38,6 +38,9 @@ class ExitCode(IntEnum):
     AUDIT_MISMATCH = 10
     """``crawler audit verify``: the review log's chain is broken, shorter than or different from the
     expected head, or a listing's review status disagrees with the log."""
+    EVIDENCE_INCOMPLETE = 11
+    """``crawler evidence capture``: some queued screenshots could not be taken (they stay queued, and
+    after 3 attempts are listed as failed by ``crawler evidence queue``)."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C or SIGTERM before its end (what was scraped is stored or spooled)."""
 
@@ -50,6 +53,7 @@ SERIOUSNESS = (
     ExitCode.TOO_MANY_ERRORS,
     ExitCode.NO_LISTINGS,
     ExitCode.INPUT_SKIPPED,
+    ExitCode.EVIDENCE_INCOMPLETE,
     ExitCode.ERROR,
 )
 """Causes, most serious first."""

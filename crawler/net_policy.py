@@ -9,7 +9,7 @@ loopback, private, link-local, multicast, reserved, unspecified or otherwise not
 in ``ALLOWED_PRIVATE_HOSTS`` (a setting and environment variable: ``127.0.0.1,localhost``; the demo
 and the tests list their local mock servers there) are let through without a look.
 
-Three places apply it:
+Four places apply it:
 
 - :func:`check_url_allowed`, before ``crawler check`` starts a crawl;
 - :class:`NetPolicyMiddleware`, a downloader middleware that judges every request a spider sends,
@@ -17,7 +17,10 @@ Three places apply it:
   middlewares again), and refuses with ``IgnoreRequest`` naming host, address and why;
 - :class:`GuardedResolver`, Scrapy's DNS resolver (``DNS_RESOLVER``) judging the very address the
   download connects to, so a host whose DNS answer changes between the middleware's look-up and the
-  connection (DNS rebinding) is still refused.
+  connection (DNS rebinding) is still refused;
+- :class:`BrowserRequestPolicy`, scrapy-playwright's ``PLAYWRIGHT_ABORT_REQUEST`` (set by
+  ``spiders.browser.configure_browser``): every request Chromium itself makes for a rendered page
+  (sub-resources, scripts' fetches, in-page navigations) is judged the same way and aborted when refused.
 """
 
 from __future__ import annotations
@@ -248,3 +251,61 @@ class GuardedResolver(CachingThreadedResolver):
             logger.warning("%s", reason)  # Twisted's resolver wrapper drops the message of the error below
             raise DNSLookupError(reason)
         return address
+
+
+class BrowserRequestPolicy:
+    """scrapy-playwright's ``PLAYWRIGHT_ABORT_REQUEST``: the same rules for Chromium's own requests.
+
+    A rendered page fetches what its markup and scripts ask for (images, scripts, XHR/fetch, frames,
+    in-page navigations), all written by whoever made the page. Each such request is judged like a
+    spider's (:func:`judge_url`, after DNS, hosts in ``ALLOWED_PRIVATE_HOSTS`` let through) and aborted
+    when refused, with a WARNING naming the URL and why. The DNS look-up runs in a worker thread and
+    its verdict is kept per (scheme, host, port) for the crawl. Chromium resolves the host again
+    itself, so a DNS answer that changes between the two look-ups is not caught here (the spider's
+    own downloads are guarded by :class:`GuardedResolver`).
+    """
+
+    def __init__(self, allowed: frozenset[str], resolver: Resolver | None = None) -> None:
+        self.allowed = allowed
+        self.resolver = resolver
+        self.refused = 0
+        self._verdicts: dict[tuple[str, str, int | None], Verdict | str] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Self:
+        """The policy for a crawler's settings (``ALLOWED_PRIVATE_HOSTS``)."""
+        return cls(allowed_hosts(settings.getlist(SETTING)))
+
+    def _key(self, url: str) -> tuple[str, str, int | None] | None:
+        parts = urlsplit(url)
+        try:
+            return (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+        except ValueError:
+            return None
+
+    def _judge(self, url: str) -> Verdict | str:
+        try:
+            return judge_url(url, self.allowed, self.resolver)
+        except OSError as exc:
+            return f"cannot resolve {urlsplit(url).hostname}: {exc}"
+
+    async def __call__(self, request: Any) -> bool:
+        """True (abort) when the browser request's URL may not be fetched."""
+        import asyncio
+
+        url = str(request.url)
+        if urlsplit(url).scheme.lower() in LOCAL_SCHEMES | {"blob"}:
+            return False
+        key = self._key(url)
+        verdict = self._verdicts.get(key) if key is not None else None
+        if verdict is None:
+            verdict = await asyncio.get_running_loop().run_in_executor(None, self._judge, url)
+            if key is not None:
+                self._verdicts[key] = verdict
+        reason = verdict if isinstance(verdict, str) else verdict.reason
+        if reason is None:
+            return False
+        self.refused += 1
+        kind = getattr(request, "resource_type", "request")
+        logger.warning("browser refused %s (%s): %s", url, kind, reason)
+        return True

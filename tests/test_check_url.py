@@ -51,7 +51,8 @@ def test_the_url_is_one_argument_never_a_shell_line(tmp_path: Path) -> None:
 
 
 
-SETTINGS = {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "ROBOTSTXT_OBEY": "0"}
+SETTINGS = {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "ROBOTSTXT_OBEY": "0", "SCREENSHOTS_ON_CHECK": "0"}
+"""Screenshots on check are tested in tests/test_evidence_screenshots.py."""
 
 
 @pytest.mark.slow
@@ -72,6 +73,7 @@ def test_cli_check_prints_flags_risk_and_evidence(server: str, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVIDENCE_DIR", str(tmp_path / "ev"))
     monkeypatch.setenv("ROBOTSTXT_OBEY", "0")
+    monkeypatch.setenv("SCREENSHOTS_ON_CHECK", "0")
     store = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     url = f"{server}/chotot/131000005.htm"  # "Đồng hồ Rolex Submariner rep 1:1"
     result = CliRunner(env={"COLUMNS": "240"}).invoke(app, ["check", url, "--store", store])
