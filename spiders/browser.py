@@ -7,8 +7,7 @@ A spider that renders pages in a browser (``social`` always, ``shopee`` with ``-
   Chromium from ``CHROMIUM_PATH`` (setting, then environment, then ``/usr/lib/chromium/chromium``),
   headless, the launch flags in :data:`CHROMIUM_ARGS`, and the net policy for Chromium's own requests
   (``PLAYWRIGHT_ABORT_REQUEST``, :class:`crawler.net_policy.BrowserRequestPolicy`). A missing Chromium
-  raises
-  :class:`BrowserNotFound` naming the path and the fix (``apt-get install chromium``);
+  raises :class:`BrowserNotFound` naming the path and the fix (``apt-get install chromium``);
 - builds its requests with :func:`browser_meta` (``playwright``, ``playwright_include_page`` and a
   page-init callback that starts a :class:`JsonCollector` before the page navigates, so no JSON
   response the page fetches is missed);
