@@ -196,3 +196,28 @@ def test_chromium_requests_to_inward_addresses_are_aborted(page_server: str, tmp
     with open_store(store) as opened:
         stored = opened.get_listing("tiki", "1")
     assert stored is not None and stored.evidence is not None and stored.evidence.latest("screenshot") is not None
+
+
+@pytest.mark.slow
+def test_a_crawl_can_start_the_capture_in_its_own_process(server: str, tmp_path: Path) -> None:
+    import time
+
+    evidence_dir = tmp_path / "evidence"
+    store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    url = f"{server}/chotot/131000005.htm"
+    (listing,) = check_url(url, store, {**SETTINGS, "EVIDENCE_DIR": str(evidence_dir), "SCREENSHOTS_ON_CHECK": "0",
+                                        "SCREENSHOTS_AFTER_CRAWL": "1"}).listings
+    log = evidence_dir / "screenshot-queue" / "capture.log"
+    assert log.exists()  # started by the crawl as it ended; the crawl did not wait for it
+    deadline = time.monotonic() + 180
+    shot = None
+    while time.monotonic() < deadline and shot is None:
+        time.sleep(1)
+        with open_store(store) as opened:
+            stored = opened.get_listing(listing.platform, listing.listing_id)
+        shot = stored.evidence.latest("screenshot") if stored and stored.evidence else None
+    assert shot is not None, log.read_text(encoding="utf-8", errors="replace")[-3000:]
+    assert EvidenceBlobs(evidence_dir).verify(shot.ref, shot.sha256)
+    while time.monotonic() < deadline and "every screenshot taken" not in log.read_text(errors="replace"):
+        time.sleep(0.5)  # let the capture process finish before the test's folders go away
+    assert "every screenshot taken" in log.read_text(errors="replace")
