@@ -185,6 +185,8 @@ def run_capture(
     """Run ``scrapy crawl screenshots`` in a subprocess (an argument list, never a shell line) and return
     its exit code; ``on_line(text)`` gets each progress line (``screenshot N/M key: …``) as it comes.
     Raises ``subprocess.TimeoutExpired`` after ``timeout`` seconds (the crawl is stopped)."""
+    import contextlib
+    import signal
     import subprocess
     import threading
 
@@ -197,10 +199,16 @@ def run_capture(
         args["keys"] = ",".join(sorted(keys))
     chosen = {"EVIDENCE_DIR": str(evidence_dir), **(settings or {})}
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings", STORE_URI=store_uri)  # not on argv
+    # its own process group: on timeout the crawl and the Chromium it started are stopped together
     process = subprocess.Popen(crawl_command("screenshots", args, chosen), cwd=PROJECT_ROOT, env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True, errors="replace")
-    timer = threading.Timer(timeout, process.kill) if timeout else None
+                               text=True, errors="replace", start_new_session=True)
+
+    def stop() -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+    timer = threading.Timer(timeout, stop) if timeout else None
     if timer is not None:
         timer.start()
     tail: list[str] = []
@@ -211,6 +219,10 @@ def run_capture(
             if on_line is not None and (" screenshot " in line or "screenshots:" in line or "ERROR" in line):
                 on_line(line.rstrip("\n"))
         code = process.wait()
+    except BaseException:  # Ctrl-C / SIGTERM of the command: its own session does not get the signal
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        raise
     finally:
         if timer is not None:
             timer.cancel()
