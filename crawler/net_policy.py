@@ -20,7 +20,9 @@ Four places apply it:
   connection (DNS rebinding) is still refused;
 - :class:`BrowserRequestPolicy`, scrapy-playwright's ``PLAYWRIGHT_ABORT_REQUEST`` (set by
   ``spiders.browser.configure_browser``): every request Chromium itself makes for a rendered page
-  (sub-resources, scripts' fetches, in-page navigations) is judged the same way and aborted when refused.
+  (sub-resources, scripts' fetches, in-page navigations) is judged the same way and aborted when refused;
+  the hops of an HTTP redirect Chromium follows itself are not routed by Playwright, so
+  :class:`RedirectWatch` detects and logs them (they cannot be stopped; the page's capture is discarded).
 """
 
 from __future__ import annotations
@@ -289,23 +291,69 @@ class BrowserRequestPolicy:
         except OSError as exc:
             return f"cannot resolve {urlsplit(url).hostname}: {exc}"
 
-    async def __call__(self, request: Any) -> bool:
-        """True (abort) when the browser request's URL may not be fetched."""
+    async def reason(self, url: str) -> str | None:
+        """Why the browser may not fetch ``url`` (None when it may); DNS in a worker thread, cached."""
         import asyncio
 
-        url = str(request.url)
         if urlsplit(url).scheme.lower() in LOCAL_SCHEMES | {"blob"}:
-            return False
+            return None
         key = self._key(url)
         verdict = self._verdicts.get(key) if key is not None else None
         if verdict is None:
             verdict = await asyncio.get_running_loop().run_in_executor(None, self._judge, url)
             if key is not None:
                 self._verdicts[key] = verdict
-        reason = verdict if isinstance(verdict, str) else verdict.reason
+        return verdict if isinstance(verdict, str) else verdict.reason
+
+    async def __call__(self, request: Any) -> bool:
+        """True (abort) when the browser request's URL may not be fetched."""
+        url = str(request.url)
+        reason = await self.reason(url)
         if reason is None:
             return False
         self.refused += 1
         kind = getattr(request, "resource_type", "request")
         logger.warning("browser refused %s (%s): %s", url, kind, reason)
         return True
+
+
+class RedirectWatch:
+    """What :class:`BrowserRequestPolicy` cannot see: the hops of an HTTP redirect Chromium follows.
+
+    Playwright routes only the first request of a redirect chain, so a page or image on an allowed host
+    answering ``302 Location: http://169.254.169.254/…`` is followed by Chromium without the abort hook
+    being asked. This watches every request of a page (``page.on("request", watch.on_request)``): a
+    redirect hop to a refused address is logged at WARNING with the reason and recorded in
+    :attr:`violations`. It cannot be stopped any more at that point; the caller must then discard what
+    the page showed (the ``screenshots`` spider keeps no screenshot of such a page).
+    """
+
+    def __init__(self, policy: BrowserRequestPolicy) -> None:
+        self.policy = policy
+        self.violations: list[str] = []
+        self._tasks: set[Any] = set()
+
+    def on_request(self, request: Any) -> None:
+        """Playwright ``request`` event handler: judge every redirect hop (in the background)."""
+        import asyncio
+
+        origin = getattr(request, "redirected_from", None)
+        if origin is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._judge(str(request.url), str(origin.url)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _judge(self, url: str, origin: str) -> None:
+        reason = await self.policy.reason(url)
+        if reason is not None:
+            self.violations.append(f"{url} (redirected from {origin}): {reason}")
+            logger.warning("browser was redirected to refused %s (from %s): %s", url, origin, reason)
+
+    async def settled(self) -> list[str]:
+        """The violations, once every pending judgement is done."""
+        import asyncio
+
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        return self.violations

@@ -7,10 +7,12 @@ Reads the screenshot queue (``crawler.screenshot_queue``, under ``EVIDENCE_DIR``
 first, at most ``limit``, only ``keys`` when given. Each entry's URL is the listing URL its spider
 recorded; it is rendered only when its host is one of the platform's (``page_url_problem``), and the
 net policy applies to the page request (``NetPolicyMiddleware``) and to every request Chromium makes
-for it (``PLAYWRIGHT_ABORT_REQUEST``, see ``spiders.browser``). The page is given a few seconds to
-settle, then a full-page PNG is taken. The spider yields one item per entry: ``{"entry", "png",
-"url", "status"}`` or ``{"entry", "error"}``; ``pipelines.screenshots`` stores the PNG as evidence and
-appends the capture to the listing in the store (the normal listing pipelines do not run here).
+for it (``PLAYWRIGHT_ABORT_REQUEST``, see ``spiders.browser``); a page that Chromium was redirected
+to a refused address within (a redirect hop, which Playwright does not route: ``RedirectWatch``) is
+not kept. The page is given a few seconds to settle, then a full-page PNG is taken. The spider yields
+one item per entry: ``{"entry", "png", "url", "status"}`` or ``{"entry", "error"}``;
+``pipelines.screenshots`` stores the PNG as evidence and appends the capture to the listing in the
+store (the normal listing pipelines do not run here).
 """
 
 from __future__ import annotations
@@ -23,11 +25,21 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.net_policy import BrowserRequestPolicy, RedirectWatch
 from crawler.screenshot_queue import QueueEntry, ScreenshotQueue, page_url_problem
-from spiders.browser import browser_meta, close_page, configure_browser, settle, take_screenshot
+from spiders.browser import browser_meta, close_page, configure_browser, settle, start_collecting, take_screenshot
 
 SETTLE_MS = 5_000
 """How long a page gets to finish loading (network idle) before its screenshot."""
+
+
+async def watch_redirects(page: Any, request: Any) -> None:
+    """Page-init callback: the JSON collector of ``spiders.browser``, and a :class:`RedirectWatch` on the
+    page's requests (``request.meta["redirect_watch"]``), judged with the crawl's net policy."""
+    await start_collecting(page, request)
+    watch = RedirectWatch(request.meta["net_policy"])
+    request.meta["redirect_watch"] = watch
+    page.on("request", watch.on_request)
 
 
 class ScreenshotsSpider(scrapy.Spider):
@@ -61,6 +73,7 @@ class ScreenshotsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         """A browser request per queued entry; an entry whose URL is off the platform's hosts fails at once."""
         queue = ScreenshotQueue(self.settings.get("EVIDENCE_DIR", "data/evidence"))
+        policy = BrowserRequestPolicy.from_settings(self.settings)
         bases = self.settings.getdict("PLATFORM_BASE_URLS")
         entries = list(queue.entries(self.limit, self.keys))
         self.crawler.stats.set_value("screenshots/queued", len(entries))
@@ -73,7 +86,8 @@ class ScreenshotsSpider(scrapy.Spider):
                 continue
             yield scrapy.Request(
                 entry.url, callback=self.parse_page, errback=self.page_failed, dont_filter=True,
-                cb_kwargs={"entry": entry, "number": number}, meta=browser_meta(),
+                cb_kwargs={"entry": entry, "number": number},
+                meta=browser_meta(playwright_page_init_callback=watch_redirects, net_policy=policy),
             )
 
     async def parse_page(self, response: Response, entry: QueueEntry, number: int) -> AsyncIterator[Any]:
@@ -84,6 +98,11 @@ class ScreenshotsSpider(scrapy.Spider):
             png = await take_screenshot(page, response)
         finally:
             await close_page(page)
+        violations = await response.meta["redirect_watch"].settled()
+        if violations:
+            yield {"entry": entry, "number": number,
+                   "error": f"the page was redirected to a refused address, nothing kept: {violations[0]}"}
+            return
         if png is None:
             yield {"entry": entry, "error": "screenshot failed (see the warning above)", "number": number}
             return

@@ -140,7 +140,10 @@ class _Page(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         type(self).hits.append(self.path)
         port = self.server.server_address[1]
-        if self.path == "/tiki/p-1.html":
+        if self.path == "/tiki/p-2.html":  # an allowed image that redirects the browser inward
+            body = f"<!doctype html><html><body><img src='http://127.0.0.1:{port}/redirect.png'></body></html>".encode()
+            kind = "text/html; charset=utf-8"
+        elif self.path == "/tiki/p-1.html":
             body = (f"<!doctype html><html><body><h1>Súng bắn bi</h1>"
                     f"<img src='http://169.254.169.254/latest/meta-data/x.png'>"
                     f"<script src='http://10.0.0.1/steal.js'></script>"
@@ -148,6 +151,12 @@ class _Page(BaseHTTPRequestHandler):
                     f"<script>fetch('http://[fd00::1]/api').catch(() => 0);"
                     f"fetch('http://127.0.0.1:{port}/ok.json').catch(() => 0);</script></body></html>").encode()
             kind = "text/html; charset=utf-8"
+        elif self.path == "/redirect.png":  # an allowed host redirecting the browser inward
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.2:9/redirected.png")  # refused, never leaves the host
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         elif self.path in ("/ok.png", "/ok.json"):
             body, kind = b"{}", "application/json"
         else:
@@ -180,44 +189,28 @@ def test_chromium_requests_to_inward_addresses_are_aborted(page_server: str, tmp
     evidence_dir = tmp_path / "evidence"
     store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     listing = _flagged("tiki", f"{page_server}/tiki/p-1.html", "banned")
+    redirected = _flagged("tiki", f"{page_server}/tiki/p-2.html", "banned").model_copy(update={"listing_id": "2"})
     with open_store(store) as opened:
-        opened.upsert_listings([listing])
+        opened.upsert_listings([listing, redirected])
     ScreenshotQueue(evidence_dir).add(listing)
+    ScreenshotQueue(evidence_dir).add(redirected)
     log = tmp_path / "capture.log"
     code = run_capture(evidence_dir, store, timeout=180,
                        settings={"PLATFORM_BASE_URLS": json.dumps({"tiki": f"{page_server}/tiki"}),
                                  "ALLOWED_PRIVATE_HOSTS": "127.0.0.1", "LOG_FILE": str(log)})
     text = log.read_text(encoding="utf-8")
-    assert code == 0, text[-3000:]
     for url, why in (("http://169.254.169.254/latest/meta-data/x.png", "link-local"),
                      ("http://10.0.0.1/steal.js", "private network"), ("http://[fd00::1]/api", "private network")):
         assert f"browser refused {url}" in text and why in text, (url, text[-3000:])
     assert "/ok.png" in _Page.hits and "/ok.json" in _Page.hits  # the listed local host still works
     with open_store(store) as opened:
-        stored = opened.get_listing("tiki", "1")
-    assert stored is not None and stored.evidence is not None and stored.evidence.latest("screenshot") is not None
-
-
-@pytest.mark.slow
-def test_a_crawl_can_start_the_capture_in_its_own_process(server: str, tmp_path: Path) -> None:
-    import time
-
-    evidence_dir = tmp_path / "evidence"
-    store = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    url = f"{server}/chotot/131000005.htm"
-    (listing,) = check_url(url, store, {**SETTINGS, "EVIDENCE_DIR": str(evidence_dir), "SCREENSHOTS_ON_CHECK": "0",
-                                        "SCREENSHOTS_AFTER_CRAWL": "1"}).listings
-    log = evidence_dir / "screenshot-queue" / "capture.log"
-    assert log.exists()  # started by the crawl as it ended; the crawl did not wait for it
-    deadline = time.monotonic() + 180
-    shot = None
-    while time.monotonic() < deadline and shot is None:
-        time.sleep(1)
-        with open_store(store) as opened:
-            stored = opened.get_listing(listing.platform, listing.listing_id)
-        shot = stored.evidence.latest("screenshot") if stored and stored.evidence else None
-    assert shot is not None, log.read_text(encoding="utf-8", errors="replace")[-3000:]
-    assert EvidenceBlobs(evidence_dir).verify(shot.ref, shot.sha256)
-    while time.monotonic() < deadline and "every screenshot taken" not in log.read_text(errors="replace"):
-        time.sleep(0.5)  # let the capture process finish before the test's folders go away
-    assert "every screenshot taken" in log.read_text(errors="replace")
+        kept = opened.get_listing("tiki", "1")
+        other = opened.get_listing("tiki", "2")
+    assert kept is not None and kept.evidence is not None and kept.evidence.latest("screenshot") is not None
+    # a redirect hop Chromium follows itself (Playwright routes no redirect): detected, logged, nothing kept
+    assert "browser was redirected to refused http://127.0.0.2:9/redirected.png" in text, text[-3000:]
+    assert "a loopback address" in text
+    assert other is not None and other.evidence is None
+    assert code == 11, text[-3000:]  # EVIDENCE_INCOMPLETE: tiki:2 stays queued
+    (left,) = ScreenshotQueue(evidence_dir).entries()
+    assert left.key == "tiki:2" and "redirected to a refused address" in (left.last_error or "")
