@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import types
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from pydantic import BaseModel, RootModel
 
 from crawler.items import Evidence, Listing, Review, legacy_captures
 from crawler.store.base import StoreError
+
+logger = logging.getLogger(__name__)
 
 INT64_MAX = 2**63 - 1
 INTERNAL_KEYS: frozenset[str] = frozenset({"_id", "_rev", "_digest"})
@@ -263,7 +266,12 @@ def append_evidence_json(new: str | None, stored: str | None) -> str | None:
         return stored
     if stored is None or stored == "null":
         return new
-    merged = append_evidence(json.loads(stored), json.loads(new))
+    try:
+        old = json.loads(stored)
+    except ValueError as exc:  # never raise inside SQLite (it would fail the whole batch without a location)
+        logger.error("stored evidence unreadable (%s), kept as it is; not appended: %s", exc, new[:300])
+        return stored
+    merged = append_evidence(old, json.loads(new))
     return json.dumps(merged, ensure_ascii=False, separators=(",", ":"))
 
 
