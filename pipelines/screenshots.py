@@ -5,7 +5,8 @@ For an item ``{"entry", "png", "url", "status"}`` the PNG is stored content-addr
 stored listing's evidence (an upsert of the stored listing with that one capture: the store's merge
 appends it to the history; ``seen_at`` is the listing's own ``last_seen``, so being rendered does not
 count as being seen by a crawl), and the entry leaves the queue. An item ``{"entry", "error"}``, a
-listing no longer in the store or a store that refuses the write counts as a failed attempt: the entry
+listing no longer in the store or a store that refuses the write counts as a failed attempt (a store
+that cannot be opened at all exits STORE_UNREACHABLE and counts no attempt): the entry
 stays queued (``crawler.screenshot_queue.MAX_ATTEMPTS`` times, then ``failed/``) and the run exits
 ``EVIDENCE_INCOMPLETE``. Progress is logged per entry (``screenshot N/M key: …``).
 Stats: ``screenshots/taken``, ``screenshots/failed``, ``screenshots/given_up``.
@@ -70,8 +71,9 @@ class ScreenshotPipeline:
         if item.get("png") is None:
             self._failed(entry, number, str(item.get("error") or "no screenshot"))
             return {"key": entry.key, "ok": False}
-        if self.store is None:
-            self._failed(entry, number, "the store is not reachable")
+        if self.store is None:  # not the page's fault: no attempt counted, the entry stays as it was
+            self.stats.inc_value("screenshots/failed")
+            logger.error("screenshot %s %s: not kept, the store is not reachable; stays queued", number, entry.key)
             return {"key": entry.key, "ok": False}
         try:
             capture = capture_record(self.blobs, item["png"], kind="screenshot", url=item["url"],
