@@ -10,11 +10,14 @@ server; anything else → ``shopsite``, the spider for shop websites). :func:`ch
 line) with the project's pipelines, so the listing is normalised, judged by the rules, its evidence
 kept and it is stored with ``source: "tip-off"``; then it reads the stored listing(s) back. A URL whose
 host resolves to a non-public address is refused before anything is fetched (``crawler.net_policy``).
+A checked listing of an API platform also gets its public page rendered in Chromium and a screenshot
+appended to its evidence (``crawler.screenshot_queue``; ``SCREENSHOTS_ON_CHECK=0`` turns it off).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -25,6 +28,7 @@ from crawler.crawl_process import run_crawl
 from crawler.exit_codes import ExitCode
 from crawler.items import Listing
 from crawler.net_policy import RefusedURL, check_url_allowed
+from crawler.screenshot_queue import PLATFORM_DOMAINS, ScreenshotQueue, page_url_problem, run_capture
 from crawler.store import StoreError, open_store
 
 HOSTS = {"tiki.vn": "tiki", "shopee.vn": "shopee", "lazada.vn": "lazada", "sendo.vn": "sendo", "chotot.com": "chotot"}
@@ -55,6 +59,8 @@ class CheckResult:
     spider: str
     listings: list[Listing] = field(default_factory=list)
     log_tail: str = ""
+    screenshot_problems: list[str] = field(default_factory=list)
+    """Why a checked listing got no screenshot (empty when each API listing got one, or none was asked)."""
 
 
 def spider_for_url(url: str) -> tuple[str, dict[str, str] | None]:
@@ -127,12 +133,60 @@ def check_url(url: str, store_uri: str, settings: dict[str, str] | None = None,
                 record = json.loads(line)
                 keys.append((str(record["platform"]), str(record["listing_id"])))
     result = CheckResult(url=url, spider=spider, log_tail=tail)
+    result.listings = _read_listings(url, store_uri, list(dict.fromkeys(keys)))
+    if result.listings and _wants_screenshots(settings):
+        result.screenshot_problems = _screenshots(result.listings, store_uri, bases, settings or {}, timeout)
+        result.listings = _read_listings(url, store_uri, [(x.platform, x.listing_id) for x in result.listings])
+    return result
+
+
+def _read_listings(url: str, store_uri: str, keys: list[tuple[str, str]]) -> list[Listing]:
+    found = []
     try:
         with open_store(store_uri) as store:
-            for platform, listing_id in dict.fromkeys(keys):
+            for platform, listing_id in keys:
                 listing = store.get_listing(platform, listing_id)
                 if listing is not None:
-                    result.listings.append(listing)
+                    found.append(listing)
     except StoreError as exc:
         raise CheckError(f"{url}: cannot read the store: {exc}", ExitCode.STORE_UNREACHABLE) from exc
-    return result
+    return found
+
+
+def _wants_screenshots(settings: dict[str, str] | None) -> bool:
+    value = (settings or {}).get("SCREENSHOTS_ON_CHECK", os.environ.get("SCREENSHOTS_ON_CHECK", "1"))
+    return str(value).strip().lower() not in ("0", "false", "no", "off")
+
+
+def _screenshots(listings: list[Listing], store_uri: str, bases: dict[str, str] | None, settings: dict[str, str],
+                 timeout: float) -> list[str]:
+    """Queue each checked listing of an API platform for a screenshot and take them now (appended to its
+    evidence); the problems, if any (the listing then stays queued for ``crawler evidence capture``)."""
+    evidence_dir = settings.get("EVIDENCE_DIR") or os.environ.get("EVIDENCE_DIR") or "data/evidence"
+    queue = ScreenshotQueue(evidence_dir)
+    known = {**json.loads(os.environ.get("PLATFORM_BASE_URLS") or "{}"), **(bases or {})}
+    keys = set()
+    problems = []
+    for listing in listings:
+        problem = page_url_problem(listing.platform, listing.url, known)
+        if problem:
+            if listing.platform in PLATFORM_DOMAINS:
+                problems.append(f"{listing.key}: no screenshot: {problem}")
+            continue
+        try:
+            queue.add(listing)
+        except OSError as exc:
+            problems.append(f"{listing.key}: screenshot not queued: {exc}")
+            continue
+        keys.add(listing.key)
+    if not keys:
+        return problems
+    chosen = {**settings, "PLATFORM_BASE_URLS": json.dumps(known)} if known else dict(settings)
+    chosen.pop("SCREENSHOTS_ON_CHECK", None)
+    try:
+        code = run_capture(evidence_dir, store_uri, keys=keys, settings=chosen, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return [*problems, f"screenshot not taken within {timeout:.0f}s; queued for `crawler evidence capture`"]
+    if code != 0:
+        problems.append(f"screenshot capture failed (exit {code}); queued for `crawler evidence capture`")
+    return problems

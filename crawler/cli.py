@@ -46,6 +46,7 @@ PANELS: dict[str, str] = {
     "report": "Inspectors",
     "case": "Inspectors",
     "audit": "Inspectors",
+    "evidence": "Inspectors",
     "rules": "Analysts",
     "detect": "Analysts",
     "crawl": "Ops",

@@ -43,6 +43,9 @@ class ExitCode(IntEnum):
     history, a field's coverage dropped, too many invalid or partial listings, too many errors."""
     ALREADY_RUNNING = 12
     """``crawler crawl JOB``: the job's crawl is already running (the schedule holds its lock)."""
+    EVIDENCE_INCOMPLETE = 13
+    """``crawler evidence capture``: some queued screenshots could not be taken (they stay queued, and
+    after 3 attempts are listed as failed by ``crawler evidence queue``)."""
     INTERRUPTED = 130
     """Stopped by Ctrl-C or SIGTERM before its end (what was scraped is stored or spooled)."""
 
@@ -56,6 +59,7 @@ SERIOUSNESS = (
     ExitCode.NO_LISTINGS,
     ExitCode.MONITOR_FAILED,
     ExitCode.INPUT_SKIPPED,
+    ExitCode.EVIDENCE_INCOMPLETE,
     ExitCode.ERROR,
 )
 """Causes, most serious first. ``MONITOR_FAILED`` comes after the causes a crawl's own parts record: a

@@ -9,11 +9,13 @@ written by someone else (``crawler detect --input``) loads as long as the known 
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
 
 from crawler.prices import MAX_VND, PriceError, parse_vnd
 
@@ -104,15 +106,89 @@ class Review(_Model):
     note: str | None = None
 
 
-class Evidence(_Model):
-    """Where the captured response (and screenshot) of a flagged listing is kept."""
+CAPTURE_KINDS: tuple[str, ...] = ("response", "list_page", "screenshot")
+"""What a capture is: ``response`` (the listing's own detail JSON or page), ``list_page`` (the list or
+search page that carried the listing's entry), ``screenshot`` (a rendered page, PNG)."""
+CONTENT_TYPES: dict[str, str] = {
+    ".json": "application/json", ".html": "text/html", ".png": "image/png", ".jpg": "image/jpeg",
+    ".txt": "text/plain",
+}
+"""The content type of an evidence file by the extension its bytes call for (``crawler.evidence``)."""
+_SHA_IN_REF = re.compile(r"([0-9a-f]{64})")
 
+
+class EvidenceCapture(_Model):
+    """One kept capture of a listing: what was fetched (or rendered), when, and where its bytes are."""
+
+    kind: str = "response"
+    """One of :data:`CAPTURE_KINDS`."""
     url: str | None = None
     http_status: int | None = None
-    html_sha256: str | None = None
-    html_ref: str | None = None
-    screenshot_ref: str | None = None
+    sha256: str | None = None
+    """Of the raw bytes (what the platform sent, or the PNG); the file is ``ref`` under EVIDENCE_DIR."""
+    size: int | None = None
     captured_at: datetime | None = None
+    content_type: str | None = None
+    """The bytes' real content type (``application/json``, ``text/html``, ``image/png`` …)."""
+    ref: str | None = None
+    """Where the gzip-compressed bytes are, relative to the evidence directory (content-addressed)."""
+
+
+def legacy_captures(value: dict[str, Any]) -> list[dict[str, Any]]:
+    """A stored evidence object of the old single-capture shape (``html_sha256``, ``html_ref``,
+    ``screenshot_ref``) as its captures: the response, then the screenshot. A dict of the new shape
+    (one capture) is a list of itself."""
+    if not {"html_sha256", "html_ref", "screenshot_ref"} & value.keys():
+        return [value]
+    common = {"url": value.get("url"), "captured_at": value.get("captured_at")}
+    found: list[dict[str, Any]] = []
+    html_ref, html_sha = value.get("html_ref"), value.get("html_sha256")
+    if html_ref or html_sha:
+        suffix = next((s for s in CONTENT_TYPES if isinstance(html_ref, str) and html_ref.endswith(f"{s}.gz")), None)
+        found.append({**common, "kind": "response", "http_status": value.get("http_status"), "sha256": html_sha,
+                      "ref": html_ref, "content_type": CONTENT_TYPES.get(suffix or "")})
+    shot = value.get("screenshot_ref")
+    if isinstance(shot, str) and shot:
+        digest = _SHA_IN_REF.search(shot.rsplit("/", 1)[-1])
+        found.append({**common, "kind": "screenshot", "sha256": digest.group(1) if digest else None, "ref": shot,
+                      "content_type": "image/png"})
+    return found
+
+
+class Evidence(RootModel[list[EvidenceCapture]]):
+    """A listing's evidence: the history of its captures, oldest first (a new capture appends, see
+    ``crawler.store.documents.append_evidence``). Serialised as a JSON list; a stored object of the
+    old single-capture shape reads as its captures (:func:`legacy_captures`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return legacy_captures(value)
+        return value
+
+    def __iter__(self) -> Iterator[EvidenceCapture]:  # type: ignore[override]
+        return iter(self.root)
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+    def __getitem__(self, index: int) -> EvidenceCapture:
+        return self.root[index]
+
+    @property
+    def captures(self) -> list[EvidenceCapture]:
+        """Every capture, oldest first."""
+        return self.root
+
+    def of_kind(self, *kinds: str) -> list[EvidenceCapture]:
+        """The captures of these kinds, oldest first."""
+        return [capture for capture in self.root if capture.kind in kinds]
+
+    def latest(self, *kinds: str) -> EvidenceCapture | None:
+        """The newest capture of these kinds (any kind when none given), None when there is none."""
+        found = [capture for capture in self.root if not kinds or capture.kind in kinds]
+        return found[-1] if found else None
 
 
 class Capture(BaseModel):
@@ -124,6 +200,8 @@ class Capture(BaseModel):
     status: int
     body: bytes
     screenshot: bytes | None = None
+    kind: str = "response"
+    """``response`` (the listing's own detail) or ``list_page`` (the page that carried its entry)."""
     keep: bool = False
     """Keep as evidence even when unflagged (the detect pipeline may flag it at the end of the run)."""
 
@@ -162,6 +240,7 @@ class Listing(_Model):
     risk: float = 0.0
     review: Review = Review()
     evidence: Evidence | None = None
+    """The listing's captures, oldest first (None: nothing kept); a re-crawl appends, never replaces."""
     fields_seen: list[str] | None = None
     """The Listing fields this listing's source carries, set by the spider per source format (a
     search card carries no origin, a product page does): ``missing_origin`` only judges a field the
@@ -186,6 +265,11 @@ class Listing(_Model):
             return parse_vnd(value)  # a JSON true/false is refused here, not read as 1/0 đồng
         except PriceError as exc:
             raise ValueError(str(exc)) from exc
+
+    @field_validator("evidence", mode="after")
+    @classmethod
+    def _no_empty_evidence(cls, value: Evidence | None) -> Evidence | None:
+        return value if value is not None and len(value) else None
 
     @model_validator(mode="after")
     def _tidy(self) -> Listing:

@@ -9,7 +9,7 @@ loopback, private, link-local, multicast, reserved, unspecified or otherwise not
 in ``ALLOWED_PRIVATE_HOSTS`` (a setting and environment variable: ``127.0.0.1,localhost``; the demo
 and the tests list their local mock servers there) are let through without a look.
 
-Three places apply it:
+Four places apply it:
 
 - :func:`check_url_allowed`, before ``crawler check`` starts a crawl;
 - :class:`NetPolicyMiddleware`, a downloader middleware that judges every request a spider sends,
@@ -17,7 +17,12 @@ Three places apply it:
   middlewares again), and refuses with ``IgnoreRequest`` naming host, address and why;
 - :class:`GuardedResolver`, Scrapy's DNS resolver (``DNS_RESOLVER``) judging the very address the
   download connects to, so a host whose DNS answer changes between the middleware's look-up and the
-  connection (DNS rebinding) is still refused.
+  connection (DNS rebinding) is still refused;
+- :class:`BrowserRequestPolicy`, scrapy-playwright's ``PLAYWRIGHT_ABORT_REQUEST`` (set by
+  ``spiders.browser.configure_browser``): every request Chromium itself makes for a rendered page
+  (sub-resources, scripts' fetches, in-page navigations) is judged the same way and aborted when refused;
+  the hops of an HTTP redirect Chromium follows itself are not routed by Playwright, so
+  :class:`RedirectWatch` detects and logs them (they cannot be stopped; the page's capture is discarded).
 """
 
 from __future__ import annotations
@@ -248,3 +253,107 @@ class GuardedResolver(CachingThreadedResolver):
             logger.warning("%s", reason)  # Twisted's resolver wrapper drops the message of the error below
             raise DNSLookupError(reason)
         return address
+
+
+class BrowserRequestPolicy:
+    """scrapy-playwright's ``PLAYWRIGHT_ABORT_REQUEST``: the same rules for Chromium's own requests.
+
+    A rendered page fetches what its markup and scripts ask for (images, scripts, XHR/fetch, frames,
+    in-page navigations), all written by whoever made the page. Each such request is judged like a
+    spider's (:func:`judge_url`, after DNS, hosts in ``ALLOWED_PRIVATE_HOSTS`` let through) and aborted
+    when refused, with a WARNING naming the URL and why. The DNS look-up runs in a worker thread and
+    its verdict is kept per (scheme, host, port) for the crawl. Chromium resolves the host again
+    itself, so a DNS answer that changes between the two look-ups is not caught here (the spider's
+    own downloads are guarded by :class:`GuardedResolver`).
+    """
+
+    def __init__(self, allowed: frozenset[str], resolver: Resolver | None = None) -> None:
+        self.allowed = allowed
+        self.resolver = resolver
+        self.refused = 0
+        self._verdicts: dict[tuple[str, str, int | None], Verdict | str] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Self:
+        """The policy for a crawler's settings (``ALLOWED_PRIVATE_HOSTS``)."""
+        return cls(allowed_hosts(settings.getlist(SETTING)))
+
+    def _key(self, url: str) -> tuple[str, str, int | None] | None:
+        parts = urlsplit(url)
+        try:
+            return (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+        except ValueError:
+            return None
+
+    def _judge(self, url: str) -> Verdict | str:
+        try:
+            return judge_url(url, self.allowed, self.resolver)
+        except OSError as exc:
+            return f"cannot resolve {urlsplit(url).hostname}: {exc}"
+
+    async def reason(self, url: str) -> str | None:
+        """Why the browser may not fetch ``url`` (None when it may); DNS in a worker thread, cached."""
+        import asyncio
+
+        if urlsplit(url).scheme.lower() in LOCAL_SCHEMES | {"blob"}:
+            return None
+        key = self._key(url)
+        verdict = self._verdicts.get(key) if key is not None else None
+        if verdict is None:
+            verdict = await asyncio.get_running_loop().run_in_executor(None, self._judge, url)
+            if key is not None:
+                self._verdicts[key] = verdict
+        return verdict if isinstance(verdict, str) else verdict.reason
+
+    async def __call__(self, request: Any) -> bool:
+        """True (abort) when the browser request's URL may not be fetched."""
+        url = str(request.url)
+        reason = await self.reason(url)
+        if reason is None:
+            return False
+        self.refused += 1
+        kind = getattr(request, "resource_type", "request")
+        logger.warning("browser refused %s (%s): %s", url, kind, reason)
+        return True
+
+
+class RedirectWatch:
+    """What :class:`BrowserRequestPolicy` cannot see: the hops of an HTTP redirect Chromium follows.
+
+    Playwright routes only the first request of a redirect chain, so a page or image on an allowed host
+    answering ``302 Location: http://169.254.169.254/…`` is followed by Chromium without the abort hook
+    being asked. This watches every request of a page (``page.on("request", watch.on_request)``): a
+    redirect hop to a refused address is logged at WARNING with the reason and recorded in
+    :attr:`violations`. It cannot be stopped any more at that point; the caller must then discard what
+    the page showed (the ``screenshots`` spider keeps no screenshot of such a page).
+    """
+
+    def __init__(self, policy: BrowserRequestPolicy) -> None:
+        self.policy = policy
+        self.violations: list[str] = []
+        self._tasks: set[Any] = set()
+
+    def on_request(self, request: Any) -> None:
+        """Playwright ``request`` event handler: judge every redirect hop (in the background)."""
+        import asyncio
+
+        origin = getattr(request, "redirected_from", None)
+        if origin is None:
+            return
+        task = asyncio.get_running_loop().create_task(self._judge(str(request.url), str(origin.url)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _judge(self, url: str, origin: str) -> None:
+        reason = await self.policy.reason(url)
+        if reason is not None:
+            self.violations.append(f"{url} (redirected from {origin}): {reason}")
+            logger.warning("browser was redirected to refused %s (from %s): %s", url, origin, reason)
+
+    async def settled(self) -> list[str]:
+        """The violations, once every pending judgement is done."""
+        import asyncio
+
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        return self.violations

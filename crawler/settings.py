@@ -164,6 +164,12 @@ RULES_DIR = os.environ.get("RULES_DIR", "rules")
 RULES_ALLOW_ERRORS = _env_bool("RULES_ALLOW_ERRORS", False)
 EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR", "data/evidence")
 EVIDENCE_ENABLED = _env_bool("EVIDENCE_ENABLED", True)
+# API listings flagged banned/counterfeit are queued for a rendered-page screenshot (crawler/screenshot_queue.py);
+# `crawler evidence capture` drains the queue, or a crawl starts it on its own when SCREENSHOTS_AFTER_CRAWL=1;
+# `crawler check URL` captures its listing at once unless SCREENSHOTS_ON_CHECK=0
+SCREENSHOT_QUEUE = _env_bool("SCREENSHOT_QUEUE", True)
+SCREENSHOTS_AFTER_CRAWL = _env_bool("SCREENSHOTS_AFTER_CRAWL", False)
+SCREENSHOTS_ON_CHECK = _env_bool("SCREENSHOTS_ON_CHECK", True)
 # where listings go when the store cannot take them (load them later with `crawler store import FILE`),
 # and each run's write-ahead journal (a killed run's is loaded by the next run)
 SPOOL_DIR = os.environ.get("SPOOL_DIR", "data/spool")

@@ -371,10 +371,17 @@ class MarketplaceSpider(scrapy.Spider):
 
     @staticmethod
     def list_capture(response: Response) -> dict[str, Any]:
-        """The list page as a listing's ``capture`` (``crawler.capture``'s shape): the evidence of a
-        listing yielded from its list entry. Put on each entry as ``entry["capture"]``."""
+        """The list page as a listing's ``capture`` (``crawler.capture``'s shape, kind ``list_page``): the
+        evidence of a listing yielded from its list entry. Put on each entry as ``entry["capture"]``."""
+        return {**MarketplaceSpider.response_capture(response), "kind": "list_page"}
+
+    @staticmethod
+    def response_capture(response: Response) -> dict[str, Any]:
+        """The listing's own response (its detail JSON or page) as its ``capture``, for a listing yielded
+        from a later callback (the seller's shop info): the evidence stays the listing's own response."""
         return {"url": response.url, "status": response.status, "body": response.body,
-                "screenshot": response.meta.get("screenshot") if response.request is not None else None}
+                "screenshot": response.meta.get("screenshot") if response.request is not None else None,
+                "kind": "response"}
 
     def partial_listing(self, entry: dict[str, Any] | None, cause: str, url: str) -> dict[str, Any] | None:
         """The listing from its list ``entry`` alone (its detail at ``url`` failed for ``cause``): marked

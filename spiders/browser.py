@@ -5,8 +5,9 @@ A spider that renders pages in a browser (``social`` always, ``shopee`` with ``-
 - calls :func:`configure_browser` on ``crawler.settings`` in ``from_crawler`` (settings are still
   writable there): the scrapy-playwright download handler for http/https, the asyncio reactor,
   Chromium from ``CHROMIUM_PATH`` (setting, then environment, then ``/usr/lib/chromium/chromium``),
-  headless, and the launch flags in :data:`CHROMIUM_ARGS`. A missing Chromium raises
-  :class:`BrowserNotFound` naming the path and the fix (``apt-get install chromium``);
+  headless, the launch flags in :data:`CHROMIUM_ARGS`, and the net policy for Chromium's own requests
+  (``PLAYWRIGHT_ABORT_REQUEST``, :class:`crawler.net_policy.BrowserRequestPolicy`). A missing Chromium
+  raises :class:`BrowserNotFound` naming the path and the fix (``apt-get install chromium``);
 - builds its requests with :func:`browser_meta` (``playwright``, ``playwright_include_page`` and a
   page-init callback that starts a :class:`JsonCollector` before the page navigates, so no JSON
   response the page fetches is missed);
@@ -32,6 +33,7 @@ from typing import Any
 
 from scrapy.settings import Settings
 
+from crawler.net_policy import BrowserRequestPolicy
 from spiders.formats.jsonbody import UnreadableJson, decode_json
 
 logger = logging.getLogger(__name__)
@@ -96,7 +98,11 @@ def launch_options(settings: Settings | None = None) -> dict[str, Any]:
 def configure_browser(settings: Settings, priority: str = "spider") -> None:
     """Switch a crawler's (still unfrozen) settings to scrapy-playwright with Debian's Chromium.
 
-    Raises :class:`BrowserNotFound` before anything starts when Chromium is missing.
+    Chromium's own requests (sub-resources, fetches, in-page navigations) obey the net policy:
+    ``PLAYWRIGHT_ABORT_REQUEST`` is a :class:`crawler.net_policy.BrowserRequestPolicy`, which aborts a
+    request to a private, loopback, link-local or multicast address unless its host is in
+    ``ALLOWED_PRIVATE_HOSTS``. Raises :class:`BrowserNotFound` before anything starts when Chromium is
+    missing.
     """
     options = launch_options(settings)
     for name, value in BROWSER_SETTINGS.items():
@@ -106,6 +112,7 @@ def configure_browser(settings: Settings, priority: str = "spider") -> None:
             value = handlers
         settings.set(name, value, priority=priority)
     settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", options, priority=priority)
+    settings.set("PLAYWRIGHT_ABORT_REQUEST", BrowserRequestPolicy.from_settings(settings), priority=priority)
 
 
 def parse_flag(value: Any, name: str) -> bool:

@@ -257,6 +257,8 @@ class ShopeeSpider(MarketplaceSpider):
         shopid = merged["seller"]["platform_id"]
         name = merged["seller"].get("name") or self.shop_names.get(shopid)
         if name is None and shopid not in self.shop_names:
+            # the listing's evidence stays this item/get response, never the seller's shop info
+            merged["capture"] = self.response_capture(response)
             if shopid in self.shop_waiting:  # its shop is being looked up: the answer names it
                 self.shop_waiting[shopid].append(merged)
                 return
@@ -364,7 +366,13 @@ class ShopeeSpider(MarketplaceSpider):
             waiting["seller"]["name"] = self.shop_names[shopid]
             listing = self.emit(waiting, waiting["url"], [])
             if listing is not None:
-                yield listing
+                yield self.own_capture(listing, waiting)
+
+    def own_capture(self, listing: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+        """``listing`` with the capture of its own ``item/get`` response (set in :meth:`parse_item`)."""
+        if item.get("capture") and self.captures:
+            listing["capture"] = item["capture"]
+        return listing
 
     def shop_failed(self, failure: Failure) -> Any:
         """The shop lookup failed for good: the listing goes on without the shop's name."""
@@ -375,7 +383,7 @@ class ShopeeSpider(MarketplaceSpider):
         for waiting in [item, *self.shop_waiting.pop(item["seller"]["platform_id"], [])]:
             listing = self.emit(waiting, failure.request.url, [])
             if listing is not None:
-                yield listing
+                yield self.own_capture(listing, waiting)
 
     def detail_failed(self, failure: Failure) -> Any:
         """An ``item/get`` that failed for good (after retries): the search entry is the listing (partial)."""

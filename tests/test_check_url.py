@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -52,7 +53,8 @@ def test_the_url_is_one_argument_never_a_shell_line(tmp_path: Path) -> None:
 
 
 
-SETTINGS = {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "ROBOTSTXT_OBEY": "0"}
+SETTINGS = {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "ROBOTSTXT_OBEY": "0", "SCREENSHOTS_ON_CHECK": "0"}
+"""Screenshots on check are tested in tests/test_evidence_screenshots.py."""
 
 
 @pytest.mark.slow
@@ -70,7 +72,7 @@ def test_tiki_tip_off_is_stored_with_its_verdict(server: str, tmp_path: Path) ->
     assert (listing.key, listing.source, listing.price, listing.url) == (
         f"tiki:{target.listing_id}", "tip-off", target.price, target.url)
     assert "missing_origin" in {flag.kind for flag in listing.flags} and listing.risk > 0
-    assert listing.evidence is not None and len(listing.evidence.html_sha256 or "") == 64
+    assert listing.evidence is not None and len(listing.evidence[0].sha256 or "") == 64
 
 
 @pytest.mark.slow
@@ -78,13 +80,14 @@ def test_cli_check_prints_flags_risk_and_evidence(server: str, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVIDENCE_DIR", str(tmp_path / "ev"))
     monkeypatch.setenv("ROBOTSTXT_OBEY", "0")
+    monkeypatch.setenv("SCREENSHOTS_ON_CHECK", "0")
     store = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     url = f"{server}/chotot/131000005.htm"  # "Đồng hồ Rolex Submariner rep 1:1"
     result = CliRunner(env={"COLUMNS": "240"}).invoke(app, ["check", url, "--store", store])
     assert result.exit_code == 0, result.output
     assert "chotot:131000005" in result.output and "source: tip-off" in result.output
     assert "counterfeit [" in result.output and "risk: " in result.output
-    assert "evidence: sha256 " in result.output
+    assert re.search(r"(response|list_page) HTTP 200: sha256 [0-9a-f]{64}", result.output), result.output
 
 
 @pytest.mark.slow

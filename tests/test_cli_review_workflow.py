@@ -102,8 +102,8 @@ def test_flags_show_evidence_state_and_hostile_text(seeded: tuple[str, Path]) ->
     assert "«rep 1:1»" in shown.output and "Review history" in shown.output
     with open_store(uri) as store:
         evidence = store.get_listing("shopee", "2").evidence
-    (evidence_dir / evidence.screenshot_ref).unlink()
-    EvidenceBlobs(evidence_dir).root.joinpath(evidence.html_ref).write_bytes(b"not gzip")
+    (evidence_dir / evidence.latest("screenshot").ref).unlink()
+    EvidenceBlobs(evidence_dir).root.joinpath(evidence.latest("response").ref).write_bytes(b"not gzip")
     again = _run("flags", "show", "shopee:2", "--store", uri, "--evidence-dir", str(evidence_dir))
     assert "missing:" in again.output and "unreadable:" in again.output
 
@@ -296,7 +296,7 @@ def test_case_file_is_verified_deterministic_and_tamper_evident(seeded: tuple[st
     assert manifest["generated_at"] == "2026-05-01T09:00:00+07:00" and manifest["version"]
     assert manifest["listings"] == ["shopee:2", "tiki:1"] and not manifest["problems"]
     with open_store(uri) as store:
-        sha = store.get_listing("shopee", "2").evidence.html_sha256
+        sha = store.get_listing("shopee", "2").evidence.latest("response").sha256
     copy = first / "listings" / "shopee_2" / "evidence" / f"response-{sha}.html.txt"  # HTML never runs
     assert copy.read_bytes() == "<html>Túi Gucci rep</html>".encode()
     history = json.loads((first / "listings/shopee_2/review_history.json").read_text(encoding="utf-8"))

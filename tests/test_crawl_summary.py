@@ -13,7 +13,7 @@ import pytest
 
 from crawler.crawl_end import derive_causes, errors_by_cause, summary_text
 from crawler.exit_codes import CAUSES_STAT, ExitCode, exit_code_of
-from crawler.items import Evidence, Listing
+from crawler.items import Evidence, EvidenceCapture, Listing
 from crawler.store import Store
 from tests.mockserver import REPO
 from tests.test_cli_exit_codes import last_summary, scrapy_crawl, tiki_on
@@ -102,16 +102,16 @@ def test_summary_says_what_happened(tmp_path: Path) -> None:
 
 def test_a_recapture_of_the_same_page_is_unchanged(store: Store) -> None:
     """The evidence's capture time changes on every crawl: the store's digest leaves it out (both backends)."""
-    evidence = Evidence(url="https://tiki.vn/p1", http_status=200, html_sha256="a" * 64, html_ref="aa/a.html.gz",
-                        captured_at=datetime(2026, 1, 1, tzinfo=UTC))
+    capture = EvidenceCapture(url="https://tiki.vn/p1", http_status=200, sha256="a" * 64, ref="aa/a.html.gz",
+                              captured_at=datetime(2026, 1, 1, tzinfo=UTC))
     listing = Listing(platform="tiki", listing_id="1", url="https://tiki.vn/p1", title="Pháo bi", price=85_000,
-                      evidence=evidence)
+                      evidence=Evidence([capture]))
     assert store.upsert_listings([listing]).inserted == 1
-    recaptured = evidence.model_copy(update={"captured_at": datetime(2026, 1, 2, tzinfo=UTC)})
-    again = store.upsert_listings([listing.model_copy(update={"evidence": recaptured})])
+    recaptured = capture.model_copy(update={"captured_at": datetime(2026, 1, 2, tzinfo=UTC)})
+    again = store.upsert_listings([listing.model_copy(update={"evidence": Evidence([recaptured])})])
     assert (again.updated, again.unchanged) == (0, 1)
-    changed = evidence.model_copy(update={"html_sha256": "b" * 64, "captured_at": datetime(2026, 1, 3, tzinfo=UTC)})
-    assert store.upsert_listings([listing.model_copy(update={"evidence": changed})]).updated == 1  # new content
+    changed = capture.model_copy(update={"sha256": "b" * 64, "captured_at": datetime(2026, 1, 3, tzinfo=UTC)})
+    assert store.upsert_listings([listing.model_copy(update={"evidence": Evidence([changed])})]).updated == 1
 
 
 def _store_counts(summary: str) -> dict[str, int]:

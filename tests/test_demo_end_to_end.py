@@ -109,9 +109,14 @@ def test_flagged_listings_keep_verifiable_evidence(demo_runs: dict[str, object])
         flagged = store.query_flagged(FlagQuery(limit=1000))
     assert flagged
     for listing in flagged:
-        assert listing.evidence is not None and listing.evidence.html_sha256, listing.key
-        assert blobs.verify(listing.evidence.html_ref, listing.evidence.html_sha256)
-        assert isinstance(listing.evidence.captured_at, datetime)
+        assert listing.evidence is not None, listing.key
+        for capture in listing.evidence:
+            assert capture.ref and capture.sha256 and blobs.verify(capture.ref, capture.sha256), listing.key
+            assert isinstance(capture.captured_at, datetime)
+        # the listing's own response (its detail, or the list page with its entry), never only seller data
+        own = [c for c in listing.evidence.of_kind("response", "list_page") if "get_shop_info" not in (c.url or "")]
+        assert own, (listing.key, [c.url for c in listing.evidence])
+        assert listing.listing_id.split("-")[0] in blobs.read(own[-1].ref).decode("utf-8", "replace"), listing.key
 
 
 def test_flags_list_reads_what_the_demo_stored(demo_runs: dict[str, object]) -> None:

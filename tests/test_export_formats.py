@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from crawler.items import Flag, Listing, Match
+from crawler.items import Evidence, Flag, Listing, Match
 from crawler.review.exports import COLUMNS, write_export
 
 HOSTILE = '=HYPERLINK("http://evil","click")\x1b[31m'
@@ -70,3 +70,28 @@ def test_json_keeps_full_documents(tmp_path: Path) -> None:
     assert payload["count"] == 2 and payload["filters"] == "kind=counterfeit"
     assert payload["listings"][0]["title"] == HOSTILE  # data, not a spreadsheet: kept exactly
     assert payload["listings"][0]["flags"][0]["matched"][0]["text"] == "rep 1:1"
+
+
+def test_exports_list_every_capture_of_a_listing(tmp_path: Path) -> None:
+    captures = [{"kind": "response", "url": "https://shopee.vn/api/v4/item/get?itemid=1", "http_status": 200,
+                 "sha256": "a" * 64, "captured_at": datetime(2026, 4, 30, 20, 0, tzinfo=UTC),
+                 "content_type": "application/json"},
+                {"kind": "screenshot", "url": "https://shopee.vn/p/1", "sha256": "b" * 64,
+                 "captured_at": datetime(2026, 5, 1, 20, 0, tzinfo=UTC), "content_type": "image/png"}]
+    listing = _listings()[0].model_copy(update={"evidence": Evidence(captures)})
+    path = tmp_path / "out.csv"
+    write_export([listing], path, "csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        (row,) = csv.DictReader(handle)
+    lines = row["Các lần lưu chứng cứ"].split("\n")
+    assert lines == ["2026-05-01 03:00:00 response HTTP 200 application/json sha256=" + "a" * 64
+                     + " https://shopee.vn/api/v4/item/get?itemid=1",
+                     "2026-05-02 03:00:00 screenshot image/png sha256=" + "b" * 64 + " https://shopee.vn/p/1"]
+    assert row["SHA-256 bằng chứng"].split("\n") == ["a" * 64, "b" * 64]
+    write_export([listing], tmp_path / "out.json", "json")
+    document = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))["listings"][0]
+    assert [c["kind"] for c in document["evidence"]] == ["response", "screenshot"]
+    write_export([listing], tmp_path / "out.xlsx", "xlsx")
+    sheet = load_workbook(tmp_path / "out.xlsx").active
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(row=2, column=header.index("Các lần lưu chứng cứ") + 1).value.count("sha256=") == 2

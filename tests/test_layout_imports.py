@@ -1,6 +1,8 @@
 """Who may import whom (DESIGN.md): data flows one way, and this test keeps it so.
 
-- spiders/ → crawler.items, crawler.text, crawler.prices only: never the rule engine or the store;
+- spiders/ → crawler.items, crawler.text, crawler.prices, and two leaf modules of the network side:
+  crawler.net_policy (Chromium's own requests obey it) and crawler.screenshot_queue (the URLs the
+  ``screenshots`` spider renders): never the rule engine or the store;
 - crawler/detect/ → items, text, prices: a pure library, no Scrapy, no store;
 - crawler/store/ → items (and the text/price utilities): no rules, no UI, no Scrapy;
 - crawler/review/ → the store, never the rule engine or Scrapy;
@@ -19,7 +21,7 @@ UTILITIES = ("crawler.items", "crawler.text", "crawler.prices")
 
 RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # area: (allowed project prefixes, forbidden third-party prefixes)
-    "spiders": (("spiders", *UTILITIES), ()),
+    "spiders": (("spiders", "crawler.net_policy", "crawler.screenshot_queue", *UTILITIES), ()),
     "crawler/detect": (("crawler.detect", *UTILITIES), ("scrapy",)),
     "crawler/store": (("crawler.store", *UTILITIES), ("scrapy",)),
     "crawler/review": (

@@ -40,12 +40,13 @@ def test_flagged_listing_keeps_response_by_sha256(pipeline: EvidencePipeline, tm
     listing = pipeline.process_item(_listing(flagged=True))
     digest = hashlib.sha256(BODY).hexdigest()
     assert listing.capture is None
-    assert listing.evidence is not None
-    assert listing.evidence.html_sha256 == digest
-    assert listing.evidence.http_status == 200
-    assert listing.evidence.url == "https://tiki.vn/api/v2/products/1"
+    assert listing.evidence is not None and len(listing.evidence) == 1
+    capture = listing.evidence[0]
+    assert capture.kind == "response" and capture.sha256 == digest and capture.size == len(BODY)
+    assert capture.http_status == 200 and capture.content_type == "application/json"
+    assert capture.url == "https://tiki.vn/api/v2/products/1" and capture.captured_at is not None
     stored = tmp_path / "evidence" / digest[:2] / digest[2:4] / f"{digest}.json.gz"  # JSON kept as .json
-    assert listing.evidence.html_ref == str(stored.relative_to(tmp_path / "evidence"))
+    assert capture.ref == str(stored.relative_to(tmp_path / "evidence"))
     assert gzip.decompress(stored.read_bytes()) == BODY
     assert "capture" not in listing.to_document()
 

@@ -170,3 +170,30 @@ def test_a_case_holding_a_runnable_page_does_not_verify(hostile: tuple[str, Path
         path.write_text(path.read_text(encoding="utf-8").replace(copy.name, renamed.name), encoding="utf-8")
     result = runner.invoke(app, ["case", "--verify", str(out)])
     assert result.exit_code == 1 and "a browser would run this file" in result.output
+
+
+def test_a_case_file_holds_every_capture_of_the_history(hostile: tuple[str, Path], tmp_path: Path) -> None:
+    """A listing captured twice (a changed page, then a screenshot): the case copies and lists all three."""
+    uri, evidence = hostile
+    blobs = EvidenceBlobs(evidence)
+    newer = blobs.put(SCRIPT_PAGE.replace(b"Kem", b"Kem moi"), ".html")
+    shot = blobs.put(b"\x89PNG\r\n\x1a\n" + b"\0" * 64, ".png")
+    with open_store(uri) as store:
+        listing = store.get_listing("tiki", "2")
+        assert listing is not None
+        captures = [{"kind": "response", "url": "https://tiki.vn/api/2", "http_status": 200, "sha256": newer.sha256,
+                     "ref": newer.ref, "captured_at": "2026-04-02T00:00:00Z", "content_type": "text/html"},
+                    {"kind": "screenshot", "url": "https://tiki.vn/p/2", "sha256": shot.sha256, "ref": shot.ref,
+                     "captured_at": "2026-04-03T00:00:00Z", "content_type": "image/png"}]
+        store.upsert_listings([listing.model_copy(update={"title": "Kem trộn!", "evidence": Evidence(captures)})])
+    out = tmp_path / "case"
+    _case(uri, evidence, out)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    records = [r for r in manifest["evidence"] if r["listing"] == "tiki:2"]
+    assert [r["kind"] for r in records] == ["response", "response", "screenshot"]
+    assert [r["captured_at"] for r in records][1:] == ["2026-04-02T00:00:00+00:00", "2026-04-03T00:00:00+00:00"]
+    assert all(r["state"] == "ok" and (out / r["path"]).is_file() for r in records)
+    assert records[-1]["path"].endswith(f"screenshot-{shot.sha256}.png")
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert summary.count("sha256 `") == 4 and shot.sha256 in summary  # shopsite:1's one, tiki:2's three
+    assert runner.invoke(app, ["case", "--verify", str(out)]).exit_code == 0

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from scrapy.settings import Settings
 
+from crawler.net_policy import BrowserRequestPolicy
 from spiders.browser import (
     CHROMIUM_ARGS,
     DEFAULT_CHROMIUM,
@@ -58,6 +59,11 @@ def test_configure_browser_sets_scrapy_playwright(tmp_path: Path) -> None:
     assert options["executable_path"] == str(fake) and options["headless"] is True
     assert tuple(options["args"]) == CHROMIUM_ARGS and "--disable-quic" in options["args"]
     assert settings.get("PLAYWRIGHT_BROWSER_TYPE") == "chromium"
+    policy = settings.get("PLAYWRIGHT_ABORT_REQUEST")  # Chromium's own requests obey the net policy
+    assert isinstance(policy, BrowserRequestPolicy) and policy.allowed == frozenset()
+    listed = Settings({"CHROMIUM_PATH": str(fake), "ALLOWED_PRIVATE_HOSTS": "127.0.0.1,localhost"})
+    configure_browser(listed)
+    assert listed.get("PLAYWRIGHT_ABORT_REQUEST").allowed == {"127.0.0.1", "localhost"}
     with pytest.raises(BrowserNotFound):
         configure_browser(Settings({"CHROMIUM_PATH": str(tmp_path / "missing")}))
 

@@ -180,5 +180,6 @@ def test_partial_listings_go_through_the_pipelines_into_the_store(tmp_path: Path
     assert len(listings) == DEMO["tiki"] and all(listing.partial for listing in listings), result.stderr[-3000:]
     assert not any(flag.kind == "missing_origin" for listing in listings for flag in listing.flags)
     flagged = [listing for listing in listings if listing.flags]
-    assert flagged and all(listing.evidence and "/tiki/api/v2/products?" in str(listing.evidence.url)
+    assert flagged and all(listing.evidence and "/tiki/api/v2/products?" in str(listing.evidence[0].url)
+                           and listing.evidence[0].kind == "list_page"
                            for listing in flagged)

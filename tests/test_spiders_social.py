@@ -103,10 +103,12 @@ def assert_screenshot_kept(store_uri: str, evidence: Path, platform: str, listin
     finally:
         store.close()
     assert listing is not None and listing.flags, f"{platform}:{listing_id} should be flagged"
-    assert listing.evidence is not None and listing.evidence.screenshot_ref, listing.evidence
-    png = gzip.decompress((evidence / listing.evidence.screenshot_ref).read_bytes())
+    shot = listing.evidence.latest("screenshot") if listing.evidence else None
+    assert shot is not None and shot.ref and shot.content_type == "image/png", listing.evidence
+    png = gzip.decompress((evidence / shot.ref).read_bytes())
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
-    assert listing.evidence.html_sha256 and (evidence / listing.evidence.html_ref).is_file()
+    page = listing.evidence.latest("response", "list_page")
+    assert page is not None and page.sha256 and (evidence / page.ref).is_file()
 
 
 @pytest.mark.slow

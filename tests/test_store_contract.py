@@ -114,18 +114,65 @@ def test_price_history_appends_only_on_change(store: Store) -> None:
     assert got.first_seen == T0 and got.last_seen == T0 + timedelta(days=len(prices) - 1)
 
 
-def test_evidence_kept_when_new_listing_has_none(store: Store) -> None:
-    evidence = {"url": "https://tiki.example/p/1", "http_status": 200, "html_sha256": "ab" * 32,
-                "html_ref": "data/evidence/ab/ab/x.html.gz", "captured_at": T0}  # fmt: skip
-    store.upsert_listings([make(evidence=evidence)], seen_at=T0)
-    store.upsert_listings([make(title="khác")], seen_at=T0 + timedelta(1))
+def _capture(sha: str, at: datetime, kind: str = "response") -> dict[str, Any]:
+    return {"kind": kind, "url": "https://tiki.example/p/1", "http_status": 200 if kind != "screenshot" else None,
+            "sha256": sha, "size": 10, "captured_at": at, "content_type": "application/json",
+            "ref": f"{sha[:2]}/{sha[2:4]}/{sha}.json.gz"}  # fmt: skip
+
+
+def test_evidence_is_a_history_new_captures_append(store: Store) -> None:
+    first = _capture("ab" * 32, T0)
+    store.upsert_listings([make(evidence=[first])], seen_at=T0)
+    store.upsert_listings([make(title="khác")], seen_at=T0 + timedelta(1))  # no evidence: the stored one stays
     got = store.get_listing("tiki", "1")
     assert got is not None and got.evidence is not None
-    assert got.evidence.html_sha256 == evidence["html_sha256"] and got.evidence.captured_at == T0
-    newer = {**evidence, "html_sha256": "cd" * 32}
-    store.upsert_listings([make(evidence=newer)], seen_at=T0 + timedelta(2))
+    assert [(c.sha256, c.captured_at) for c in got.evidence] == [(first["sha256"], T0)]
+    newer = _capture("cd" * 32, T0 + timedelta(2))
+    shot = _capture("ef" * 32, T0 + timedelta(2), kind="screenshot")
+    store.upsert_listings([make(title="khác nữa", evidence=[newer, shot])], seen_at=T0 + timedelta(2))
     got = store.get_listing("tiki", "1")
-    assert got is not None and got.evidence is not None and got.evidence.html_sha256 == "cd" * 32
+    assert got is not None and got.evidence is not None
+    assert [(c.kind, c.sha256) for c in got.evidence] == [
+        ("response", "ab" * 32), ("response", "cd" * 32), ("screenshot", "ef" * 32)
+    ]
+    assert got.evidence[0].captured_at == T0 and got.evidence[1].captured_at == T0 + timedelta(2)
+    # identical bytes captured again (same sha256), with other content changed: no duplicate capture
+    again = _capture("cd" * 32, T0 + timedelta(3))
+    store.upsert_listings([make(title="lần ba", evidence=[again])], seen_at=T0 + timedelta(3))
+    got = store.get_listing("tiki", "1")
+    assert got is not None and got.evidence is not None and got.title == "lần ba"
+    assert [c.sha256 for c in got.evidence] == ["ab" * 32, "cd" * 32, "ef" * 32]
+    assert got.evidence[1].captured_at == T0 + timedelta(2)
+
+
+def _store_raw_evidence(store: Store, value: dict[str, Any]) -> None:
+    """Write ``value`` as the stored evidence of tiki:1 directly (data written by an older version)."""
+    if hasattr(store, "listings"):  # MongoDB
+        store.listings.update_one({"platform": "tiki", "listing_id": "1"}, {"$set": {"evidence": value}})
+    else:
+        import json
+
+        doc = {**value, "captured_at": value["captured_at"].isoformat().replace("+00:00", "Z")}
+        store._db.execute("UPDATE listings SET evidence = ? WHERE platform = 'tiki' AND listing_id = '1'",
+                          (json.dumps(doc),))
+
+
+def test_evidence_of_the_old_single_object_shape_reads_and_grows(store: Store) -> None:
+    store.upsert_listings([make()], seen_at=T0)
+    old = {"url": "https://tiki.example/p/1", "http_status": 200, "html_sha256": "ab" * 32,
+           "html_ref": "ab/ab/x.html.gz", "screenshot_ref": f"cd/cd/{'cd' * 32}.png.gz", "captured_at": T0}
+    _store_raw_evidence(store, old)
+    got = store.get_listing("tiki", "1")
+    assert got is not None and got.evidence is not None
+    assert [(c.kind, c.sha256, c.ref) for c in got.evidence] == [
+        ("response", "ab" * 32, "ab/ab/x.html.gz"), ("screenshot", "cd" * 32, old["screenshot_ref"])
+    ]
+    assert got.evidence[0].captured_at == T0 and got.evidence[0].content_type == "text/html"
+    newer = _capture("ef" * 32, T0 + timedelta(1))
+    store.upsert_listings([make(title="khác", evidence=[newer])], seen_at=T0 + timedelta(1))
+    got = store.get_listing("tiki", "1")
+    assert got is not None and got.evidence is not None
+    assert [c.sha256 for c in got.evidence] == ["ab" * 32, "cd" * 32, "ef" * 32]
 
 
 def test_same_listing_twice_in_one_batch(store: Store) -> None:

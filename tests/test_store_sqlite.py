@@ -280,7 +280,7 @@ def test_stored_body_drops_nulls_and_merged_fields_and_reads_back_the_same(tmp_p
     )
     body = json.loads(doc)
     assert "description" not in body and "url" not in body["seller"] and not MERGED_FIELDS & body.keys()
-    assert json.loads(review)["by"] == "an" and json.loads(evidence)["url"] == "https://tiki.vn/p/1"
+    assert json.loads(review)["by"] == "an" and json.loads(evidence)[0]["url"] == "https://tiki.vn/p/1"
     assert json.loads(history) == [{"price": 150_000, "at": "2025-03-01T00:00:00.000Z"}]
     assert got is not None
     assert got.model_dump(exclude={"first_seen", "last_seen", "price_history"}) == item.model_dump(

@@ -33,10 +33,11 @@ def verdict_lines(listing: Listing) -> list[str]:
         for match in flag.matched[:3]:
             lines.append(f"      {match.field}: \"{safe_text(match.text)}\"")
     evidence = listing.evidence
-    if evidence is not None and evidence.html_sha256:
-        lines.append(f"  evidence: sha256 {evidence.html_sha256} ({evidence.html_ref})")
-        if evidence.screenshot_ref:
-            lines.append(f"  screenshot: {evidence.screenshot_ref}")
+    if evidence:
+        lines.append(f"  evidence: {len(evidence)} captures (oldest first)")
+        for capture in evidence:
+            status = f" HTTP {capture.http_status}" if capture.http_status is not None else ""
+            lines.append(f"    {capture.kind}{status}: sha256 {capture.sha256} ({capture.ref}, {capture.content_type})")
     elif listing.flags:
         lines.append("  evidence: none kept")
     return lines
@@ -44,13 +45,23 @@ def verdict_lines(listing: Listing) -> list[str]:
 
 def check(
     url: Annotated[str, typer.Argument(help="The listing's URL (Tiki, Shopee, Lazada, Sendo, Chợ Tốt, a shop site).")],
+    screenshot: Annotated[
+        bool, typer.Option("--screenshot/--no-screenshot",
+                           help="Render the listing's page in Chromium and append a screenshot to its evidence "
+                                "(API platforms; default: on, $SCREENSHOTS_ON_CHECK=0 turns it off).")
+    ] = True,
     store: StoreOption = None,
 ) -> None:
-    """Crawl the listing at URL as a tip-off (source: tip-off), store it, and print its flags and risk."""
+    """Crawl the listing at URL as a tip-off (source: tip-off), store it, and print its flags and risk.
+
+    A listing of Tiki, Shopee, Lazada, Sendo or Chợ Tốt (crawled over their APIs) also gets its public
+    page rendered in Chromium and a screenshot appended to its evidence; if that fails the listing stays
+    queued for `crawler evidence capture` and a warning says why (the verdict stands).
+    """
     from crawler.check import CheckError, check_url
 
     try:
-        result = check_url(url, store_uri(store))
+        result = check_url(url, store_uri(store), None if screenshot else {"SCREENSHOTS_ON_CHECK": "0"})
     except CheckError as exc:
         raise fail(str(exc), exc.exit_code) from exc
     if not result.listings:
@@ -60,3 +71,5 @@ def check(
     for listing in result.listings:
         for line in verdict_lines(listing):
             console.print(Text(line))
+    for problem in result.screenshot_problems:
+        err().print(Text(f"warning: {safe_text(problem)}", style="yellow"))

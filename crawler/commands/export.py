@@ -52,6 +52,8 @@ def export(
 
     XLSX has Vietnamese headers, numbers as numbers, dates as dates (Vietnam time), links, a frozen
     header and filters; CSV is UTF-8 with BOM so Excel reads Vietnamese; JSON keeps full documents.
+    Every export gets a sidecar FILE.audit: the review log's head (COUNT:HASH) and the file's sha256;
+    `crawler audit verify --export FILE` checks both later. Each listing's evidence captures are listed.
 
     Examples:
       crawler export --format xlsx --out vi-pham.xlsx --status confirmed --since 2026-01-01
@@ -77,4 +79,5 @@ def export(
         except OSError as exc:
             raise fail(f"cannot write {out_path}: {exc}") from exc
     out().print(f"{count} listings written to {out_path} ({output_format}; filters: {filters.describe()})")
-    out().print(f"audit head: {head}  (check later: crawler audit verify --expect {head})")
+    out().print(f"audit head: {head}  (in {out_path}.audit with the file's sha256; check later: "
+                f"crawler audit verify --export {out_path})")

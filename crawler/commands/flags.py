@@ -184,16 +184,22 @@ def _print_listing(listing: Listing, history: list, evidence_root: Path) -> None
             _line("Legal basis", flag.legal_basis)
         for match in flag.matched:
             _line("Matched", f"{match.field}[{match.start}:{match.end}] «{match.text}»")
-    out().print(Text("\nEvidence", style="bold"))
     evidence = listing.evidence
-    if evidence is None or not evidence.html_sha256:
+    out().print(Text(f"\nEvidence ({len(evidence or ())} captures, oldest first)", style="bold"))
+    if not evidence:
         _line("", "— none kept")
     else:
-        _line("Captured", f"{show_time(evidence.captured_at)} HTTP {evidence.http_status} {evidence.url or ''}")
-        for check in check_evidence(listing, evidence_root):
-            style = "green" if check.state == "ok" else "bold red"
-            _line(check.label, f"{check.ref} sha256={check.sha256}")
-            _line("Check", f"{check.state}: {check.detail}", style)
+        checks = {id(check.capture): check for check in check_evidence(listing, evidence_root)}
+        for number, capture in enumerate(evidence, 1):
+            status = f" HTTP {capture.http_status}" if capture.http_status is not None else ""
+            size = f", {capture.size} bytes" if capture.size is not None else ""
+            _line(f"#{number} {capture.kind}", f"{show_time(capture.captured_at)}{status} {capture.url or ''}")
+            _line("File", f"{capture.ref or '—'} ({capture.content_type or '?'}{size}) sha256={capture.sha256}")
+            check = checks.get(id(capture))
+            if check is None:
+                _line("Check", "no file recorded", "bold red")
+            else:
+                _line("Check", f"{check.state}: {check.detail}", "green" if check.state == "ok" else "bold red")
     out().print(Text("\nReview history", style="bold"))
     if not history:
         _line("", "— no review yet")

@@ -6,7 +6,8 @@ Layout of a case directory::
     listings/<platform>_<id>/listing.json          the stored listing document
     listings/<platform>_<id>/flags.json            its flags (rule, kind, reason, matched text, legal basis)
     listings/<platform>_<id>/review_history.json   the audit entries of its reviews (hash-chained)
-    listings/<platform>_<id>/evidence/<name>-<sha256>.<ext>   the ORIGINAL evidence bytes (not gzip)
+    listings/<platform>_<id>/evidence/<kind>-<sha256>.<ext>   the ORIGINAL evidence bytes (not gzip), one per
+                                      capture of the listing's history (response, list_page, screenshot)
     manifest.json                     tool, version, generated_at, audit_head, listings, evidence states,
                                       every file's sha256
     SHA256SUMS                        ``sha256sum -c SHA256SUMS`` checks every file, manifest included
@@ -125,11 +126,16 @@ class _Writer:
 def _copy_evidence(writer: _Writer, case: CaseListing, problems: list[str]) -> list[dict[str, Any]]:
     records = []
     for check in case.evidence:
-        record = {"listing": case.listing.key, "kind": check.label, "ref": check.ref, "sha256": check.sha256,
+        capture = check.capture
+        record = {"listing": case.listing.key, "kind": check.kind, "ref": check.ref, "sha256": check.sha256,
                   "state": check.state}
+        if capture is not None:
+            record.update(url=capture.url, http_status=capture.http_status, size=capture.size,
+                          content_type=capture.content_type,
+                          captured_at=capture.captured_at.isoformat() if capture.captured_at else None)
         if check.state == "ok" and check.data is not None:
             suffix = CASE_SUFFIXES.get(content_suffix(check.data), ".txt")
-            relative = f"listings/{case.folder}/evidence/{check.label.lower()}-{check.sha256}{suffix}"
+            relative = f"listings/{case.folder}/evidence/{check.kind}-{check.sha256}{suffix}"
             written = writer.write(relative, check.data)
             if written != check.sha256:
                 record["state"] = "changed"
@@ -188,7 +194,10 @@ def _summary_md(cases: Sequence[CaseListing], generated_at: datetime, audit_head
         lines += ["", "### Chứng cứ", ""]
         for check in case.evidence:
             where = case.copied.get(check.ref, "không sao chép được")
-            lines.append(f"- {check.label}: sha256 `{check.sha256}` — {check.state} — {md_cell(where)}")
+            when = show_time(check.capture.captured_at) if check.capture is not None else "—"
+            url = md_cell(check.capture.url or "") if check.capture is not None else ""
+            lines.append(f"- {when} {check.label}: sha256 `{check.sha256}` — {check.state} — {md_cell(where)} {url}"
+                         .rstrip())
         if not case.evidence:
             lines.append("- Không có chứng cứ lưu.")
         lines.append("")

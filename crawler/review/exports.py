@@ -71,6 +71,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("first_seen", "Phát hiện lần đầu", "datetime", 18),
     Column("last_seen", "Thấy lần cuối", "datetime", 18),
     Column("evidence_sha256", "SHA-256 bằng chứng", width=20),
+    Column("evidence", "Các lần lưu chứng cứ", width=60),
     Column("url", "Đường dẫn", "url", 40),
 )
 
@@ -110,9 +111,24 @@ def export_row(listing: Listing) -> dict[str, Any]:
         "source": listing.source,
         "first_seen": _naive_local(listing.first_seen),
         "last_seen": _naive_local(listing.last_seen),
-        "evidence_sha256": listing.evidence.html_sha256 if listing.evidence else None,
+        "evidence_sha256": "\n".join(c.sha256 for c in listing.evidence if c.sha256) if listing.evidence else None,
+        "evidence": evidence_text(listing),
         "url": listing.url,
     }
+
+
+def evidence_text(listing: Listing) -> str | None:
+    """Every capture of the listing, oldest first, one a line: when (Vietnam time), kind, HTTP status,
+    content type, sha256, URL; None when nothing was kept."""
+    if not listing.evidence:
+        return None
+    lines = []
+    for capture in listing.evidence:
+        when = _naive_local(capture.captured_at)
+        status = f" HTTP {capture.http_status}" if capture.http_status is not None else ""
+        lines.append(f"{when.strftime('%Y-%m-%d %H:%M:%S') if when else '—'} {capture.kind}{status} "
+                     f"{capture.content_type or '?'} sha256={capture.sha256 or '—'} {capture.url or ''}".rstrip())
+    return "\n".join(lines)
 
 
 def _cell(value: Any) -> Any:
@@ -226,12 +242,19 @@ def write_export(listings: Iterable[Listing], path: Path, output_format: str, *,
     """Write ``listings`` to ``path`` in ``output_format`` (csv, xlsx, json); returns the row count.
 
     ``audit_head`` (``COUNT:HASH`` of the review log when the export was made) goes into the JSON
-    (``audit_head``) and the XLSX's "Thông tin" sheet; a CSV has no place for it that spreadsheets
-    would not read as a listing row, so ``crawler export`` prints it."""
+    (``audit_head``) and the XLSX's "Thông tin" sheet, and, for every format, into the sidecar
+    ``<path>.audit`` with the export's sha256 (``crawler.review.export_audit``: a CSV keeps no comment
+    line that spreadsheets would read as a listing row)."""
     if output_format == "csv":
-        return write_csv(listings, path)
-    if output_format == "xlsx":
-        return write_xlsx(listings, path, filters=filters, audit_head=audit_head)
-    if output_format == "json":
-        return write_json(listings, path, filters=filters, audit_head=audit_head)
-    raise ValueError(f"unknown export format {output_format!r} (one of {', '.join(FORMATS)})")
+        count = write_csv(listings, path)
+    elif output_format == "xlsx":
+        count = write_xlsx(listings, path, filters=filters, audit_head=audit_head)
+    elif output_format == "json":
+        count = write_json(listings, path, filters=filters, audit_head=audit_head)
+    else:
+        raise ValueError(f"unknown export format {output_format!r} (one of {', '.join(FORMATS)})")
+    if audit_head is not None:
+        from crawler.review.export_audit import write_sidecar
+
+        write_sidecar(path, output_format=output_format, rows=count, audit_head=audit_head, filters=filters)
+    return count

@@ -10,21 +10,25 @@ land; a digest of what the crawler sent (:func:`content_json`) tells an unchange
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import types
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, RootModel
 
-from crawler.items import Evidence, Listing, Review
+from crawler.items import Evidence, Listing, Review, legacy_captures
 from crawler.store.base import StoreError
+
+logger = logging.getLogger(__name__)
 
 INT64_MAX = 2**63 - 1
 INTERNAL_KEYS: frozenset[str] = frozenset({"_id", "_rev", "_digest"})
-VOLATILE_EVIDENCE: dict[str, bool] = {"captured_at": True}
-"""Evidence fields the digest leaves out: a re-crawl of the same page captures it again, unchanged."""
+VOLATILE_EVIDENCE: dict[str, Any] = {"__all__": {"captured_at": True}}
+"""Capture fields the digest leaves out: a re-crawl of the same page captures it again, unchanged."""
 MERGED_FIELDS: frozenset[str] = frozenset({"first_seen", "last_seen", "price_history", "review", "evidence", "risk"})
 DIGEST_VERSION = 1
 _INT_FIELDS: tuple[str, ...] = ("price", "original_price", "sold_count")
@@ -36,6 +40,8 @@ Path = tuple[str, ...]
 def _paths_for(annotation: Any, path: Path) -> list[Path]:
     if annotation is datetime:
         return [path]
+    if isinstance(annotation, type) and issubclass(annotation, RootModel):
+        return _paths_for(annotation.model_fields["root"].annotation, path)  # dumped as its root
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return datetime_paths(annotation, path)
     origin = get_origin(annotation)
@@ -211,7 +217,8 @@ class Prior:
 
 @dataclass(slots=True)
 class Merged:
-    """The store-kept fields of an upserted listing; ``review``/``evidence`` None: the listing's own."""
+    """The store-kept fields of an upserted listing; ``review``/``evidence`` None: the listing's own
+    (``evidence`` otherwise the whole history, stored captures then the listing's new ones)."""
 
     status: str
     first_seen: Any
@@ -220,12 +227,60 @@ class Merged:
     evidence: Any = None
 
 
+def _captures(evidence: Any) -> list[Any]:
+    """Stored or sent evidence (a list of captures, the old single object, None) as a list of captures."""
+    if evidence is None:
+        return []
+    if isinstance(evidence, dict):
+        return legacy_captures(evidence)
+    return list(evidence)
+
+
+def _capture_key(capture: Any) -> tuple[Any, Any]:
+    if not isinstance(capture, dict):
+        return (None, repr(capture))
+    return (capture.get("kind") or "response", capture.get("sha256") or capture.get("ref"))
+
+
+def append_evidence(stored: Any, new: Any) -> Any:
+    """The evidence rule, shared by every backend (plain lists and dicts, either land): the stored
+    history of captures with the new ones appended, never replaced. A new capture whose kind and sha256
+    the history already holds (a re-crawl of identical bytes) is not added again; with no new captures
+    the stored evidence is kept as it is. A stored object of the old single-capture shape becomes the
+    history's first capture(s)."""
+    if not new:
+        return stored
+    history = _captures(stored)
+    seen = {_capture_key(capture) for capture in history}
+    for capture in _captures(new):
+        key = _capture_key(capture)
+        if key not in seen:
+            seen.add(key)
+            history.append(capture)
+    return history
+
+
+def append_evidence_json(new: str | None, stored: str | None) -> str | None:
+    """:func:`append_evidence` on JSON text (SQLite's ``evidence`` column): ``evidence_append(?, evidence)``."""
+    if new is None or new == "null":
+        return stored
+    if stored is None or stored == "null":
+        return new
+    try:
+        old = json.loads(stored)
+    except ValueError as exc:  # never raise inside SQLite (it would fail the whole batch without a location)
+        logger.error("stored evidence unreadable (%s), kept as it is; not appended: %s", exc, new[:300])
+        return stored
+    merged = append_evidence(old, json.loads(new))
+    return json.dumps(merged, ensure_ascii=False, separators=(",", ":"))
+
+
 def merge(
     prior: Prior | None,
     *,
     price: int | None,
     history: list[dict[str, Any]],
-    has_evidence: bool,
+    evidence: Any,
     digest: str,
     seen: Any,
 ) -> Merged:
@@ -233,8 +288,9 @@ def merge(
 
     Insert: first_seen = ``seen``, price history = the listing's own ``history`` plus the price.
     Update: first_seen, review and price history are kept; the price is appended only when it
-    differs from the last point; the stored evidence is kept when the listing has none. Content,
-    flags and risk come from the listing; ``last_seen`` is always ``seen`` (set by the caller).
+    differs from the last point; the listing's ``evidence`` (its new captures, None for none) is
+    appended to the stored history (:func:`append_evidence`). Content, flags and risk come from the
+    listing; ``last_seen`` is always ``seen`` (set by the caller).
     The status is ``"unchanged"`` when the stored digest equals ``digest`` and nothing was appended.
     """
     if prior is None:
@@ -247,7 +303,7 @@ def merge(
             prior.first_seen if prior.first_seen is not None else seen,
             points,
             review=prior.review,
-            evidence=None if has_evidence else prior.evidence,
+            evidence=append_evidence(prior.evidence, evidence),
         )
     appended = price is not None and (not points or points[-1].get("price") != price)
     if appended:

@@ -286,7 +286,7 @@ class MongoStore(MongoReports, Store):
                 self._prior(before),
                 price=listing.price,
                 history=doc["price_history"],
-                has_evidence=listing.evidence is not None,
+                evidence=doc.get("evidence"),
                 digest=digest,
                 seen=seen,
             )

@@ -55,7 +55,7 @@ from crawler.store.derived import (
     screen_flags,
     search_needle,
 )
-from crawler.store.documents import crawl_run_document, fill_partials, iso_ms, risk_of
+from crawler.store.documents import append_evidence_json, crawl_run_document, fill_partials, iso_ms, risk_of
 from crawler.store.peers import Member, check_keys, member_of
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.runs import run_query
@@ -94,7 +94,7 @@ def _update_statement(columns: tuple[str, ...]) -> str:
         + ", ".join(
             "first_seen = COALESCE(first_seen, ?)" if name == "first_seen"
             else "search = COALESCE(?, search)" if name == "search"
-            else "evidence = COALESCE(?, evidence)" if name == "evidence"
+            else "evidence = evidence_append(?, evidence)" if name == "evidence"
             else "doc = CAST(? AS TEXT)" if name == "doc"
             else f"{name} = ?"
             for name in columns
@@ -113,7 +113,8 @@ _UPDATED_COLUMNS = tuple(
 )
 _UPDATE = _update_statement(_UPDATED_COLUMNS)
 """Update what a re-crawl changes in a stored listing (known inside the upsert's transaction): the stored
-review, dismissal and first-seen time are kept, the stored evidence when the listing has none, the
+review, dismissal and first-seen time are kept, the listing's captures appended to the stored evidence
+(``evidence_append``: :func:`crawler.store.documents.append_evidence_json`), the
 search text when ``search`` is NULL. Its parameters are a row put in order by :data:`_UPDATE_ORDER`.
 ``peer_key`` is left out: setting an indexed column, even to the value it has, rewrites its index
 entry, a random page of ``listings_peer`` per listing (re-priced re-crawls of 20,000 of 100,000
@@ -195,6 +196,7 @@ class SQLiteStore(SQLiteReports, Store):
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._db.create_function("evidence_append", 2, append_evidence_json, deterministic=True)
             # a new file gets 16 KiB pages (an existing one keeps its own): a batch commit writes fewer, fuller
             # WAL frames; reads go through a memory map (no copy per page), so scans and row fetches stay fast
             self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
