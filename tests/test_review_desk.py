@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from crawler.evidence import EvidenceBlobs
-from crawler.items import Evidence, Listing
+from crawler.items import Evidence, EvidenceCapture, Listing
 from crawler.review.desk import captures, evidence_file, queue_page
 from crawler.review.filters import FilterError, Filters
 from crawler.store import open_store
@@ -24,25 +23,33 @@ def _listing() -> Listing:
     return Listing(platform="tiki", listing_id="1", url="https://tiki.vn/1", title="x")
 
 
-def test_one_capture_or_a_history_of_them(tmp_path: Path) -> None:
+def test_the_evidence_history_newest_first_files_by_id_only(tmp_path: Path) -> None:
     blobs = EvidenceBlobs(tmp_path)
     old, new = blobs.put(b"old page", ".html"), blobs.put(b"new page", ".html")
+    shot = blobs.put(b"\x89PNG\r\n\x1a\nimage", ".png")
     single = _listing()
-    single.evidence = Evidence(html_sha256=new.sha256, html_ref=new.ref, captured_at=NOW)
+    single.evidence = Evidence([EvidenceCapture(sha256=new.sha256, ref=new.ref, captured_at=NOW)])
     assert [[f.id for f in c.files] for c in captures(single)] == [[new.sha256]]
     history = _listing()
-    history.__dict__["evidence"] = [  # what the evidence history gives: a list of captures
-        SimpleNamespace(url="u", http_status=200, html_sha256=old.sha256, html_ref=old.ref, screenshot_ref=None,
-                        captured_at=NOW - timedelta(days=3)),
-        SimpleNamespace(url="u", http_status=200, html_sha256=new.sha256, html_ref=new.ref, screenshot_ref=None,
-                        captured_at=NOW),
-    ]
+    history.evidence = Evidence([
+        EvidenceCapture(url="u", http_status=200, sha256=old.sha256, ref=old.ref, captured_at=NOW - timedelta(days=3)),
+        EvidenceCapture(url="u", http_status=200, sha256=new.sha256, ref=new.ref, captured_at=NOW),
+        EvidenceCapture(kind="screenshot", url="u", sha256=shot.sha256, ref=shot.ref,
+                        captured_at=NOW + timedelta(hours=1)),
+        EvidenceCapture(url="u", sha256="not-a-sha", ref=old.ref, captured_at=NOW),  # never offered
+    ])
     views = captures(history)
-    assert [view.files[0].id for view in views] == [new.sha256, old.sha256]  # newest first
+    assert [(view.files[0].id, view.files[0].label) for view in views] == [
+        (shot.sha256, "screenshot"), (new.sha256, "response"), (old.sha256, "response")]  # newest first
     found = evidence_file(history, old.sha256, tmp_path)
     assert found is not None and found[1].state == "ok" and found[1].data == b"old page"
     assert evidence_file(history, "../" + old.ref, tmp_path) is None
     assert evidence_file(single, old.sha256, tmp_path) is None  # not this listing's file
+    # an old single-capture evidence object (stored before the history) still reads as its captures
+    legacy = Listing.model_validate({**_listing().model_dump(mode="json"), "evidence": {
+        "url": "u", "http_status": 200, "html_sha256": new.sha256, "html_ref": new.ref,
+        "screenshot_ref": shot.ref, "captured_at": NOW.isoformat()}})
+    assert sorted(f.label for view in captures(legacy) for f in view.files) == ["response", "screenshot"]
 
 
 def test_segments_highlight_clamped_and_merged_spans() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.evidence import EvidenceBlobs
-from crawler.items import KINDS, Listing, PeerGroup, split_key
+from crawler.items import KINDS, EvidenceCapture, Listing, PeerGroup, split_key
 from crawler.review.audit import current_head, head_text
 from crawler.review.evidence_check import EvidenceCheck, check_one
 from crawler.review.filters import FilterError, Filters, day_start, flag_query, iter_matching
@@ -29,7 +29,6 @@ ReviewStore = Store
 MAX_PAGE = 1_000_000
 DECISIONS: tuple[str, ...] = ("confirmed", "dismissed", "referred", "new")
 _SHA = re.compile(r"[0-9a-f]{64}")
-_SHA_IN_REF = re.compile(r"([0-9a-f]{64})")
 
 
 @dataclass
@@ -152,31 +151,22 @@ class CaptureView:
     files: list[EvidenceFile] = field(default_factory=list)
 
 
-def _capture_files(capture: Any) -> list[EvidenceFile]:
-    files: list[EvidenceFile] = []
-    html_ref, html_sha = getattr(capture, "html_ref", None), getattr(capture, "html_sha256", None)
-    if html_ref and html_sha and _SHA.fullmatch(str(html_sha)):
-        suffix = Path(str(html_ref).removesuffix(".gz")).suffix or ".html"
-        files.append(EvidenceFile(str(html_sha), "response", str(html_ref), suffix))
-    shot = getattr(capture, "screenshot_ref", None)
-    if shot:
-        found = _SHA_IN_REF.search(Path(str(shot)).name)
-        if found:
-            files.append(EvidenceFile(found.group(1), "screenshot", str(shot), ".png"))
-    return files
+def _capture_file(capture: EvidenceCapture) -> EvidenceFile | None:
+    """The file of one capture, or None when it names none (or a sha256 that is not one)."""
+    if not capture.ref or not capture.sha256 or not _SHA.fullmatch(capture.sha256):
+        return None
+    label = "screenshot" if capture.kind == "screenshot" else "response"
+    suffix = Path(capture.ref.removesuffix(".gz")).suffix or (".png" if label == "screenshot" else ".html")
+    return EvidenceFile(capture.sha256, label, capture.ref, suffix)
 
 
 def captures(listing: Listing) -> list[CaptureView]:
-    """Every capture kept for the listing, newest first. ``listing.evidence`` may be one capture or a
-    list of them (the evidence history); ``evidence_history`` is read too when a listing has it."""
-    raw = getattr(listing, "evidence", None)
-    items = list(raw) if isinstance(raw, list | tuple) else ([raw] if raw is not None else [])
-    history = getattr(listing, "evidence_history", None)
-    if isinstance(history, list | tuple):
-        items += [item for item in history if item not in items]
-    views = [CaptureView(getattr(item, "url", None), getattr(item, "http_status", None),
-                         getattr(item, "captured_at", None), _capture_files(item)) for item in items]
-    views = [view for view in views if view.files]
+    """Every capture kept for the listing (its evidence history), newest first."""
+    views = []
+    for capture in listing.evidence or ():
+        found = _capture_file(capture)
+        if found is not None:
+            views.append(CaptureView(capture.url, capture.http_status, capture.captured_at, [found]))
     return sorted(views, key=lambda view: view.captured_at.timestamp() if view.captured_at else 0.0, reverse=True)
 
 
