@@ -80,7 +80,10 @@ def test_crawl_job_exits_with_the_crawls_code_and_records_the_run(server: str, t
     assert run.returncode == ExitCode.NO_LISTINGS, run.stderr[-3000:]
     (record,) = runs_of(tmp_path, "nothing")
     # derived at the end of the crawl (crawl_end), after the pipelines closed: in the record all the same
-    assert record["causes"] == ["NO_LISTINGS: no listing came out of the crawl"]
+    # (the "No listings" monitor, run at spider_closed before the record, adds its own cause after it)
+    assert record["causes"] == ["NO_LISTINGS: no listing came out of the crawl",
+                                "MONITOR_FAILED: No listings: no listing came out of the crawl"]
+    assert record["monitors"]["failed"] == ["No listings: no listing came out of the crawl"]
     assert record["stats"]["exit/causes"] == record["causes"]
     assert (record["status"], record["exit_code"], record["exit_name"]) == ("failed", 5, "NO_LISTINGS")
     assert record["spider"] == "tiki" and record["finish_reason"] == "finished"
