@@ -137,6 +137,15 @@ State = tuple[Any, ...]
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+TRIGRAM = 3
+"""The text index's token length: a shorter needle is searched by scanning (``LIKE``)."""
+
+
+def fts_phrase(needle: str) -> str:
+    """The FTS5 query of one literal phrase (double quotes doubled): never an operator or a column filter."""
+    return '"' + needle.replace('"', '""') + '"'
+
+
 def _like_pattern(needle: str) -> str:
     escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -626,11 +635,19 @@ class SQLiteStore(SQLiteReports, Store):
             else:
                 where.append("(l.seller_id = ? OR l.seller_name = ?)")
             params.extend((query.seller, query.seller))
+        indexed_text = False
         if query.text is not None and (needle := search_needle(query.text)):
-            where.append("l.search LIKE ? ESCAPE '\\'")
-            params.append(_like_pattern(needle))
+            if flagged and len(needle) >= TRIGRAM:
+                # the text index holds every flagged listing's search text as trigrams: the needle as one
+                # phrase of its trigrams matches exactly the texts that contain it
+                where.append("l.id IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ?)")
+                params.append(fts_phrase(needle))
+                indexed_text = True
+            else:
+                where.append("l.search LIKE ? ESCAPE '\\'")
+                params.append(_like_pattern(needle))
         source = "listings l"
-        if flagged and query.seller is None and query.province is None and query.rule_id is None:
+        if flagged and query.seller is None and query.province is None and query.rule_id is None and not indexed_text:
             dated = query.since is not None or query.until is not None
             source += " INDEXED BY " + ("listings_newest" if dated or query.sort == "newest" else "listings_risk")
         return source, (" AND ".join(where) or "1"), params

@@ -17,6 +17,7 @@ from crawler.store.base import UNKNOWN, InvalidQuery, ReportData, SellerSummary
 from crawler.store.derived import KIND_BITS, fold_weeks
 from crawler.store.documents import iso_ms
 from crawler.store.links import seller_links
+from crawler.store.sqlite_schema import KIND_COLUMNS
 
 _KIND_SUMS = ", ".join(f"COALESCE(SUM(kinds & {bit} != 0), 0)" for bit in KIND_BITS.values())
 _REPORT_SET = (
@@ -52,7 +53,43 @@ class SQLiteReports:
     def seller_summaries(
         self, *, min_confirmed: int = 0, min_flagged: int = 0, limit: int = 50, offset: int = 0
     ) -> list[SellerSummary]:
-        """Per-seller aggregates, most confirmed then most flagged (then most listings) first."""
+        """Per-seller aggregates, most confirmed then most flagged (then most listings) first.
+
+        The counts come from the maintained ``sellers`` table (kept by triggers on ``listings``, see
+        :mod:`crawler.store.sqlite_schema`), ranked by its index; only the sellers of the page are then
+        read from ``listings`` (by the ``seller_key`` index) for their name, province and last-seen time.
+        """
+        check_paging(min_confirmed=min_confirmed, min_flagged=min_flagged, limit=limit, offset=offset)
+        counts = self._select(
+            "seller_summaries",
+            f"SELECT key, listings, flagged, confirmed, {KIND_COLUMNS} FROM sellers INDEXED BY sellers_rank"
+            " WHERE confirmed >= ? AND flagged >= ? ORDER BY confirmed DESC, flagged DESC, listings DESC, key"
+            " LIMIT ? OFFSET ?",
+            (min_confirmed, min_flagged, limit, offset),
+        )
+        if not counts:
+            return []
+        keys = [row[0] for row in counts]
+        marks = ",".join("?" * len(keys))
+        details = {
+            row[0]: row[1:]
+            for row in self._select(
+                "seller details",
+                "SELECT seller_key, MAX(platform), MAX(seller_id), MAX(seller_name), MAX(province), MAX(last_seen),"
+                f" MAX(seller_fold) FROM listings INDEXED BY listings_seller_key WHERE seller_key IN ({marks})"
+                " GROUP BY seller_key",
+                keys,
+            )
+        }
+        rows = [(key, *details[key][:4], listings, flagged, confirmed, details[key][4], details[key][5], *kinds)
+                for key, listings, flagged, confirmed, *kinds in counts]  # fmt: skip
+        return self._summaries(rows, maintained=True)
+
+    def seller_summaries_from_rows(
+        self, *, min_confirmed: int = 0, min_flagged: int = 0, limit: int = 50, offset: int = 0
+    ) -> list[SellerSummary]:
+        """:meth:`seller_summaries` recomputed from every listing (``GROUP BY``): what the maintained counts
+        must equal (tests, ``crawler store check``)."""
         check_paging(min_confirmed=min_confirmed, min_flagged=min_flagged, limit=limit, offset=offset)
         return self._sellers("1", [], min_confirmed, min_flagged, limit, offset)
 
@@ -67,15 +104,22 @@ class SQLiteReports:
             " ORDER BY 8 DESC, 7 DESC, 6 DESC, seller_key LIMIT ? OFFSET ?"
         )
         rows = self._select("seller_summaries", sql, (*params, min_confirmed, min_flagged, limit, offset))
+        return self._summaries(rows, maintained=False)
+
+    def _summaries(self, rows: list[tuple[Any, ...]], *, maintained: bool) -> list[SellerSummary]:
+        """Summaries of (key, platform, seller_id, name, province, listings, flagged, confirmed, last_seen,
+        fold, *kind counts) rows; the platforms of each folded shop name from ``seller_platforms``
+        (``maintained``) or from the listings."""
         folds = sorted({row[9] for row in rows if row[9]})
         platforms: dict[str, set[str]] = {}
         if folds:
             marks = ",".join("?" * len(folds))
-            for fold, platform in self._select(
-                "seller platforms",
-                f"SELECT DISTINCT seller_fold, platform FROM listings WHERE seller_fold IN ({marks})",
-                folds,
-            ):
+            sql = (
+                f"SELECT fold, platform FROM seller_platforms WHERE fold IN ({marks})"
+                if maintained
+                else f"SELECT DISTINCT seller_fold, platform FROM listings WHERE seller_fold IN ({marks})"
+            )
+            for fold, platform in self._select("seller platforms", sql, folds):
                 platforms.setdefault(fold, set()).add(platform)
         summaries = []
         for key, platform, seller_id, name, province, listings, flagged, confirmed, last_seen, fold, *kinds in rows:

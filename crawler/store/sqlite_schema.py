@@ -44,13 +44,17 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 7
+from crawler.items import KINDS
+
+SCHEMA_VERSION = 8
 PEERS_VERSION = 5
 """The version that added the ``peer`` column and ``peer_groups``."""
 PEER_CACHE_VERSION = 6
 """The version that added ``peer_key`` and made ``peer_groups`` a cache of summaries."""
 MEMBERS_CACHE_VERSION = 7
 """The version whose ``peer_groups`` cache keeps a small group's members with its summary."""
+INDEXED_VERSION = 8
+"""The version that added the text index (``listings_fts``) and the maintained ``sellers`` aggregates."""
 
 LISTING_COLUMNS: tuple[str, ...] = (
     "platform", "listing_id", "risk", "first_seen", "last_seen", "review_status", "review_at", "flagged",
@@ -100,6 +104,7 @@ CREATE INDEX IF NOT EXISTS listings_seller ON listings (seller_id) WHERE flagged
 CREATE INDEX IF NOT EXISTS listings_seller_name ON listings (seller_name) WHERE flagged = 1;
 CREATE INDEX IF NOT EXISTS listings_province ON listings (province_fold) WHERE flagged = 1;
 CREATE INDEX IF NOT EXISTS listings_peer ON listings (peer_key) WHERE peer_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS listings_seller_key ON listings (seller_key) WHERE seller_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS flags (
     platform TEXT NOT NULL,
     listing_id TEXT NOT NULL,
@@ -141,7 +146,91 @@ CREATE TABLE IF NOT EXISTS peer_groups (
     sample TEXT NOT NULL,
     members TEXT
 ) WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS listings_fts USING fts5(
+    search, content='listings', content_rowid='id', tokenize='trigram case_sensitive 1', columnsize=0
+);
+CREATE TABLE IF NOT EXISTS sellers (
+    key TEXT PRIMARY KEY,
+    platform TEXT NOT NULL,
+    listings INTEGER NOT NULL,
+    flagged INTEGER NOT NULL,
+    confirmed INTEGER NOT NULL,
+    kind0 INTEGER NOT NULL,
+    kind1 INTEGER NOT NULL,
+    kind2 INTEGER NOT NULL,
+    kind3 INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sellers_rank ON sellers (confirmed DESC, flagged DESC, listings DESC, key);
+CREATE TABLE IF NOT EXISTS seller_platforms (
+    fold TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    listings INTEGER NOT NULL,
+    PRIMARY KEY (fold, platform)
+) WITHOUT ROWID;
 """
+
+_KIND_COUNT = 4
+"""How many flag kinds ``sellers`` counts (``kind0`` … in ``crawler.items.KINDS`` order)."""
+if len(KINDS) != _KIND_COUNT:  # a new kind needs a schema version that adds its column
+    raise ImportError(f"sellers counts {_KIND_COUNT} flag kinds, crawler.items.KINDS has {len(KINDS)}")
+KIND_COLUMNS = ", ".join(f"kind{i}" for i in range(_KIND_COUNT))
+
+
+def _add_seller(row: str, sign: str) -> list[str]:
+    """Statements adding (``sign`` "+") or removing ("-") ``row``'s listing to/from its seller's counts."""
+    if sign == "+":
+        bits = ", ".join(f"{row}.kinds & {1 << i} != 0" for i in range(_KIND_COUNT))
+        sums = ", ".join(f"kind{i} = kind{i} + excluded.kind{i}" for i in range(_KIND_COUNT))
+        return [
+            f"INSERT INTO sellers (key, platform, listings, flagged, confirmed, {KIND_COLUMNS})"
+            f" SELECT {row}.seller_key, {row}.platform, 1, {row}.flagged, {row}.review_status = 'confirmed', {bits}"
+            f" WHERE {row}.seller_key IS NOT NULL ON CONFLICT (key) DO UPDATE SET listings = listings + 1,"
+            f" flagged = flagged + excluded.flagged, confirmed = confirmed + excluded.confirmed, {sums}",
+            "INSERT INTO seller_platforms (fold, platform, listings)"
+            f" SELECT {row}.seller_fold, {row}.platform, 1 WHERE {row}.seller_fold IS NOT NULL"
+            " ON CONFLICT (fold, platform) DO UPDATE SET listings = listings + 1",
+        ]
+    minus = ", ".join(f"kind{i} = kind{i} - ({row}.kinds & {1 << i} != 0)" for i in range(_KIND_COUNT))
+    return [
+        f"UPDATE sellers SET listings = listings - 1, flagged = flagged - {row}.flagged,"
+        f" confirmed = confirmed - ({row}.review_status = 'confirmed'), {minus} WHERE key = {row}.seller_key",
+        f"DELETE FROM sellers WHERE key = {row}.seller_key AND listings = 0",
+        f"UPDATE seller_platforms SET listings = listings - 1 WHERE fold = {row}.seller_fold"
+        f" AND platform = {row}.platform",
+        f"DELETE FROM seller_platforms WHERE fold = {row}.seller_fold AND platform = {row}.platform AND listings = 0",
+    ]
+
+
+def _trigger(name: str, event: str, when: str, statements: list[str]) -> str:
+    body = "".join(f"    {statement};\n" for statement in statements)
+    return f"CREATE TRIGGER IF NOT EXISTS {name} {event} ON listings WHEN {when}\nBEGIN\n{body}END"
+
+
+_FTS_OLD = "old.flagged = 1 AND old.search IS NOT NULL"
+_FTS_NEW = "new.flagged = 1 AND new.search IS NOT NULL"
+_SELLER_CHANGED = (
+    "old.seller_key IS NOT new.seller_key OR old.seller_fold IS NOT new.seller_fold OR old.platform != new.platform"
+    " OR old.flagged != new.flagged OR old.review_status != new.review_status OR old.kinds != new.kinds"
+)
+TRIGGERS: tuple[str, ...] = (
+    _trigger("listings_fts_insert", "AFTER INSERT", _FTS_NEW,
+             ["INSERT INTO listings_fts (rowid, search) VALUES (new.id, new.search)"]),
+    _trigger("listings_fts_update", "AFTER UPDATE OF search, flagged", f"(({_FTS_OLD}) OR ({_FTS_NEW}))"
+             " AND (old.search IS NOT new.search OR old.flagged != new.flagged OR old.id != new.id)", [
+                 "INSERT INTO listings_fts (listings_fts, rowid, search) SELECT 'delete', old.id, old.search"
+                 f" WHERE {_FTS_OLD}",
+                 f"INSERT INTO listings_fts (rowid, search) SELECT new.id, new.search WHERE {_FTS_NEW}",
+             ]),
+    _trigger("listings_fts_delete", "AFTER DELETE", _FTS_OLD,
+             ["INSERT INTO listings_fts (listings_fts, rowid, search) VALUES ('delete', old.id, old.search)"]),
+    _trigger("sellers_insert", "AFTER INSERT", "1", _add_seller("new", "+")),
+    _trigger("sellers_update", "AFTER UPDATE OF seller_key, seller_fold, platform, flagged, review_status, kinds",
+             _SELLER_CHANGED, [*_add_seller("old", "-"), *_add_seller("new", "+")]),
+    _trigger("sellers_delete", "AFTER DELETE", "1", _add_seller("old", "-")),
+)  # fmt: skip
+"""What keeps the text index (flagged listings' folded ``search`` text, trigrams) and the seller aggregates
+(``sellers``: counts per seller key; ``seller_platforms``: listings per folded shop name and platform) in step
+with ``listings``, whichever statement writes it."""
 
 DEFAULT_REVIEW = '{"status":"new","by":null,"at":null,"note":null}'
 """A new listing's review as JSON (a NULL ``review`` column reads as this)."""
@@ -182,6 +271,8 @@ def create(
         _run_schema(db)
         if has_listings and version < PEER_CACHE_VERSION:
             fill_peers(db, version)
+        if has_listings and 4 <= version < INDEXED_VERSION:  # older ones were rebuilt through the triggers
+            fill_indexed(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
@@ -190,10 +281,31 @@ def create(
 
 
 def _run_schema(db: sqlite3.Connection) -> None:
-    """Run :data:`SCHEMA` statement by statement (inside the caller's transaction)."""
+    """Run :data:`SCHEMA` statement by statement, then :data:`TRIGGERS` (inside the caller's transaction)."""
     for statement in SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
+    for trigger in TRIGGERS:
+        db.execute(trigger)
+
+
+def fill_indexed(db: sqlite3.Connection) -> None:
+    """Fill the text index and the seller aggregates of a version 4 to 7 file from its listings (upgrade);
+    whatever they held (a file written by a newer version, then marked older) is replaced."""
+    db.execute("INSERT INTO listings_fts (listings_fts) VALUES ('delete-all')")
+    db.execute("DELETE FROM sellers")
+    db.execute("DELETE FROM seller_platforms")
+    db.execute(f"INSERT INTO listings_fts (rowid, search) SELECT id, search FROM listings WHERE {_FTS_NEW.replace('new.', '')}")
+    kinds = ", ".join(f"SUM(kinds & {1 << i} != 0)" for i in range(_KIND_COUNT))
+    db.execute(
+        f"INSERT INTO sellers (key, platform, listings, flagged, confirmed, {KIND_COLUMNS})"
+        f" SELECT seller_key, MAX(platform), COUNT(*), SUM(flagged), SUM(review_status = 'confirmed'), {kinds}"
+        " FROM listings WHERE seller_key IS NOT NULL GROUP BY seller_key"
+    )
+    db.execute(
+        "INSERT INTO seller_platforms (fold, platform, listings) SELECT seller_fold, platform, COUNT(*)"
+        " FROM listings WHERE seller_fold IS NOT NULL GROUP BY seller_fold, platform"
+    )
 
 
 def _rebuild(db: sqlite3.Connection, copy: Callable[[], None]) -> None:
