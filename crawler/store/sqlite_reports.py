@@ -55,35 +55,24 @@ class SQLiteReports:
     ) -> list[SellerSummary]:
         """Per-seller aggregates, most confirmed then most flagged (then most listings) first.
 
-        The counts come from the maintained ``sellers`` table (kept by triggers on ``listings``, see
-        :mod:`crawler.store.sqlite_schema`), ranked by its index; only the sellers of the page are then
-        read from ``listings`` (by the ``seller_key`` index) for their name, province and last-seen time.
+        Everything comes from the maintained ``sellers`` table (kept by triggers on ``listings``, see
+        :data:`crawler.store.sqlite_schema.TRIGGERS`: one row per seller and shown name/province, so
+        the ``GROUP BY`` reads about one row per seller, never the listings).
         """
         check_paging(min_confirmed=min_confirmed, min_flagged=min_flagged, limit=limit, offset=offset)
-        counts = self._select(
+        sums = ", ".join(f"SUM({column.strip()})" for column in KIND_COLUMNS.split(","))
+        rows = self._select(
             "seller_summaries",
-            f"SELECT key, listings, flagged, confirmed, {KIND_COLUMNS} FROM sellers INDEXED BY sellers_rank"
-            " WHERE confirmed >= ? AND flagged >= ? ORDER BY confirmed DESC, flagged DESC, listings DESC, key"
-            " LIMIT ? OFFSET ?",
+            "SELECT key, MAX(platform), MAX(seller_id), MAX(name), MAX(province), SUM(listings), SUM(flagged),"
+            f" SUM(confirmed), MAX(last_seen), MAX(fold), {sums} FROM sellers GROUP BY key"
+            " HAVING SUM(confirmed) >= ? AND SUM(flagged) >= ? ORDER BY 8 DESC, 7 DESC, 6 DESC, key LIMIT ? OFFSET ?",
             (min_confirmed, min_flagged, limit, offset),
         )
-        if not counts:
-            return []
-        keys = [row[0] for row in counts]
-        marks = ",".join("?" * len(keys))
-        details = {
-            row[0]: row[1:]
-            for row in self._select(
-                "seller details",
-                "SELECT seller_key, MAX(platform), MAX(seller_id), MAX(seller_name), MAX(province), MAX(last_seen),"
-                f" MAX(seller_fold) FROM listings INDEXED BY listings_seller_key WHERE seller_key IN ({marks})"
-                " GROUP BY seller_key",
-                keys,
-            )
-        }
-        rows = [(key, *details[key][:4], listings, flagged, confirmed, details[key][4], details[key][5], *kinds)
-                for key, listings, flagged, confirmed, *kinds in counts]  # fmt: skip
-        return self._summaries(rows, maintained=True)
+        decoded = [(key, platform, *(value[1:] if value else None for value in (seller_id, name, province)),
+                    listings, flagged, confirmed, last_seen, fold[1:] if fold else None, *kinds)
+                   for key, platform, seller_id, name, province, listings, flagged, confirmed, last_seen, fold, *kinds
+                   in rows]  # fmt: skip
+        return self._summaries(decoded, maintained=True)
 
     def seller_summaries_from_rows(
         self, *, min_confirmed: int = 0, min_flagged: int = 0, limit: int = 50, offset: int = 0
