@@ -659,9 +659,12 @@ class SQLiteStore(SQLiteReports, Store):
             return []
         source, where, params = self._where(query)
         order = "l.risk DESC, l.last_seen DESC" if query.sort == "risk" else "l.last_seen DESC, l.risk DESC"
+        order += ", l.platform, l.listing_id"
+        # the page's ids first (sorted and skipped on index entries and row keys), then their documents: the
+        # sorter and OFFSET never carry the documents of rows that are not shown
         sql = (
-            f"SELECT {_L_DOC_COLUMNS} FROM {source} WHERE {where} "
-            f"ORDER BY {order}, l.platform, l.listing_id LIMIT ? OFFSET ?"
+            f"SELECT {_L_DOC_COLUMNS} FROM listings l WHERE l.id IN (SELECT l.id FROM {source} WHERE {where}"
+            f" ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}"
         )
         rows = self._select("query_flagged", sql, (*params, query.limit, query.offset))
         return [Listing.model_validate_json(document(*row)) for row in rows]

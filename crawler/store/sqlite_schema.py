@@ -102,7 +102,8 @@ CREATE INDEX IF NOT EXISTS listings_newest
 CREATE INDEX IF NOT EXISTS listings_reviewed ON listings (review_status, review_at) WHERE review_status != 'new';
 CREATE INDEX IF NOT EXISTS listings_seller ON listings (seller_id) WHERE flagged = 1;
 CREATE INDEX IF NOT EXISTS listings_seller_name ON listings (seller_name) WHERE flagged = 1;
-CREATE INDEX IF NOT EXISTS listings_province ON listings (province_fold) WHERE flagged = 1;
+CREATE INDEX IF NOT EXISTS listings_province_risk
+    ON listings (province_fold, risk DESC, last_seen DESC) WHERE flagged = 1;
 CREATE INDEX IF NOT EXISTS listings_peer ON listings (peer_key) WHERE peer_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS flags (
     platform TEXT NOT NULL,
@@ -311,6 +312,8 @@ def create(
             fill_peers(db, version)
         if has_listings and 4 <= version < INDEXED_VERSION:  # older ones were rebuilt through the triggers
             fill_indexed(db)
+        if version < INDEXED_VERSION:
+            db.execute("DROP INDEX IF EXISTS listings_province")  # now listings_province_risk
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
