@@ -65,6 +65,24 @@ def test_maintained_seller_summaries_equal_the_recomputed_ones(tmp_path: Path, s
         assert rows[0] == len(store.seller_summaries(limit=1000))
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_reports_from_the_hourly_counts_equal_the_recomputed_ones(tmp_path: Path, seed: int) -> None:
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite3'}") as store:
+        assert isinstance(store, SQLiteStore)
+        _random_history(store, seed)
+        vietnam = timedelta(hours=7)
+        periods = [(T0, T0 + timedelta(days=1)), (T0 + timedelta(hours=3), T0 + timedelta(hours=7)),
+                   (T0 - vietnam, T0 + timedelta(days=7) - vietnam), (T0 - timedelta(days=365), T0 + timedelta(days=1)),
+                   (T0 + timedelta(hours=5), T0 + timedelta(hours=5))]  # fmt: skip
+        for start, end in periods:
+            assert store.report_data(start, end) == store.report_data_from_rows(start, end), (start, end)
+        assert store.report_data(*periods[3]).flagged > 0
+        # the figures come from the counts: zeroing them changes the report (not a recomputation)
+        store._db.executescript("UPDATE report_hours SET n = 0 WHERE what = 'f';"
+                                " UPDATE report_both SET n = 0 WHERE what = 'f';")
+        assert store.report_data(*periods[3]).flagged == 0 < store.report_data_from_rows(*periods[3]).flagged
+
+
 def test_a_version_7_file_gets_its_aggregates_and_text_index_on_upgrade(tmp_path: Path) -> None:
     import sqlite3
 
@@ -73,6 +91,7 @@ def test_a_version_7_file_gets_its_aggregates_and_text_index_on_upgrade(tmp_path
         assert isinstance(store, SQLiteStore)
         _random_history(store, 4)
         expected = store.seller_summaries(limit=1000)
+        report = store.report_data(T0, T0 + timedelta(days=1))
         found = [x.key for x in store.query_flagged(FlagQuery(text="sung hoi", limit=1000))]
     with sqlite3.connect(path) as raw:  # the version-7 layout: no text index, no aggregates
         raw.executescript(
@@ -80,13 +99,16 @@ def test_a_version_7_file_gets_its_aggregates_and_text_index_on_upgrade(tmp_path
             " DROP TRIGGER IF EXISTS listings_fts_insert; DROP TRIGGER IF EXISTS listings_fts_update;"
             " DROP TRIGGER IF EXISTS listings_fts_delete; DROP TRIGGER IF EXISTS sellers_insert;"
             " DROP TRIGGER IF EXISTS sellers_update; DROP TRIGGER IF EXISTS sellers_delete;"
-            " DROP TRIGGER IF EXISTS sellers_seen; PRAGMA user_version = 7;"
+            " DROP TRIGGER IF EXISTS sellers_seen; DROP TABLE report_hours; DROP TABLE report_both;"
+            " DROP TRIGGER report_insert; DROP TRIGGER report_update; DROP TRIGGER report_delete;"
+            " PRAGMA user_version = 7;"
         )
     with open_store(f"sqlite:///{path}") as store:
         assert isinstance(store, SQLiteStore)
         assert store.seller_summaries(limit=1000) == expected == store.seller_summaries_from_rows(limit=1000)
         assert [x.key for x in store.query_flagged(FlagQuery(text="sung hoi", limit=1000))] == found
         assert found  # "sung hoi" finds "Súng hơi"
+        assert store.report_data(T0, T0 + timedelta(days=1)) == report
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 8
 

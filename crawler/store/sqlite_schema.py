@@ -45,6 +45,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crawler.items import KINDS
+from crawler.store import sqlite_report_counts as report_counts
 
 SCHEMA_VERSION = 8
 PEERS_VERSION = 5
@@ -263,6 +264,10 @@ TRIGGERS: tuple[str, ...] = (
              [f"UPDATE sellers SET last_seen = new.last_seen WHERE {_group_match('new')}"
               " AND (last_seen IS NULL OR last_seen < new.last_seen)"]),
     _trigger("sellers_delete", "AFTER DELETE", "1", _add_seller("old", "-")),
+    _trigger("report_insert", "AFTER INSERT", "1", report_counts.count_statements("new", "+")),
+    _trigger("report_update", f"AFTER UPDATE OF {report_counts.COLUMNS}", report_counts.CHANGED,
+             [*report_counts.count_statements("old", "-"), *report_counts.count_statements("new", "+")]),
+    _trigger("report_delete", "AFTER DELETE", "1", report_counts.count_statements("old", "-")),
 )  # fmt: skip
 """What keeps the text index (flagged listings' folded ``search`` text, trigrams) and the seller aggregates in
 step with ``listings``, whichever statement writes it. ``sellers`` has one row per seller key and the seller
@@ -323,7 +328,7 @@ def create(
 
 def _run_schema(db: sqlite3.Connection) -> None:
     """Run :data:`SCHEMA` statement by statement, then :data:`TRIGGERS` (inside the caller's transaction)."""
-    for statement in SCHEMA.split(";"):
+    for statement in (*SCHEMA.split(";"), *report_counts.SCHEMA.split(";")):
         if statement.strip():
             db.execute(statement)
     for trigger in TRIGGERS:
@@ -346,6 +351,8 @@ def fill_indexed(db: sqlite3.Connection) -> None:
         f" SUM(review_status = 'confirmed'), {kinds}, MAX(last_seen) FROM listings WHERE seller_key IS NOT NULL"
         f" GROUP BY seller_key, {parts}"
     )
+    for statement in report_counts.fill_statements():
+        db.execute(statement)
     db.execute(
         "INSERT INTO seller_platforms (fold, platform, listings) SELECT seller_fold, platform, COUNT(*)"
         " FROM listings WHERE seller_fold IS NOT NULL GROUP BY seller_fold, platform"
