@@ -41,6 +41,25 @@ def check_period(start: Any, end: Any) -> tuple[str, str]:
     return iso_ms(start), iso_ms(end)
 
 
+_CHUNK = 100
+"""Sellers read at a time by :meth:`SQLiteReports._top_sellers`."""
+
+
+def _summary_row(key: str, rows: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
+    """A seller's (key, platform, seller_id, name, province, listings, flagged, confirmed, last_seen, fold, *kinds)
+    over its report-set ``rows`` (None without a flagged one), as ``MAX``/``SUM`` in SQL would give them."""
+    flagged = sum(row[7] for row in rows)
+    if not flagged:
+        return None
+
+    def most(index: int) -> Any:
+        return max((row[index] for row in rows if row[index] is not None), default=None)
+
+    kinds = [sum(1 for row in rows if row[9] & bit) for bit in KIND_BITS.values()]
+    confirmed = sum(1 for row in rows if row[8] == "confirmed")
+    return (key, most(1), most(2), most(3), most(4), len(rows), flagged, confirmed, most(5), most(6), *kinds)
+
+
 def _whole_hour(stored: str) -> bool:
     """Whether a stored time (``2026-01-05T17:00:00.000Z``) is a whole UTC hour."""
     return stored[13:] == ":00:00.000Z"
@@ -186,9 +205,64 @@ class SQLiteReports:
             start=start, end=end, by_kind={kind: counts.get(f"k\t{bit}", 0) for kind, bit in KIND_BITS.items()},
             by_platform=grouped("p"), by_province=grouped("v", True), by_category=grouped("c", True),
             by_status=by_status, by_week=fold_weeks(start, end, day_counts),
-            top_sellers=self._sellers(_REPORT_SET, [lo, hi, lo, hi], 0, 1, 10, 0),
-            listings_seen=seen, flagged=counts.get("f", 0),
+            top_sellers=self._top_sellers(lo, hi, 10), listings_seen=seen, flagged=counts.get("f", 0),
         )  # fmt: skip
+
+    def _top_sellers(self, lo: str, hi: str, limit: int) -> list[SellerSummary]:
+        """The ``limit`` sellers with the most confirmed, flagged, then listings in the period's report set.
+
+        A seller's figures in a period are at most its figures overall (the maintained ``sellers``), so the
+        sellers are taken in their overall order, ``_CHUNK`` at a time, their period figures read from their
+        listings (flagged ones by the seller indexes, reviewed unflagged ones once for all), until the
+        ``limit``-th best period figures beat the overall figures of every seller not yet read.
+        """
+        if limit == 0:
+            return []
+        ranking = self._select(
+            "report sellers",
+            "SELECT key, SUM(confirmed), SUM(flagged), SUM(listings), MAX(seller_id), MAX(name) FROM sellers"
+            " GROUP BY key HAVING SUM(flagged) >= 1 ORDER BY 2 DESC, 3 DESC, 4 DESC, key",
+            (),
+        )
+        period = (lo, hi, lo, hi)
+        columns = "seller_key, platform, seller_id, seller_name, province, last_seen, seller_fold, flagged," \
+                  " review_status, kinds"  # fmt: skip
+        extra: dict[str, list[tuple[Any, ...]]] = {}
+        for row in self._select(
+            "report sellers",
+            f"SELECT {columns} FROM listings INDEXED BY listings_reviewed WHERE review_status != 'new'"
+            f" AND flagged = 0 AND seller_key IS NOT NULL AND {_REPORT_SET}",
+            period,
+        ):
+            extra.setdefault(row[0], []).append(row)
+        best: list[tuple[tuple[int, int, int], str, tuple[Any, ...]]] = []
+        for start in range(0, len(ranking), _CHUNK):
+            if len(best) >= limit and best[limit - 1][0] > tuple(ranking[start][1:4]):
+                break
+            chunk = ranking[start : start + _CHUNK]
+            rows: dict[str, list[tuple[Any, ...]]] = {key: list(extra.get(key, ())) for key, *_ in chunk}
+            # a seller key names the seller's platform id, or (none given) its name: ``crawler.store.base.seller_key``
+            ids = sorted({seller_id[1:] for _, _, _, _, seller_id, _ in chunk if seller_id[1:]})
+            names = sorted({name[1:] for _, _, _, _, seller_id, name in chunk if not seller_id[1:] and name})
+            for index, values in (("listings_seller", ids), ("listings_seller_name", names)):
+                column = "seller_id" if index == "listings_seller" else "seller_name"
+                for part in range(0, len(values), 500):
+                    marks = ",".join("?" * len(values[part : part + 500]))
+                    for row in self._select(
+                        "report sellers",
+                        f"SELECT {columns} FROM listings INDEXED BY {index} WHERE flagged = 1 AND {column} IN ({marks})"
+                        f" AND {_REPORT_SET}",
+                        (*values[part : part + 500], *period),
+                    ):
+                        if row[0] in rows:
+                            rows[row[0]].append(row)
+            for key, found in rows.items():
+                summary = _summary_row(key, found)
+                if summary is not None:
+                    best.append(((summary[7], summary[6], summary[5]), key, summary))
+            best.sort(key=lambda item: (-item[0][0], -item[0][1], -item[0][2], item[1]))
+            del best[limit:]
+        return self._summaries([summary for *_, summary in best], maintained=True)
 
     def report_data_from_rows(self, start: datetime, end: datetime) -> ReportData:
         """Figures for [start, end) by SQL GROUP BY over the period's report set (every listing read)."""
