@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.items import KINDS, Flag, Listing
-from crawler.store import FlagQuery, open_store
+from crawler.store import FlagQuery, Store, open_store
 from crawler.store.sqlite import SQLiteStore
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
@@ -32,11 +32,11 @@ def _listing(rng: random.Random, number: int) -> Listing:
     )  # fmt: skip
 
 
-def _random_history(store: SQLiteStore, seed: int) -> None:
+def _random_history(store: Store, seed: int, steps: int = 12) -> None:
     """Random batches of new listings, unchanged and changed re-crawls (price, seller, flags), reviews."""
     rng = random.Random(seed)
     written: dict[tuple[str, str], Listing] = {}
-    for step in range(12):
+    for step in range(steps):
         seen = T0 + timedelta(hours=step)
         batch = [_listing(rng, rng.randrange(60)) for _ in range(25)]
         batch += [x for x in rng.sample(list(written.values()), min(10, len(written)))]  # unchanged re-crawls
@@ -81,6 +81,31 @@ def test_reports_from_the_hourly_counts_equal_the_recomputed_ones(tmp_path: Path
         store._db.executescript("UPDATE report_hours SET n = 0 WHERE what = 'f';"
                                 " UPDATE report_both SET n = 0 WHERE what = 'f';")
         assert store.report_data(*periods[3]).flagged == 0 < store.report_data_from_rows(*periods[3]).flagged
+
+
+def test_mongodb_maintained_seller_summaries_equal_the_recomputed_ones(mongo_uri: str) -> None:
+    with open_store(mongo_uri) as store:
+        _random_history(store, 6, steps=5)
+        for kwargs in ({"limit": 1000}, {"min_confirmed": 1, "limit": 1000}, {"limit": 3, "offset": 2}):
+            assert store.seller_summaries(**kwargs) == store.seller_summaries_from_rows(**kwargs)  # type: ignore[attr-defined]
+        assert store.seller_summaries(limit=1000)
+    with open_store(mongo_uri) as again:  # opening again counts nothing twice
+        assert again.seller_summaries(limit=1000) == again.seller_summaries_from_rows(limit=1000)  # type: ignore[attr-defined]
+
+
+def test_mongodb_flagged_text_filter_asks_for_the_trigrams(mongo_uri: str) -> None:
+    from crawler.store.mongo import MongoStore
+
+    with open_store(mongo_uri) as store:
+        assert isinstance(store, MongoStore)
+        _random_history(store, 7, steps=2)
+        spec = store._spec(FlagQuery(text="sung hoi"))
+        assert spec["_grams"] == {"$all": ["sun", "ung", "ng ", "g h", " ho", "hoi"]}
+        found = store.query_flagged(FlagQuery(text="SÚNG HƠI", limit=1000))
+        assert found and all("súng hơi" in x.title.lower() for x in found)
+        doc = store.listings.find_one({"_f": 1})
+        assert doc is not None and "sun" in doc["_grams"]
+        assert "_grams" in str(store.listings.index_information())
 
 
 def test_a_version_7_file_gets_its_aggregates_and_text_index_on_upgrade(tmp_path: Path) -> None:
