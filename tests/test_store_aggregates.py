@@ -121,12 +121,8 @@ def test_a_version_7_file_gets_its_aggregates_and_text_index_on_upgrade(tmp_path
     with sqlite3.connect(path) as raw:  # the version-7 layout: no text index, no aggregates
         raw.executescript(
             "DROP TABLE listings_fts; DROP TABLE sellers; DROP TABLE seller_platforms;"
-            " DROP TRIGGER IF EXISTS listings_fts_insert; DROP TRIGGER IF EXISTS listings_fts_update;"
-            " DROP TRIGGER IF EXISTS listings_fts_delete; DROP TRIGGER IF EXISTS sellers_insert;"
-            " DROP TRIGGER IF EXISTS sellers_update; DROP TRIGGER IF EXISTS sellers_delete;"
-            " DROP TRIGGER IF EXISTS sellers_seen; DROP TABLE report_hours; DROP TABLE report_both;"
-            " DROP TRIGGER report_insert; DROP TRIGGER report_update; DROP TRIGGER report_delete;"
-            " PRAGMA user_version = 7;"
+            " DROP TRIGGER listings_fts_insert; DROP TRIGGER listings_fts_update; DROP TRIGGER listings_fts_delete;"
+            " DROP TABLE report_hours; DROP TABLE report_both; PRAGMA user_version = 7;"
         )
     with open_store(f"sqlite:///{path}") as store:
         assert isinstance(store, SQLiteStore)

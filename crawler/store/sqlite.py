@@ -59,6 +59,7 @@ from crawler.store.documents import crawl_run_document, fill_partials, iso_ms, r
 from crawler.store.peers import Member, check_keys, member_of
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
+from crawler.store.sqlite_counts import COUNTED, COUNTED_COLUMNS, Deltas
 from crawler.store.sqlite_peers import fill_peers, invalidate, lookup, member_from_json, member_json
 from crawler.store.sqlite_reports import SQLiteReports
 from crawler.store.sqlite_rows import (
@@ -132,7 +133,14 @@ _REVIEW_COLUMNS = "seq, platform, listing_id, action, from_status, to_status, by
 
 Key = tuple[str, str]
 State = tuple[Any, ...]
-"""A stored listing's (digest, flagged, text_key, history, dismissed, review_status, peer, peer_key)."""
+"""A stored listing's (digest, flagged, text_key, history, dismissed, review_status, peer, peer_key, *COUNTED)."""
+_STATE_COUNTED = 8
+"""Where the :data:`crawler.store.sqlite_counts.COUNTED` values start in a :data:`State`."""
+_ROW_COUNTED = operator.itemgetter(*(LISTING_COLUMNS.index(name) for name in COUNTED))
+"""A listing row's :data:`crawler.store.sqlite_counts.COUNTED` values."""
+_SEEN_AT = COUNTED.index("last_seen")
+_STATUS_AT = COUNTED.index("review_status")
+_REVIEWED_AT = COUNTED.index("review_at")
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -302,7 +310,9 @@ class SQLiteStore(SQLiteReports, Store):
 
     def _read_states(self, keys: Iterable[Key]) -> dict[Key, State]:
         """What an upsert needs of each stored listing among ``keys`` (see :data:`State`)."""
-        rows = self._select_keys("digest, flagged, text_key, history, dismissed, review_status, peer, peer_key", keys)
+        rows = self._select_keys(
+            f"digest, flagged, text_key, history, dismissed, review_status, peer, peer_key, {COUNTED_COLUMNS}", keys
+        )
         return {(row[0], row[1]): row[2:] for row in rows}
 
     def _write_flags(self, keys: list[Key], rows: list[tuple[Any, ...]]) -> None:
@@ -394,6 +404,7 @@ class SQLiteStore(SQLiteReports, Store):
         flag_rows: list[tuple[Any, ...]] = []
         reopened: list[tuple[str, str, str, str, str, str, str | None]] = []
         moved: list[str] = []  # the groups listings left or joined
+        counts = Deltas()
         inserted = updated = 0
         for key, p in zip(keys, prepared, strict=True):
             listing = p.listing
@@ -420,20 +431,27 @@ class SQLiteStore(SQLiteReports, Store):
                     evidence=p.evidence, digest=p.digest, search=p.search, dismissed=None, peer=member_json(member),
                     peer_key=peer_key,
                 ))  # fmt: skip
+                counts.add(_ROW_COUNTED(inserts[-1]), 1)
                 inserted += 1
             else:
-                digest, flagged, text_key, history, dismissed, status, peer, stored_key = state
+                digest, flagged, text_key, history, dismissed, status, peer, stored_key = state[:_STATE_COUNTED]
+                before = state[_STATE_COUNTED:]
                 if digest == p.digest:  # what the crawler sent is what is stored: only seen again
                     touched.append((seen, *key))
+                    if before[_SEEN_AT] != seen:
+                        counts.add(before, -1)
+                        counts.add((*before[:_SEEN_AT], seen, *before[_SEEN_AT + 1 :]), 1)
                     result.unchanged += 1
                     continue
                 flags, body = listing.flags, p.body
+                reopen = False
                 if dismissed:  # screened against the dismissal (rare): the content digest is needed
                     screened = screen_flags(json.loads(dismissed), p.content, flags)
                     if len(screened.flags) != len(flags):
                         flags = screened.flags
                         body = body_json(listing.model_copy(update={"flags": flags}))
                     if screened.reopen:
+                        reopen = True
                         reopened.append((*key, status, "new", SYSTEM, seen, REOPEN_NOTE))
                 if price is not None and _last_price(history) != price:
                     history = append_point(history, price, seen)
@@ -442,12 +460,18 @@ class SQLiteStore(SQLiteReports, Store):
                 if new_peer != peer:  # it joined, left or moved between groups, or its price or seller changed
                     moved.extend(_moved_groups(peer, member))
                 peer_key = None if member is None else member.key
-                (writes if peer_key == stored_key else moves).append(listing_row(
+                row = listing_row(
                     p, flags=flags, body=body, first_seen=seen, last_seen=seen, history=history, review=None,
                     status="new", review_at=None, evidence=p.evidence, digest=p.digest,
                     search=None if text_key == p.text_key else p.search, dismissed=None, peer=new_peer,
                     peer_key=peer_key,
-                ))  # fmt: skip
+                )  # fmt: skip
+                (writes if peer_key == stored_key else moves).append(row)
+                after = list(_ROW_COUNTED(row))  # the stored review is kept (or reopened below)
+                after[_STATUS_AT] = "new" if reopen else before[_STATUS_AT]
+                after[_REVIEWED_AT] = seen if reopen else before[_REVIEWED_AT]
+                counts.add(before, -1)
+                counts.add(after, 1)
                 if flagged:
                     flag_keys.append(key)
                 updated += 1
@@ -466,6 +490,7 @@ class SQLiteStore(SQLiteReports, Store):
             db.executemany("UPDATE listings SET last_seen = ? WHERE platform = ? AND listing_id = ?", touched)
         if moved:
             self._invalidate_groups(moved)
+        counts.write(db)
         # flag rows exist only for listings stored flagged (the flags table follows the document)
         self._write_flags(flag_keys, flag_rows)
         if reopened:
@@ -484,12 +509,12 @@ class SQLiteStore(SQLiteReports, Store):
 
         def work() -> None:
             found = self._db.execute(
-                "SELECT doc, dismissed, peer FROM listings WHERE platform = ? AND listing_id = ?",
+                f"SELECT doc, dismissed, peer, {COUNTED_COLUMNS} FROM listings WHERE platform = ? AND listing_id = ?",
                 (platform, listing_id),
             ).fetchone()
             if found is None:
                 raise StoreError(f"no listing {platform}:{listing_id} in {self.path}")
-            text, dismissed, peer = found
+            text, dismissed, peer, *before = found
             stored = body_listing(text)
             # the content digest is only needed against a dismissal
             kept = screen_flags(json.loads(dismissed), content_digest(stored), checked).flags if dismissed else checked
@@ -505,6 +530,12 @@ class SQLiteStore(SQLiteReports, Store):
             )  # fmt: skip
             key = (platform, listing_id)
             self._write_flags([key], [(*key, f.kind, f.rule_id, f.score) for f in kept])
+            after = list(before)
+            after[COUNTED.index("flagged")], after[COUNTED.index("kinds")] = int(bool(kept)), kinds_mask(kept)
+            counts = Deltas()
+            counts.add(before, -1)
+            counts.add(after, 1)
+            counts.write(self._db)
             if new_peer != peer:
                 self._invalidate_groups(_moved_groups(peer, member))
 
@@ -526,12 +557,12 @@ class SQLiteStore(SQLiteReports, Store):
 
         def work() -> ReviewEntry:
             found = self._db.execute(
-                "SELECT review_status, doc FROM listings WHERE platform = ? AND listing_id = ?",
+                f"SELECT review_status, doc, {COUNTED_COLUMNS} FROM listings WHERE platform = ? AND listing_id = ?",
                 (platform, listing_id),
             ).fetchone()
             if found is None:
                 raise StoreError(f"no listing {platform}:{listing_id} in {self.path}")
-            from_status, doc = found
+            from_status, doc, *before = found
             dismissed = None
             if status == "dismissed":
                 stored = body_listing(doc)
@@ -543,6 +574,12 @@ class SQLiteStore(SQLiteReports, Store):
                 " WHERE platform = ? AND listing_id = ?",
                 (status, when, None if dismissed is None else _dumps(dismissed), review, platform, listing_id),
             )
+            after = list(before)
+            after[_STATUS_AT], after[_REVIEWED_AT] = status, when
+            counts = Deltas()
+            counts.add(before, -1)
+            counts.add(after, 1)
+            counts.write(self._db)
             spec = (platform, listing_id, from_status or "new", status, by, when, note)
             return self._append_entries([spec])[0]
 
@@ -830,13 +867,14 @@ class SQLiteStore(SQLiteReports, Store):
                     dismissed = doc.pop("_dismissed", None)
                     row = self._document_row(doc, doc.get("last_seen"), dismissed)
                     listing_key = f"{row[0]}:{row[1]}"
-                    if listing_key in current:
-                        old = current[listing_key]
-                    else:
-                        found = self._db.execute("SELECT peer FROM listings WHERE platform = ? AND listing_id = ?",
-                                                 row[:2]).fetchone()  # fmt: skip
-                        old = found[0] if found else None
+                    found = self._db.execute(f"SELECT peer, {COUNTED_COLUMNS} FROM listings WHERE platform = ?"
+                                             " AND listing_id = ?", row[:2]).fetchone()  # fmt: skip
+                    old = current[listing_key] if listing_key in current else (found[0] if found else None)
                     self._db.execute(_IMPORT, row)
+                    deltas = Deltas()
+                    deltas.add(None if found is None else found[1:], -1)
+                    deltas.add(_ROW_COUNTED(row), 1)
+                    deltas.write(self._db)
                     new = current[listing_key] = row[LISTING_COLUMNS.index("peer")]
                     if new != old:
                         moved.extend(_moved_groups(old, member_from_json(new)))

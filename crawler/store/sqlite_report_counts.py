@@ -1,5 +1,6 @@
-"""Report counts per hour, kept by triggers on ``listings`` (issue 18): a report over any whole-hour period
-reads them instead of grouping every listing.
+"""Report counts per hour (issue 18): a report over any whole-hour period reads them instead of grouping
+every listing. The store's writes keep them (:mod:`crawler.store.sqlite_counts`); this module holds their
+tables and their first count of an older file's listings.
 
 A report's set (see :mod:`crawler.store.sqlite_reports`) is the listings flagged or reviewed whose
 ``last_seen`` *or* review time falls in the period. So each such listing is counted three ways, each
@@ -49,22 +50,6 @@ def _parts(r: str) -> list[tuple[str, str, str, str]]:
 _UPSERT = " ON CONFLICT DO UPDATE SET n = n + excluded.n"
 
 
-def count_statements(r: str, sign: str) -> list[str]:
-    """Trigger statements adding (``sign`` "+") or taking away ("-") listing row ``r``'s counts: one INSERT
-    of all of its figures per table and part (a row per figure, ``UNION ALL``), counted up on conflict."""
-    one = "1" if sign == "+" else "-1"
-    statements = [
-        f"INSERT INTO report_hours (part, hour, what, n) SELECT 'a', substr({r}.last_seen, 1, 13), '', {one}"
-        f" WHERE {r}.last_seen IS NOT NULL{_UPSERT}"
-    ]
-    for table, columns, keys, condition in _parts(r):
-        rows = " UNION ALL ".join(
-            f"SELECT {keys}, {what}, {one} WHERE {condition} AND {extra}" for what, extra in _figures(r)
-        )
-        statements.append(f"INSERT INTO {table} ({columns}, what, n) SELECT * FROM ({rows}) WHERE 1{_UPSERT}")
-    return statements
-
-
 def fill_statements() -> list[str]:
     """Statements counting every stored listing (the upgrade of an older file; the tables emptied first)."""
     statements = [
@@ -98,11 +83,3 @@ CREATE TABLE IF NOT EXISTS report_both (
     PRIMARY KEY (seen_hour, review_hour, what)
 ) WITHOUT ROWID;
 """
-
-CHANGED = " OR ".join(
-    f"old.{column} IS NOT new.{column}"
-    for column in ("last_seen", "review_at", "flagged", "review_status", "kinds", "platform", "province", "category")
-)
-"""When an update changes a listing's counts."""
-COLUMNS = "last_seen, review_at, flagged, review_status, kinds, platform, province, category"
-"""The listing columns the counts depend on (the update trigger's ``UPDATE OF``)."""

@@ -183,53 +183,12 @@ KIND_COLUMNS = ", ".join(f"kind{i}" for i in range(_KIND_COUNT))
 
 
 def _enc(value: str) -> str:
-    """A nullable text as a key part: '' for NULL, 'v' + the text otherwise (so MAX of the parts is 'v' + MAX)."""
+    """SQL of :func:`crawler.store.sqlite_counts.enc`: '' for NULL, 'v' + the text otherwise."""
     return f"CASE WHEN {value} IS NULL THEN '' ELSE 'v' || {value} END"
 
 
 _GROUP = ("seller_key", "seller_id", "seller_name", "seller_fold", "province")
 """The listing columns a ``sellers`` row is keyed by (the seller key and the seller fields shown with it)."""
-
-
-def _group_match(row: str) -> str:
-    return f"key = {row}.seller_key AND " + " AND ".join(
-        f"{column} = {_enc(f'{row}.{source}')}"
-        for column, source in zip(("seller_id", "name", "fold", "province"), _GROUP[1:], strict=True)
-    )
-
-
-def _add_seller(row: str, sign: str) -> list[str]:
-    """Statements adding (``sign`` "+") or removing ("-") ``row``'s listing to/from its seller's counts."""
-    if sign == "+":
-        bits = ", ".join(f"{row}.kinds & {1 << i} != 0" for i in range(_KIND_COUNT))
-        sums = ", ".join(f"kind{i} = kind{i} + excluded.kind{i}" for i in range(_KIND_COUNT))
-        parts = ", ".join(_enc(f"{row}.{column}") for column in _GROUP[1:])
-        return [
-            "INSERT INTO sellers (key, seller_id, name, fold, province, platform, listings, flagged, confirmed,"
-            f" {KIND_COLUMNS}, last_seen) SELECT {row}.seller_key, {parts}, {row}.platform, 1, {row}.flagged,"
-            f" {row}.review_status = 'confirmed', {bits}, {row}.last_seen WHERE {row}.seller_key IS NOT NULL"
-            " ON CONFLICT (key, seller_id, name, fold, province) DO UPDATE SET listings = listings + 1,"
-            f" flagged = flagged + excluded.flagged, confirmed = confirmed + excluded.confirmed, {sums}, {_LATER}",
-            "INSERT INTO seller_platforms (fold, platform, listings)"
-            f" SELECT {row}.seller_fold, {row}.platform, 1 WHERE {row}.seller_fold IS NOT NULL"
-            " ON CONFLICT (fold, platform) DO UPDATE SET listings = listings + 1",
-        ]
-    minus = ", ".join(f"kind{i} = kind{i} - ({row}.kinds & {1 << i} != 0)" for i in range(_KIND_COUNT))
-    return [
-        f"UPDATE sellers SET listings = listings - 1, flagged = flagged - {row}.flagged,"
-        f" confirmed = confirmed - ({row}.review_status = 'confirmed'), {minus} WHERE {_group_match(row)}",
-        f"DELETE FROM sellers WHERE {_group_match(row)} AND listings = 0",
-        f"UPDATE seller_platforms SET listings = listings - 1 WHERE fold = {row}.seller_fold"
-        f" AND platform = {row}.platform",
-        f"DELETE FROM seller_platforms WHERE fold = {row}.seller_fold AND platform = {row}.platform AND listings = 0",
-    ]
-
-
-_LATER = (
-    "last_seen = CASE WHEN excluded.last_seen > last_seen OR last_seen IS NULL THEN excluded.last_seen"
-    " ELSE last_seen END"
-)
-"""A seller's ``last_seen`` only moves forward (see :data:`TRIGGERS`)."""
 
 
 def _trigger(name: str, event: str, when: str, statements: list[str]) -> str:
@@ -239,12 +198,6 @@ def _trigger(name: str, event: str, when: str, statements: list[str]) -> str:
 
 _FTS_OLD = "old.flagged = 1 AND old.search IS NOT NULL"
 _FTS_NEW = "new.flagged = 1 AND new.search IS NOT NULL"
-_SELLER_CHANGED = (
-    "old.seller_key IS NOT new.seller_key OR old.seller_id IS NOT new.seller_id OR old.seller_name IS NOT"
-    " new.seller_name OR old.seller_fold IS NOT new.seller_fold OR old.province IS NOT new.province"
-    " OR old.platform != new.platform OR old.flagged != new.flagged OR old.review_status != new.review_status"
-    " OR old.kinds != new.kinds"
-)
 TRIGGERS: tuple[str, ...] = (
     _trigger("listings_fts_insert", "AFTER INSERT", _FTS_NEW,
              ["INSERT INTO listings_fts (rowid, search) VALUES (new.id, new.search)"]),
@@ -256,25 +209,11 @@ TRIGGERS: tuple[str, ...] = (
              ]),
     _trigger("listings_fts_delete", "AFTER DELETE", _FTS_OLD,
              ["INSERT INTO listings_fts (listings_fts, rowid, search) VALUES ('delete', old.id, old.search)"]),
-    _trigger("sellers_insert", "AFTER INSERT", "1", _add_seller("new", "+")),
-    _trigger("sellers_update", "AFTER UPDATE OF seller_key, seller_id, seller_name, seller_fold, province, platform,"
-             " flagged, review_status, kinds", _SELLER_CHANGED, [*_add_seller("old", "-"), *_add_seller("new", "+")]),
-    _trigger("sellers_seen", "AFTER UPDATE OF last_seen", "new.seller_key IS NOT NULL AND new.last_seen IS NOT NULL"
-             " AND (old.last_seen IS NULL OR new.last_seen > old.last_seen)",
-             [f"UPDATE sellers SET last_seen = new.last_seen WHERE {_group_match('new')}"
-              " AND (last_seen IS NULL OR last_seen < new.last_seen)"]),
-    _trigger("sellers_delete", "AFTER DELETE", "1", _add_seller("old", "-")),
-    _trigger("report_insert", "AFTER INSERT", "1", report_counts.count_statements("new", "+")),
-    _trigger("report_update", f"AFTER UPDATE OF {report_counts.COLUMNS}", report_counts.CHANGED,
-             [*report_counts.count_statements("old", "-"), *report_counts.count_statements("new", "+")]),
-    _trigger("report_delete", "AFTER DELETE", "1", report_counts.count_statements("old", "-")),
 )  # fmt: skip
-"""What keeps the text index (flagged listings' folded ``search`` text, trigrams) and the seller aggregates in
-step with ``listings``, whichever statement writes it. ``sellers`` has one row per seller key and the seller
-fields its listings show (id, name, folded name, province; NULL kept as '', a text as 'v' + the text): their
-listings, flagged, confirmed and per-kind counts and their latest ``last_seen``, which only moves forward (a
-listing re-written with an older time, or moved to another seller, does not lower it). ``seller_platforms``
-counts the listings per folded shop name and platform."""
+"""What keeps the text index (flagged listings' folded ``search`` text, as trigrams) in step with ``listings``,
+whichever statement writes it. The other aggregates (``sellers``, ``seller_platforms``, ``report_hours``,
+``report_both``) are kept by the store's writes as net changes per transaction
+(:mod:`crawler.store.sqlite_counts`): per-listing triggers cost more than the rest of a re-crawl."""
 
 DEFAULT_REVIEW = '{"status":"new","by":null,"at":null,"note":null}'
 """A new listing's review as JSON (a NULL ``review`` column reads as this)."""
@@ -315,7 +254,7 @@ def create(
         _run_schema(db)
         if has_listings and version < PEER_CACHE_VERSION:
             fill_peers(db, version)
-        if has_listings and 4 <= version < INDEXED_VERSION:  # older ones were rebuilt through the triggers
+        if has_listings and version < INDEXED_VERSION:
             fill_indexed(db)
         if version < INDEXED_VERSION:
             db.execute("DROP INDEX IF EXISTS listings_province")  # now listings_province_risk
