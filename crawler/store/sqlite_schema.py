@@ -196,6 +196,8 @@ def _trigger(name: str, event: str, when: str, statements: list[str]) -> str:
     return f"CREATE TRIGGER IF NOT EXISTS {name} {event} ON listings WHEN {when}\nBEGIN\n{body}END"
 
 
+FTS_AUTOMERGE = 16
+"""FTS5's ``automerge`` for ``listings_fts`` (see :func:`_run_schema`)."""
 _FTS_OLD = "old.flagged = 1 AND old.search IS NOT NULL"
 _FTS_NEW = "new.flagged = 1 AND new.search IS NOT NULL"
 TRIGGERS: tuple[str, ...] = (
@@ -272,6 +274,9 @@ def _run_schema(db: sqlite3.Connection) -> None:
             db.execute(statement)
     for trigger in TRIGGERS:
         db.execute(trigger)
+    # merge the index's segments 16 at a time instead of 4: about 30 % less work per indexed listing
+    # (isolated: 25 -> 18 µs CPU), a few more segments for a search to read
+    db.execute(f"INSERT INTO listings_fts (listings_fts, rank) VALUES ('automerge', {FTS_AUTOMERGE})")
 
 
 def fill_indexed(db: sqlite3.Connection) -> None:
