@@ -83,6 +83,20 @@ def test_reports_from_the_hourly_counts_equal_the_recomputed_ones(tmp_path: Path
         assert store.report_data(*periods[3]).flagged == 0 < store.report_data_from_rows(*periods[3]).flagged
 
 
+def test_an_imported_store_keeps_the_same_aggregates(tmp_path: Path) -> None:
+    with open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}") as source, \
+            open_store(f"sqlite:///{tmp_path / 'b.sqlite3'}") as target:  # fmt: skip
+        assert isinstance(target, SQLiteStore)
+        _random_history(source, 8, steps=6)
+        exported = list(source.export_documents())
+        target.import_documents(iter(exported))
+        target.import_documents(iter(exported))  # twice changes nothing
+        assert target.seller_summaries(limit=1000) == target.seller_summaries_from_rows(limit=1000)
+        assert target.seller_summaries(limit=1000) == source.seller_summaries(limit=1000)
+        day = (T0, T0 + timedelta(days=1))
+        assert target.report_data(*day) == target.report_data_from_rows(*day)
+
+
 def test_mongodb_maintained_seller_summaries_equal_the_recomputed_ones(mongo_uri: str) -> None:
     with open_store(mongo_uri) as store:
         _random_history(store, 6, steps=5)
