@@ -83,6 +83,17 @@ def test_reports_from_the_hourly_counts_equal_the_recomputed_ones(tmp_path: Path
         assert store.report_data(*periods[3]).flagged == 0 < store.report_data_from_rows(*periods[3]).flagged
 
 
+def test_a_recrawl_that_changes_the_seller_moves_the_listing(tmp_path: Path) -> None:
+    flags = [Flag(rule_id="banned.x", kind="banned", score=0.5, message="m")]
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite3'}") as store:
+        for price, (sid, name) in ((1000, ("s1", "A")), (2000, ("s1", "A")), (3000, ("s2", "B"))):
+            store.upsert_listings([Listing(platform="t", listing_id="1", url="https://x.example/1", title="a",
+                                           price=price, seller={"platform_id": sid, "name": name}, flags=flags)])
+            assert [x.key for x in store.query_flagged(FlagQuery(seller=sid))] == ["t:1"]
+            assert [x.key for x in store.query_flagged(FlagQuery(seller=name))] == ["t:1"]
+        assert store.query_flagged(FlagQuery(seller="s1")) == store.query_flagged(FlagQuery(seller="A")) == []
+
+
 def test_an_imported_store_keeps_the_same_aggregates(tmp_path: Path) -> None:
     with open_store(f"sqlite:///{tmp_path / 'a.sqlite3'}") as source, \
             open_store(f"sqlite:///{tmp_path / 'b.sqlite3'}") as target:  # fmt: skip

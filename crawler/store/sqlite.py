@@ -122,6 +122,19 @@ _UPDATE_ORDER = _update_order(_UPDATED_COLUMNS)
 _UPDATE_MOVED = _update_statement((*_UPDATED_COLUMNS, "peer_key"))
 """:data:`_UPDATE` of a listing whose peer group changed (``peer_key`` set too); :data:`_UPDATE_MOVED_ORDER`."""
 _UPDATE_MOVED_ORDER = _update_order((*_UPDATED_COLUMNS, "peer_key"))
+_SELLER_INDEXED = ("seller_id", "seller_name")
+"""Indexed seller columns an update leaves out when they are as stored (issue 18: at a million listings each
+is a random page of ``listings_seller``/``listings_seller_name`` rewritten per flagged listing)."""
+_UPDATES = {
+    (moved, seller): (_update_statement(columns), _update_order(columns))
+    for moved in (False, True)
+    for seller in (False, True)
+    for columns in [
+        tuple(name for name in (*_UPDATED_COLUMNS, *(("peer_key",) if moved else ()))
+              if seller or name not in _SELLER_INDEXED)
+    ]
+}  # fmt: skip
+"""(peer key changed, seller changed) → (statement, parameter order) of a stored listing's rewrite."""
 _IMPORT = (
     f"{_INSERT} ON CONFLICT (platform, listing_id) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in LISTING_COLUMNS[2:])
@@ -139,6 +152,8 @@ _STATE_COUNTED = 8
 _ROW_COUNTED = operator.itemgetter(*(LISTING_COLUMNS.index(name) for name in COUNTED))
 """A listing row's :data:`crawler.store.sqlite_counts.COUNTED` values."""
 _SEEN_AT = COUNTED.index("last_seen")
+_SELLER_ID_AT, _SELLER_NAME_AT = COUNTED.index("seller_id"), COUNTED.index("seller_name")
+_ROW_SELLER_ID, _ROW_SELLER_NAME = LISTING_COLUMNS.index("seller_id"), LISTING_COLUMNS.index("seller_name")
 _STATUS_AT = COUNTED.index("review_status")
 _REVIEWED_AT = COUNTED.index("review_at")
 
@@ -397,8 +412,7 @@ class SQLiteStore(SQLiteReports, Store):
         states = self._read_states(keys)
         point_end = f',"at":"{seen}"}}]'  # a new listing's history: its price, now
         inserts: list[tuple[Any, ...]] = []
-        writes: list[tuple[Any, ...]] = []
-        moves: list[tuple[Any, ...]] = []  # rewrites of listings whose peer key changed
+        rewrites: dict[tuple[bool, bool], list[tuple[Any, ...]]] = {}  # by (peer key changed, seller changed)
         touched: list[tuple[str, str, str]] = []
         flag_keys: list[Key] = []
         flag_rows: list[tuple[Any, ...]] = []
@@ -466,7 +480,9 @@ class SQLiteStore(SQLiteReports, Store):
                     search=None if text_key == p.text_key else p.search, dismissed=None, peer=new_peer,
                     peer_key=peer_key,
                 )  # fmt: skip
-                (writes if peer_key == stored_key else moves).append(row)
+                seller_changed = (row[_ROW_SELLER_ID], row[_ROW_SELLER_NAME]) != (
+                    before[_SELLER_ID_AT], before[_SELLER_NAME_AT])  # fmt: skip
+                rewrites.setdefault((peer_key != stored_key, seller_changed), []).append(row)
                 after = list(_ROW_COUNTED(row))  # the stored review is kept (or reopened below)
                 after[_STATUS_AT] = "new" if reopen else before[_STATUS_AT]
                 after[_REVIEWED_AT] = seen if reopen else before[_REVIEWED_AT]
@@ -482,10 +498,9 @@ class SQLiteStore(SQLiteReports, Store):
         db = self._db
         if inserts:
             db.executemany(_INSERT, inserts)
-        if writes:
-            db.executemany(_UPDATE, map(_UPDATE_ORDER, writes))
-        if moves:
-            db.executemany(_UPDATE_MOVED, map(_UPDATE_MOVED_ORDER, moves))
+        for kind, rows in rewrites.items():
+            statement, order = _UPDATES[kind]
+            db.executemany(statement, map(order, rows))
         if touched:
             db.executemany("UPDATE listings SET last_seen = ? WHERE platform = ? AND listing_id = ?", touched)
         if moved:
