@@ -3,10 +3,12 @@
 Two sets of counts stand beside ``listings`` (tables in :mod:`crawler.store.sqlite_schema` and
 :mod:`crawler.store.sqlite_report_counts`):
 
-- ``sellers``: one row per seller key and the seller fields its listings show (platform id, name, folded
-  name, province; NULL kept as '', a text as 'v' + the text, so that MAX of the parts is 'v' + MAX):
-  how many listings, flagged, confirmed, per kind, and the latest ``last_seen`` (it only moves forward:
-  a listing re-written with an older time, or moved to another seller, does not lower it);
+- ``sellers``: one row per seller key: how many listings, flagged, confirmed, per kind (ranked by a
+  scan: an index on the counts would be rewritten at a random place by most writes);
+  ``seller_names``: one row per seller key and the seller fields its listings show (platform id, name,
+  folded name, province; NULL kept as '', a text as 'v' + the text, so that MAX of the parts is 'v' +
+  MAX), how many listings show them and their latest ``last_seen`` (it only moves forward: a listing
+  re-written with an older time, or moved to another seller, does not lower it);
   ``seller_platforms`` the listings per folded shop name and platform;
 - ``report_hours``/``report_both``: per UTC hour, the figures a report counts (see
   :mod:`crawler.store.sqlite_report_counts`).
@@ -33,17 +35,22 @@ COUNTED: tuple[str, ...] = (
 COUNTED_COLUMNS = ", ".join(COUNTED)
 _BITS = tuple(KIND_BITS.values())
 _KIND_SET = ", ".join(f"kind{i} = kind{i} + excluded.kind{i}" for i in range(len(_BITS)))
+_KINDS = ", ".join(f"kind{i}" for i in range(len(_BITS)))
 _SELLER_UPSERT = (
-    "INSERT INTO sellers (key, seller_id, name, fold, province, platform, listings, flagged, confirmed,"
-    f" {', '.join(f'kind{i}' for i in range(len(_BITS)))}, last_seen)"
-    f" VALUES ({', '.join('?' * (10 + len(_BITS)))})"
+    f"INSERT INTO sellers (key, platform, listings, flagged, confirmed, {_KINDS})"
+    f" VALUES ({', '.join('?' * (5 + len(_BITS)))})"
+    " ON CONFLICT (key) DO UPDATE SET listings = listings + excluded.listings,"
+    f" flagged = flagged + excluded.flagged, confirmed = confirmed + excluded.confirmed, {_KIND_SET}"
+)
+_NAME_UPSERT = (
+    "INSERT INTO seller_names (key, seller_id, name, fold, province, listings, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (key, seller_id, name, fold, province) DO UPDATE SET listings = listings + excluded.listings,"
-    f" flagged = flagged + excluded.flagged, confirmed = confirmed + excluded.confirmed, {_KIND_SET},"
     " last_seen = CASE WHEN excluded.last_seen > last_seen OR last_seen IS NULL THEN excluded.last_seen"
     " ELSE last_seen END"
 )
-_SELLER_PRUNE = (
-    "DELETE FROM sellers WHERE key = ? AND seller_id = ? AND name = ? AND fold = ? AND province = ? AND listings <= 0"
+_NAME_PRUNE = (
+    "DELETE FROM seller_names WHERE key = ? AND seller_id = ? AND name = ? AND fold = ? AND province = ?"
+    " AND listings <= 0"
 )
 
 
@@ -69,12 +76,13 @@ def figures(row: Sequence[Any]) -> list[str]:
 class Deltas:
     """Net changes of the aggregates within one transaction (see the module doc)."""
 
-    __slots__ = ("both", "hours", "last", "platforms", "sellers")
+    __slots__ = ("both", "hours", "last", "names", "platforms", "sellers")
 
     def __init__(self) -> None:
         self.hours: dict[tuple[str, str, str], int] = {}
         self.both: dict[tuple[str, str, str], int] = {}
-        self.sellers: dict[tuple[str, str, str, str, str], list[Any]] = {}
+        self.sellers: dict[str, list[Any]] = {}
+        self.names: dict[tuple[str, str, str, str, str], int] = {}
         self.last: dict[tuple[str, str, str, str, str], str] = {}
         self.platforms: dict[tuple[str, str], int] = {}
 
@@ -102,9 +110,10 @@ class Deltas:
                         self.both[pair] = self.both.get(pair, 0) + sign
         if key is not None:
             group = (key, enc(seller_id), enc(name), enc(fold), enc(province))
-            counts = self.sellers.get(group)
+            self.names[group] = self.names.get(group, 0) + sign
+            counts = self.sellers.get(key)
             if counts is None:
-                counts = self.sellers[group] = [platform, 0, 0, 0, *(0 for _ in _BITS)]
+                counts = self.sellers[key] = [platform, 0, 0, 0, *(0 for _ in _BITS)]
             counts[1] += sign
             counts[2] += sign * flagged
             counts[3] += sign * (status == "confirmed")
@@ -141,14 +150,17 @@ class Deltas:
                 "DELETE FROM report_both WHERE seen_hour = ? AND review_hour = ? AND what = ? AND n = 0",
                 [pair[:3] for pair in both if pair[3] < 0],
             )
-        sellers = [
-            (*group, *counts, self.last.get(group))
-            for group, counts in sorted(self.sellers.items())
-            if any(counts[1:]) or group in self.last
-        ]
+        sellers = [(key, *counts) for key, counts in sorted(self.sellers.items()) if any(counts[1:])]
         if sellers:
             db.executemany(_SELLER_UPSERT, sellers)
-            db.executemany(_SELLER_PRUNE, [row[:5] for row in sellers if row[6] < 0])
+            db.executemany("DELETE FROM sellers WHERE key = ? AND listings <= 0",
+                           [row[:1] for row in sellers if row[2] < 0])  # fmt: skip
+        names = [
+            (*group, n, self.last.get(group)) for group, n in sorted(self.names.items()) if n or group in self.last
+        ]
+        if names:
+            db.executemany(_NAME_UPSERT, names)
+            db.executemany(_NAME_PRUNE, [row[:5] for row in names if row[5] < 0])
         platforms = [(*pair, n) for pair, n in sorted(self.platforms.items()) if n]
         if platforms:
             db.executemany(

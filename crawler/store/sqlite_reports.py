@@ -84,19 +84,34 @@ class SQLiteReports:
         the ``GROUP BY`` reads about one row per seller, never the listings).
         """
         check_paging(min_confirmed=min_confirmed, min_flagged=min_flagged, limit=limit, offset=offset)
-        sums = ", ".join(f"SUM({column.strip()})" for column in KIND_COLUMNS.split(","))
-        rows = self._select(
+        counts = self._select(
             "seller_summaries",
-            "SELECT key, MAX(platform), MAX(seller_id), MAX(name), MAX(province), SUM(listings), SUM(flagged),"
-            f" SUM(confirmed), MAX(last_seen), MAX(fold), {sums} FROM sellers GROUP BY key"
-            " HAVING SUM(confirmed) >= ? AND SUM(flagged) >= ? ORDER BY 8 DESC, 7 DESC, 6 DESC, key LIMIT ? OFFSET ?",
+            f"SELECT key, platform, listings, flagged, confirmed, {KIND_COLUMNS} FROM sellers"
+            " WHERE confirmed >= ? AND flagged >= ? ORDER BY confirmed DESC, flagged DESC, listings DESC, key"
+            " LIMIT ? OFFSET ?",
             (min_confirmed, min_flagged, limit, offset),
         )
-        decoded = [(key, platform, *(value[1:] if value else None for value in (seller_id, name, province)),
-                    listings, flagged, confirmed, last_seen, fold[1:] if fold else None, *kinds)
-                   for key, platform, seller_id, name, province, listings, flagged, confirmed, last_seen, fold, *kinds
-                   in rows]  # fmt: skip
+        names = self._seller_names([row[0] for row in counts])
+        decoded = [(key, platform, *names[key][:3], listings, flagged, confirmed, *names[key][3:], *kinds)
+                   for key, platform, listings, flagged, confirmed, *kinds in counts]  # fmt: skip
         return self._summaries(decoded, maintained=True)
+
+    def _seller_names(self, keys: list[str]) -> dict[str, tuple[Any, ...]]:
+        """key → (seller_id, name, province, last_seen, fold) of these sellers (``MAX`` of each, None for none)."""
+        found: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for key, *values in self._select(
+                "seller names",
+                "SELECT key, MAX(seller_id), MAX(name), MAX(province), MAX(last_seen), MAX(fold) FROM seller_names"
+                f" WHERE key IN ({marks}) GROUP BY key",
+                part,
+            ):
+                seller_id, name, province, last_seen, fold = values
+                found[key] = (*(value[1:] if value else None for value in (seller_id, name, province)), last_seen,
+                              fold[1:] if fold else None)  # fmt: skip
+        return found
 
     def seller_summaries_from_rows(
         self, *, min_confirmed: int = 0, min_flagged: int = 0, limit: int = 50, offset: int = 0
@@ -218,12 +233,16 @@ class SQLiteReports:
         """
         if limit == 0:
             return []
-        ranking = self._select(
-            "report sellers",
-            "SELECT key, SUM(confirmed), SUM(flagged), SUM(listings), MAX(seller_id), MAX(name) FROM sellers"
-            " GROUP BY key HAVING SUM(flagged) >= 1 ORDER BY 2 DESC, 3 DESC, 4 DESC, key",
-            (),
-        )
+        def ranked(offset: int) -> list[tuple[Any, ...]]:
+            rows = self._select(
+                "report sellers",
+                "SELECT key, confirmed, flagged, listings FROM sellers WHERE flagged >= 1"
+                " ORDER BY confirmed DESC, flagged DESC, listings DESC, key LIMIT ? OFFSET ?",
+                (_CHUNK, offset),
+            )
+            names = self._seller_names([row[0] for row in rows])
+            return [(*row, *names[row[0]][:2]) for row in rows]
+
         period = (lo, hi, lo, hi)
         columns = "seller_key, platform, seller_id, seller_name, province, last_seen, seller_fold, flagged," \
                   " review_status, kinds"  # fmt: skip
@@ -236,14 +255,16 @@ class SQLiteReports:
         ):
             extra.setdefault(row[0], []).append(row)
         best: list[tuple[tuple[int, int, int], str, tuple[Any, ...]]] = []
-        for start in range(0, len(ranking), _CHUNK):
-            if len(best) >= limit and best[limit - 1][0] > tuple(ranking[start][1:4]):
+        start = 0
+        while True:
+            chunk = ranked(start)
+            start += _CHUNK
+            if not chunk or (len(best) >= limit and best[limit - 1][0] > tuple(chunk[0][1:4])):
                 break
-            chunk = ranking[start : start + _CHUNK]
             rows: dict[str, list[tuple[Any, ...]]] = {key: list(extra.get(key, ())) for key, *_ in chunk}
             # a seller key names the seller's platform id, or (none given) its name: ``crawler.store.base.seller_key``
-            ids = sorted({seller_id[1:] for _, _, _, _, seller_id, _ in chunk if seller_id[1:]})
-            names = sorted({name[1:] for _, _, _, _, seller_id, name in chunk if not seller_id[1:] and name})
+            ids = sorted({seller_id for _, _, _, _, seller_id, _ in chunk if seller_id})
+            names = sorted({name for _, _, _, _, seller_id, name in chunk if not seller_id and name})
             for index, values in (("listings_seller", ids), ("listings_seller_name", names)):
                 column = "seller_id" if index == "listings_seller" else "seller_name"
                 for part in range(0, len(values), 500):

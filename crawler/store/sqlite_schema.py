@@ -151,11 +151,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS listings_fts USING fts5(
     search, content='listings', content_rowid='id', tokenize='trigram case_sensitive 1', columnsize=0
 );
 CREATE TABLE IF NOT EXISTS sellers (
-    key TEXT NOT NULL,
-    seller_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    fold TEXT NOT NULL,
-    province TEXT NOT NULL,
+    key TEXT PRIMARY KEY,
     platform TEXT NOT NULL,
     listings INTEGER NOT NULL,
     flagged INTEGER NOT NULL,
@@ -163,7 +159,15 @@ CREATE TABLE IF NOT EXISTS sellers (
     kind0 INTEGER NOT NULL,
     kind1 INTEGER NOT NULL,
     kind2 INTEGER NOT NULL,
-    kind3 INTEGER NOT NULL,
+    kind3 INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS seller_names (
+    key TEXT NOT NULL,
+    seller_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    fold TEXT NOT NULL,
+    province TEXT NOT NULL,
+    listings INTEGER NOT NULL,
     last_seen TEXT,
     PRIMARY KEY (key, seller_id, name, fold, province)
 ) WITHOUT ROWID;
@@ -188,7 +192,7 @@ def _enc(value: str) -> str:
 
 
 _GROUP = ("seller_key", "seller_id", "seller_name", "seller_fold", "province")
-"""The listing columns a ``sellers`` row is keyed by (the seller key and the seller fields shown with it)."""
+"""The listing columns a ``seller_names`` row is keyed by (the seller key and the seller fields shown with it)."""
 
 
 def _trigger(name: str, event: str, when: str, statements: list[str]) -> str:
@@ -289,10 +293,15 @@ def fill_indexed(db: sqlite3.Connection) -> None:
     db.execute(f"INSERT INTO listings_fts (rowid, search) SELECT id, search FROM listings WHERE {indexed}")
     kinds = ", ".join(f"SUM(kinds & {1 << i} != 0)" for i in range(_KIND_COUNT))
     parts = ", ".join(_enc(column) for column in _GROUP[1:])
+    db.execute("DELETE FROM seller_names")
     db.execute(
-        "INSERT INTO sellers (key, seller_id, name, fold, province, platform, listings, flagged, confirmed,"
-        f" {KIND_COLUMNS}, last_seen) SELECT seller_key, {parts}, MAX(platform), COUNT(*), SUM(flagged),"
-        f" SUM(review_status = 'confirmed'), {kinds}, MAX(last_seen) FROM listings WHERE seller_key IS NOT NULL"
+        f"INSERT INTO sellers (key, platform, listings, flagged, confirmed, {KIND_COLUMNS})"
+        f" SELECT seller_key, MAX(platform), COUNT(*), SUM(flagged), SUM(review_status = 'confirmed'), {kinds}"
+        " FROM listings WHERE seller_key IS NOT NULL GROUP BY seller_key"
+    )
+    db.execute(
+        "INSERT INTO seller_names (key, seller_id, name, fold, province, listings, last_seen)"
+        f" SELECT seller_key, {parts}, COUNT(*), MAX(last_seen) FROM listings WHERE seller_key IS NOT NULL"
         f" GROUP BY seller_key, {parts}"
     )
     for statement in report_counts.fill_statements():
