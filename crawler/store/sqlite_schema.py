@@ -1,4 +1,4 @@
-"""The SQLite store's tables and indexes, and the upgrade of older files (versions 1 to 4).
+"""The SQLite store's tables and indexes, and the upgrade of older files (versions 1 to 7).
 
 ``listings`` keeps each listing as its *body* (``doc``: the JSON of what the crawler sent, without
 the fields the store merges and without null fields) beside real columns for every filter, sort
@@ -29,6 +29,10 @@ holding every group's summary and members, rewritten by every write that changed
 Version 6: the ``peer_key`` column and its index; ``peer_groups`` a cache of summaries only.
 Version 7: ``peer_groups`` keeps a small group's members with its summary (``members``, packed; NULL
 above ``crawler.store.peers.MEMBERS_LIMIT`` listings); a version 5 or 6 cache is dropped (rebuilt when read).
+Version 8 (issue 18): ``listings_fts`` (FTS5 trigram index of flagged listings' ``search`` text, kept by
+triggers), ``listings_province_risk`` instead of ``listings_province``, and the maintained aggregates
+``sellers``, ``seller_names``, ``seller_platforms``, ``report_hours``, ``report_both`` (kept by the store's
+writes: :mod:`crawler.store.sqlite_counts`); an older file gets them filled from its listings.
 Older files are upgraded when opened, in one transaction: version 1 row by row from its documents,
 versions 2 and 3 in SQL (digests cleared: the next crawl rewrites each listing once), versions 4
 and 5 by adding the columns they lack; the peer columns of a version-5 file are taken from its
