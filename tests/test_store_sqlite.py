@@ -67,7 +67,7 @@ def test_default_uri_creates_directories_and_uses_wal(tmp_path: Path, monkeypatc
         "listings_reviewed",
         "listings_seller",
         "listings_seller_name",
-        "listings_province",
+        "listings_province_risk",
         "flags_rule",
     } <= indexes
 

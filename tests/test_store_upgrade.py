@@ -263,7 +263,7 @@ def test_a_version_4_file_gets_its_peer_tables_and_keeps_its_digests(tmp_path: P
         assert [x.model_dump() for x in store.iter_listings()] == stored
         assert store.upsert_listings(crawled, seen_at=T0 + timedelta(days=1)).unchanged == len(crawled)
     with sqlite3.connect(db) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
 
 
 # The version-5 peer tables: each group's summary and members, rewritten by every write that changed it.
@@ -336,6 +336,6 @@ def test_a_version_6_summary_cache_is_dropped_and_rebuilt_with_members(tmp_path:
         raw.executescript(V6_PEER_GROUPS)
     with open_store(uri) as store:
         with sqlite3.connect(db) as raw:
-            assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+            assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
             assert raw.execute("SELECT COUNT(*) FROM peer_groups").fetchone() == (0,)  # the old rows are gone
         assert store.peer_groups(["casio|mtp-1374"]) == before

@@ -33,6 +33,7 @@ and a numeric ``_f`` field, and pipelines work on derived single fields (``crawl
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import time
@@ -77,10 +78,13 @@ from crawler.store.documents import (
     to_listing,
     to_utc_ms,
 )
+from crawler.store.mongo_aggregates import rebuild, write_deltas
 from crawler.store.mongo_fields import (
     INTERNAL_FIELDS,
+    TRIGRAM,
     content_fields,
     epoch_ms,
+    needle_grams,
     peer_fields,
     state_fields,
     stored_member,
@@ -155,8 +159,11 @@ class MongoStore(MongoReports, Store):
         self.listings.create_index([("_f", ASCENDING), ("risk", DESCENDING), ("last_seen", DESCENDING)])
         self.listings.create_index([("_f", ASCENDING), ("last_seen", DESCENDING), ("risk", DESCENDING)])
         for field in ("flags.rule_id", "seller.name", "_province", "_seller", "_seller_fold", "_seen_ms",
-                      "_review_ms", "source", "_pk"):  # fmt: skip
+                      "_review_ms", "source", "_pk", "_grams"):  # fmt: skip
             self.listings.create_index([(field, ASCENDING)])
+        self._db["sellers"].create_index([("key", ASCENDING)])
+        self._db["seller_platforms"].create_index([("fold", ASCENDING)])
+        self._count_everything_once()
         self.reviews.create_index([("seq", ASCENDING)], unique=True)
         self.reviews.create_index([("platform", ASCENDING), ("listing_id", ASCENDING), ("seq", ASCENDING)])
         self.runs.create_index([("spider", ASCENDING), ("started_at", DESCENDING)])
@@ -211,6 +218,20 @@ class MongoStore(MongoReports, Store):
                 for error in details.get("writeErrors", [])
             }
             return int(details.get("nMatched", 0)) + int(details.get("nUpserted", 0)), failed
+
+    def _count(self, changes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]]) -> None:
+        """Apply written listings' changes to the maintained seller counts (:mod:`crawler.store.mongo_aggregates`)."""
+        if changes:
+            write_deltas(self._call, self._db, changes)
+
+    def _count_everything_once(self) -> None:
+        """Count every stored listing into the seller aggregates, once per database (a store written before them)."""
+        meta = self._db["store_meta"]
+        if self._call("read store meta", lambda: meta.find_one({"_id": "aggregates"})) is not None:
+            return
+        docs = self._call("read listings", lambda: list(self.listings.find({}, {"_id": 0})))
+        rebuild(self._call, self._db, docs)
+        self._call("write store meta", lambda: meta.replace_one({"_id": "aggregates"}, {"version": 1}, upsert=True))
 
     def _invalidate_groups(self, keys: Iterable[str]) -> None:
         """Mark the summaries of groups whose members changed stale (after the listings were written)."""
@@ -354,6 +375,7 @@ class MongoStore(MongoReports, Store):
         ]
         if entries:
             self._append_entries(entries)
+        self._count([(stored.get(key), final[key]) for key in order if key in final and key not in retry])
         affected = {group for key, groups in moved.items() if key in final and key not in retry for group in groups}
         if affected:
             self._invalidate_groups(affected)
@@ -370,6 +392,7 @@ class MongoStore(MongoReports, Store):
             if doc.get("_content") is None:  # written before the store derived it
                 doc.update(content_fields(to_listing(doc)))
             old_member = stored_member(doc)
+            before = copy.deepcopy(doc)
             value = change(doc)
             new_member = member_of_document(doc)
             # _digest None: the next crawl of this listing rewrites it even if unchanged
@@ -378,6 +401,7 @@ class MongoStore(MongoReports, Store):
             if failed:
                 raise StoreError(f"MongoDB at {self.hosts}: {what}: {failed}")
             if written:
+                self._count([(before, doc)])
                 if old_member != new_member:
                     self._invalidate_groups(member.key for member in (old_member, new_member) if member is not None)
                 return value
@@ -488,6 +512,8 @@ class MongoStore(MongoReports, Store):
         if seen:
             spec["_seen_ms"] = seen
         if query.text is not None and (needle := search_needle(query.text)):
+            if spec.get("_f") == 1 and len(needle) >= TRIGRAM:  # flagged listings carry their text's trigrams
+                spec["_grams"] = {"$all": needle_grams(needle)}
             spec["_search"] = {"$regex": re.escape(needle)}
         if query.seller is not None:
             either = {"$or": [{"seller.platform_id": query.seller}, {"seller.name": query.seller}]}
@@ -684,9 +710,12 @@ class MongoStore(MongoReports, Store):
         if not docs:
             return
         keys = [(doc["platform"], doc["listing_id"]) for doc in docs]
-        before = {key: stored_member(doc) for key, doc in self._read_docs(keys).items()}
+        stored = self._read_docs(keys)
+        before = {key: stored_member(doc) for key, doc in stored.items()}
         ops = [ReplaceOne(_key_filter(key), doc, upsert=True) for key, doc in zip(keys, docs, strict=True)]
         written, failed = self._write(f"import of {len(ops)} listings", ops)
+        latest = {key: doc for index, (key, doc) in enumerate(zip(keys, docs, strict=True)) if index not in failed}
+        self._count([(stored.get(key), doc) for key, doc in latest.items()])
         counts["listings"] += written
         counts["rejected"] += len(failed)
         affected = {member.key for member in before.values() if member is not None}

@@ -3,11 +3,12 @@
 Every listing document carries, beside the Listing's own fields, underscore fields the store
 computes on every write (never set by hand): content fields from the listing (``_content`` digest,
 ``_search`` folded text, ``_seller`` key, ``_seller_fold``, ``_province``) and state fields from the
-document (``_f`` 1 when flagged, ``_kinds``, ``_c`` 1 when confirmed, ``_p`` 1 when flagged or
-reviewed, ``_seen_ms``/``_review_ms`` epoch milliseconds, ``_day`` of ``last_seen``), and its place
-in its peer group (``_pk`` the group's key, ``_pm`` ``[seller, label, price]``; both None outside any
-group: see :mod:`crawler.store.peers`). Numbers and text, not dates, because the nx-27017 test server
-mis-compares dates inside aggregation pipelines.
+document (``_f`` 1 when flagged, ``_grams`` the trigrams of a flagged listing's ``_search`` text,
+``_kinds``, ``_c`` 1 when confirmed, ``_p`` 1 when flagged or reviewed, ``_seen_ms``/``_review_ms``
+epoch milliseconds, ``_day`` of ``last_seen``), and its place in its peer group (``_pk`` the group's
+key, ``_pm`` ``[seller, label, price]``; both None outside any group: see :mod:`crawler.store.peers`).
+Numbers and text, not dates, because the nx-27017 test server mis-compares dates inside aggregation
+pipelines.
 """
 
 from __future__ import annotations
@@ -22,8 +23,26 @@ from crawler.store.peers import Member, member_of_document
 
 INTERNAL_FIELDS: tuple[str, ...] = (
     "_content", "_search", "_seller", "_seller_fold", "_province", "_f", "_kinds", "_c", "_p", "_seen_ms",
-    "_review_ms", "_day", "_dismissed", "_digest", "_rev", "_pk", "_pm",
+    "_review_ms", "_day", "_dismissed", "_digest", "_rev", "_pk", "_pm", "_grams",
 )  # fmt: skip
+TRIGRAM = 3
+"""The length of the text index's pieces (``_grams``); shorter needles are matched by the regex alone."""
+NEEDLE_GRAMS = 16
+"""At most this many of a needle's trigrams are asked for (spread over it; the regex checks the rest)."""
+
+
+def grams(text: str) -> list[str]:
+    """The distinct trigrams of a folded text, sorted: a flagged listing's ``_grams`` (multikey-indexed)."""
+    return sorted({text[i : i + TRIGRAM] for i in range(len(text) - TRIGRAM + 1)})
+
+
+def needle_grams(needle: str) -> list[str]:
+    """Trigrams every text containing ``needle`` has (``$all``), at most :data:`NEEDLE_GRAMS`, spread over it."""
+    found = list(dict.fromkeys(needle[i : i + TRIGRAM] for i in range(len(needle) - TRIGRAM + 1)))
+    if len(found) <= NEEDLE_GRAMS:
+        return found
+    step = len(found) / NEEDLE_GRAMS
+    return [found[int(index * step)] for index in range(NEEDLE_GRAMS)]
 
 
 def epoch_ms(value: datetime | None) -> int | None:
@@ -52,6 +71,7 @@ def state_fields(doc: dict[str, Any]) -> dict[str, Any]:
     status = review.get("status") or "new"
     last_seen = doc.get("last_seen")
     return {
+        "_grams": grams(doc.get("_search") or "") if flags else [],
         "_f": 1 if flags else 0,
         "_kinds": kinds_of(flags),
         "_c": 1 if status == "confirmed" else 0,

@@ -43,6 +43,7 @@ class MongoReports:
     """Sellers and reports over the ``listings`` collection."""
 
     listings: Collection[dict[str, Any]]
+    _db: Any
 
     def _call(self, what: str, operation: Callable[[], T]) -> T:
         raise NotImplementedError
@@ -53,7 +54,47 @@ class MongoReports:
     def seller_summaries(
         self, *, min_confirmed: int = 0, min_flagged: int = 0, limit: int = 50, offset: int = 0
     ) -> list[SellerSummary]:
-        """Per-seller aggregates, most confirmed then most flagged (then most listings) first."""
+        """Per-seller aggregates, most confirmed then most flagged (then most listings) first: one ``$group``
+        over the maintained ``sellers`` collection (:mod:`crawler.store.mongo_aggregates`), about one
+        document per seller, never the listings."""
+        check_paging(min_confirmed=min_confirmed, min_flagged=min_flagged, limit=limit, offset=offset)
+        if limit == 0:
+            return []
+        kinds = {f"k{index}": {"$sum": f"$k{index}"} for index in range(len(KINDS))}
+        groups = self._call("seller_summaries", lambda: list(self._db["sellers"].aggregate([
+            {"$group": {
+                "_id": "$key", "platform": {"$max": "$platform"}, "seller_id": {"$max": "$seller_id"},
+                "name": {"$max": "$name"}, "province": {"$max": "$province"}, "fold": {"$max": "$fold"},
+                "n": {"$sum": "$listings"}, "f": {"$sum": "$flagged"}, "c": {"$sum": "$confirmed"},
+                "last": {"$max": "$last"}, **kinds,
+            }},
+            {"$match": {"c": {"$gte": min_confirmed}, "f": {"$gte": min_flagged}}},
+            {"$sort": {"c": -1, "f": -1, "n": -1, "_id": 1}},
+            {"$skip": offset},
+            {"$limit": limit},
+        ])))  # fmt: skip
+        folds = sorted({group["fold"] for group in groups if group.get("fold")})
+        platforms: dict[str, set[str]] = {}
+        if folds:
+            spec = {"fold": {"$in": folds}, "listings": {"$gte": 1}}
+            for row in self._call("seller platforms", lambda: list(self._db["seller_platforms"].find(spec))):
+                platforms.setdefault(row["fold"], set()).add(row["platform"])
+        return [
+            SellerSummary(
+                platform=group["platform"], seller_id=group.get("seller_id"), name=group.get("name"),
+                province=group.get("province"), listings=int(group["n"]), flagged=int(group["f"]),
+                confirmed=int(group["c"]), kinds={kind: int(group[f"k{i}"]) for i, kind in enumerate(KINDS)},
+                platforms=sorted(platforms.get(group.get("fold") or "", {group["platform"]})),
+                last_seen=_from_ms(group.get("last")),
+            )
+            for group in groups
+        ]
+
+    def seller_summaries_from_rows(
+        self, *, min_confirmed: int = 0, min_flagged: int = 0, limit: int = 50, offset: int = 0
+    ) -> list[SellerSummary]:
+        """:meth:`seller_summaries` recomputed from every listing (aggregation over ``listings``): what the
+        maintained ``sellers`` collection must give."""
         check_paging(min_confirmed=min_confirmed, min_flagged=min_flagged, limit=limit, offset=offset)
         return self._sellers({}, min_confirmed, min_flagged, limit, offset)
 

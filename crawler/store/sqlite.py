@@ -60,6 +60,7 @@ from crawler.store.peers import Member, check_keys, member_of
 from crawler.store.reviews import check_review, entry_document, entry_from_document, new_entry
 from crawler.store.runs import run_query
 from crawler.store.sqlite_checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
+from crawler.store.sqlite_counts import COUNTED, COUNTED_COLUMNS, Deltas
 from crawler.store.sqlite_peers import fill_peers, invalidate, lookup, member_from_json, member_json
 from crawler.store.sqlite_reports import SQLiteReports
 from crawler.store.sqlite_rows import (
@@ -123,6 +124,19 @@ _UPDATE_ORDER = _update_order(_UPDATED_COLUMNS)
 _UPDATE_MOVED = _update_statement((*_UPDATED_COLUMNS, "peer_key"))
 """:data:`_UPDATE` of a listing whose peer group changed (``peer_key`` set too); :data:`_UPDATE_MOVED_ORDER`."""
 _UPDATE_MOVED_ORDER = _update_order((*_UPDATED_COLUMNS, "peer_key"))
+_SELLER_INDEXED = ("seller_id", "seller_name")
+"""Indexed seller columns an update leaves out when they are as stored (issue 18: at a million listings each
+is a random page of ``listings_seller``/``listings_seller_name`` rewritten per flagged listing)."""
+_UPDATES = {
+    (moved, seller): (_update_statement(columns), _update_order(columns))
+    for moved in (False, True)
+    for seller in (False, True)
+    for columns in [
+        tuple(name for name in (*_UPDATED_COLUMNS, *(("peer_key",) if moved else ()))
+              if seller or name not in _SELLER_INDEXED)
+    ]
+}  # fmt: skip
+"""(peer key changed, seller changed) → (statement, parameter order) of a stored listing's rewrite."""
 _IMPORT = (
     f"{_INSERT} ON CONFLICT (platform, listing_id) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in LISTING_COLUMNS[2:])
@@ -134,9 +148,27 @@ _REVIEW_COLUMNS = "seq, platform, listing_id, action, from_status, to_status, by
 
 Key = tuple[str, str]
 State = tuple[Any, ...]
-"""A stored listing's (digest, flagged, text_key, history, dismissed, review_status, peer, peer_key)."""
+"""A stored listing's (digest, flagged, text_key, history, dismissed, review_status, peer, peer_key, *COUNTED)."""
+_STATE_COUNTED = 8
+"""Where the :data:`crawler.store.sqlite_counts.COUNTED` values start in a :data:`State`."""
+_ROW_COUNTED = operator.itemgetter(*(LISTING_COLUMNS.index(name) for name in COUNTED))
+"""A listing row's :data:`crawler.store.sqlite_counts.COUNTED` values."""
+_SEEN_AT = COUNTED.index("last_seen")
+_SELLER_ID_AT, _SELLER_NAME_AT = COUNTED.index("seller_id"), COUNTED.index("seller_name")
+_ROW_SELLER_ID, _ROW_SELLER_NAME = LISTING_COLUMNS.index("seller_id"), LISTING_COLUMNS.index("seller_name")
+_STATUS_AT = COUNTED.index("review_status")
+_REVIEWED_AT = COUNTED.index("review_at")
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+TRIGRAM = 3
+"""The text index's token length: a shorter needle is searched by scanning (``LIKE``)."""
+
+
+def fts_phrase(needle: str) -> str:
+    """The FTS5 query of one literal phrase (double quotes doubled): never an operator or a column filter."""
+    return '"' + needle.replace('"', '""') + '"'
 
 
 def _like_pattern(needle: str) -> str:
@@ -296,7 +328,9 @@ class SQLiteStore(SQLiteReports, Store):
 
     def _read_states(self, keys: Iterable[Key]) -> dict[Key, State]:
         """What an upsert needs of each stored listing among ``keys`` (see :data:`State`)."""
-        rows = self._select_keys("digest, flagged, text_key, history, dismissed, review_status, peer, peer_key", keys)
+        rows = self._select_keys(
+            f"digest, flagged, text_key, history, dismissed, review_status, peer, peer_key, {COUNTED_COLUMNS}", keys
+        )
         return {(row[0], row[1]): row[2:] for row in rows}
 
     def _write_flags(self, keys: list[Key], rows: list[tuple[Any, ...]]) -> None:
@@ -381,13 +415,13 @@ class SQLiteStore(SQLiteReports, Store):
         states = self._read_states(keys)
         point_end = f',"at":"{seen}"}}]'  # a new listing's history: its price, now
         inserts: list[tuple[Any, ...]] = []
-        writes: list[tuple[Any, ...]] = []
-        moves: list[tuple[Any, ...]] = []  # rewrites of listings whose peer key changed
+        rewrites: dict[tuple[bool, bool], list[tuple[Any, ...]]] = {}  # by (peer key changed, seller changed)
         touched: list[tuple[str, str, str]] = []
         flag_keys: list[Key] = []
         flag_rows: list[tuple[Any, ...]] = []
         reopened: list[tuple[str, str, str, str, str, str, str | None]] = []
         moved: list[str] = []  # the groups listings left or joined
+        counts = Deltas()
         inserted = updated = 0
         for key, p in zip(keys, prepared, strict=True):
             listing = p.listing
@@ -414,20 +448,27 @@ class SQLiteStore(SQLiteReports, Store):
                     evidence=p.evidence, digest=p.digest, search=p.search, dismissed=None, peer=member_json(member),
                     peer_key=peer_key,
                 ))  # fmt: skip
+                counts.add(_ROW_COUNTED(inserts[-1]), 1)
                 inserted += 1
             else:
-                digest, flagged, text_key, history, dismissed, status, peer, stored_key = state
+                digest, flagged, text_key, history, dismissed, status, peer, stored_key = state[:_STATE_COUNTED]
+                before = state[_STATE_COUNTED:]
                 if digest == p.digest:  # what the crawler sent is what is stored: only seen again
                     touched.append((seen, *key))
+                    if before[_SEEN_AT] != seen:
+                        counts.add(before, -1)
+                        counts.add((*before[:_SEEN_AT], seen, *before[_SEEN_AT + 1 :]), 1)
                     result.unchanged += 1
                     continue
                 flags, body = listing.flags, p.body
+                reopen = False
                 if dismissed:  # screened against the dismissal (rare): the content digest is needed
                     screened = screen_flags(json.loads(dismissed), p.content, flags)
                     if len(screened.flags) != len(flags):
                         flags = screened.flags
                         body = body_json(listing.model_copy(update={"flags": flags}))
                     if screened.reopen:
+                        reopen = True
                         reopened.append((*key, status, "new", SYSTEM, seen, REOPEN_NOTE))
                 if price is not None and _last_price(history) != price:
                     history = append_point(history, price, seen)
@@ -436,12 +477,20 @@ class SQLiteStore(SQLiteReports, Store):
                 if new_peer != peer:  # it joined, left or moved between groups, or its price or seller changed
                     moved.extend(_moved_groups(peer, member))
                 peer_key = None if member is None else member.key
-                (writes if peer_key == stored_key else moves).append(listing_row(
+                row = listing_row(
                     p, flags=flags, body=body, first_seen=seen, last_seen=seen, history=history, review=None,
                     status="new", review_at=None, evidence=p.evidence, digest=p.digest,
                     search=None if text_key == p.text_key else p.search, dismissed=None, peer=new_peer,
                     peer_key=peer_key,
-                ))  # fmt: skip
+                )  # fmt: skip
+                seller_changed = (row[_ROW_SELLER_ID], row[_ROW_SELLER_NAME]) != (
+                    before[_SELLER_ID_AT], before[_SELLER_NAME_AT])  # fmt: skip
+                rewrites.setdefault((peer_key != stored_key, seller_changed), []).append(row)
+                after = list(_ROW_COUNTED(row))  # the stored review is kept (or reopened below)
+                after[_STATUS_AT] = "new" if reopen else before[_STATUS_AT]
+                after[_REVIEWED_AT] = seen if reopen else before[_REVIEWED_AT]
+                counts.add(before, -1)
+                counts.add(after, 1)
                 if flagged:
                     flag_keys.append(key)
                 updated += 1
@@ -452,14 +501,14 @@ class SQLiteStore(SQLiteReports, Store):
         db = self._db
         if inserts:
             db.executemany(_INSERT, inserts)
-        if writes:
-            db.executemany(_UPDATE, map(_UPDATE_ORDER, writes))
-        if moves:
-            db.executemany(_UPDATE_MOVED, map(_UPDATE_MOVED_ORDER, moves))
+        for kind, rows in rewrites.items():
+            statement, order = _UPDATES[kind]
+            db.executemany(statement, map(order, rows))
         if touched:
             db.executemany("UPDATE listings SET last_seen = ? WHERE platform = ? AND listing_id = ?", touched)
         if moved:
             self._invalidate_groups(moved)
+        counts.write(db)
         # flag rows exist only for listings stored flagged (the flags table follows the document)
         self._write_flags(flag_keys, flag_rows)
         if reopened:
@@ -478,12 +527,12 @@ class SQLiteStore(SQLiteReports, Store):
 
         def work() -> None:
             found = self._db.execute(
-                "SELECT doc, dismissed, peer FROM listings WHERE platform = ? AND listing_id = ?",
+                f"SELECT doc, dismissed, peer, {COUNTED_COLUMNS} FROM listings WHERE platform = ? AND listing_id = ?",
                 (platform, listing_id),
             ).fetchone()
             if found is None:
                 raise StoreError(f"no listing {platform}:{listing_id} in {self.path}")
-            text, dismissed, peer = found
+            text, dismissed, peer, *before = found
             stored = body_listing(text)
             # the content digest is only needed against a dismissal
             kept = screen_flags(json.loads(dismissed), content_digest(stored), checked).flags if dismissed else checked
@@ -499,6 +548,12 @@ class SQLiteStore(SQLiteReports, Store):
             )  # fmt: skip
             key = (platform, listing_id)
             self._write_flags([key], [(*key, f.kind, f.rule_id, f.score) for f in kept])
+            after = list(before)
+            after[COUNTED.index("flagged")], after[COUNTED.index("kinds")] = int(bool(kept)), kinds_mask(kept)
+            counts = Deltas()
+            counts.add(before, -1)
+            counts.add(after, 1)
+            counts.write(self._db)
             if new_peer != peer:
                 self._invalidate_groups(_moved_groups(peer, member))
 
@@ -520,12 +575,12 @@ class SQLiteStore(SQLiteReports, Store):
 
         def work() -> ReviewEntry:
             found = self._db.execute(
-                "SELECT review_status, doc FROM listings WHERE platform = ? AND listing_id = ?",
+                f"SELECT review_status, doc, {COUNTED_COLUMNS} FROM listings WHERE platform = ? AND listing_id = ?",
                 (platform, listing_id),
             ).fetchone()
             if found is None:
                 raise StoreError(f"no listing {platform}:{listing_id} in {self.path}")
-            from_status, doc = found
+            from_status, doc, *before = found
             dismissed = None
             if status == "dismissed":
                 stored = body_listing(doc)
@@ -537,6 +592,12 @@ class SQLiteStore(SQLiteReports, Store):
                 " WHERE platform = ? AND listing_id = ?",
                 (status, when, None if dismissed is None else _dumps(dismissed), review, platform, listing_id),
             )
+            after = list(before)
+            after[_STATUS_AT], after[_REVIEWED_AT] = status, when
+            counts = Deltas()
+            counts.add(before, -1)
+            counts.add(after, 1)
+            counts.write(self._db)
             spec = (platform, listing_id, from_status or "new", status, by, when, note)
             return self._append_entries([spec])[0]
 
@@ -629,11 +690,19 @@ class SQLiteStore(SQLiteReports, Store):
             else:
                 where.append("(l.seller_id = ? OR l.seller_name = ?)")
             params.extend((query.seller, query.seller))
+        indexed_text = False
         if query.text is not None and (needle := search_needle(query.text)):
-            where.append("l.search LIKE ? ESCAPE '\\'")
-            params.append(_like_pattern(needle))
+            if flagged and len(needle) >= TRIGRAM:
+                # the text index holds every flagged listing's search text as trigrams: the needle as one
+                # phrase of its trigrams matches exactly the texts that contain it
+                where.append("l.id IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH ?)")
+                params.append(fts_phrase(needle))
+                indexed_text = True
+            else:
+                where.append("l.search LIKE ? ESCAPE '\\'")
+                params.append(_like_pattern(needle))
         source = "listings l"
-        if flagged and query.seller is None and query.province is None and query.rule_id is None:
+        if flagged and query.seller is None and query.province is None and query.rule_id is None and not indexed_text:
             dated = query.since is not None or query.until is not None
             source += " INDEXED BY " + ("listings_newest" if dated or query.sort == "newest" else "listings_risk")
         return source, (" AND ".join(where) or "1"), params
@@ -645,9 +714,12 @@ class SQLiteStore(SQLiteReports, Store):
             return []
         source, where, params = self._where(query)
         order = "l.risk DESC, l.last_seen DESC" if query.sort == "risk" else "l.last_seen DESC, l.risk DESC"
+        order += ", l.platform, l.listing_id"
+        # the page's ids first (sorted and skipped on index entries and row keys), then their documents: the
+        # sorter and OFFSET never carry the documents of rows that are not shown
         sql = (
-            f"SELECT {_L_DOC_COLUMNS} FROM {source} WHERE {where} "
-            f"ORDER BY {order}, l.platform, l.listing_id LIMIT ? OFFSET ?"
+            f"SELECT {_L_DOC_COLUMNS} FROM listings l WHERE l.id IN (SELECT l.id FROM {source} WHERE {where}"
+            f" ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}"
         )
         rows = self._select("query_flagged", sql, (*params, query.limit, query.offset))
         return [Listing.model_validate_json(document(*row)) for row in rows]
@@ -830,13 +902,14 @@ class SQLiteStore(SQLiteReports, Store):
                     dismissed = doc.pop("_dismissed", None)
                     row = self._document_row(doc, doc.get("last_seen"), dismissed)
                     listing_key = f"{row[0]}:{row[1]}"
-                    if listing_key in current:
-                        old = current[listing_key]
-                    else:
-                        found = self._db.execute("SELECT peer FROM listings WHERE platform = ? AND listing_id = ?",
-                                                 row[:2]).fetchone()  # fmt: skip
-                        old = found[0] if found else None
+                    found = self._db.execute(f"SELECT peer, {COUNTED_COLUMNS} FROM listings WHERE platform = ?"
+                                             " AND listing_id = ?", row[:2]).fetchone()  # fmt: skip
+                    old = current[listing_key] if listing_key in current else (found[0] if found else None)
                     self._db.execute(_IMPORT, row)
+                    deltas = Deltas()
+                    deltas.add(None if found is None else found[1:], -1)
+                    deltas.add(_ROW_COUNTED(row), 1)
+                    deltas.write(self._db)
                     new = current[listing_key] = row[LISTING_COLUMNS.index("peer")]
                     if new != old:
                         moved.extend(_moved_groups(old, member_from_json(new)))
