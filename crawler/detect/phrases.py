@@ -103,12 +103,16 @@ class _Entry:
 
 
 _MAX_TEENCODE_FORMS = 16
+_TEENCODE_WORDS = frozenset(word for key in TEENCODE for word in key.split())
+"""Every word of a teencode key: a phrase without any has no short form (most phrases)."""
 
 
 def _teencode_forms(words: tuple[str, ...]) -> list[tuple[list[str], list[int | None]]]:
     """Each spelling of a phrase's words with teencode short forms ("không rõ nguồn gốc" → "k ro
     nguon goc", "ko ro nguon goc"…), as the words and, for each, the index of the phrase word it
     stands for (None for a short form: its tones say nothing). The phrase itself is not among them."""
+    if _TEENCODE_WORDS.isdisjoint(words):
+        return []
     forms: list[tuple[list[str], list[int | None]]] = [([], [])]
     i = 0
     while i < len(words):
