@@ -35,6 +35,8 @@ WORD = re.compile(r"[^\W_]+|(?<=[^\W_])\+")
 """A word: a run of letters and digits (of any script), or a plus sign stuck to one: "S25+" and
 "iPhone 6+" are other models than "S25" and "iPhone 6"."""
 _WORD_SPLIT = re.compile(r"([^\W_]+|(?<=[^\W_])\+)")
+_WORD_SPLIT_ASCII = re.compile(r"([A-Za-z0-9]+|(?<=[A-Za-z0-9])\+)")
+"""The same on ASCII text (what folding gives nearly always): an ASCII class is several times faster."""
 _STUCK_PLUS = re.compile(r"(?<=[^\W_])\+")
 BREAK = "\x01"
 """What a phrase never crosses, in a stream."""
@@ -223,7 +225,8 @@ class FieldText:
         if self._main is None:
             # the words' ends are the running sums of the lengths of the text's alternating pieces
             # (separator, word, separator, …): C loops, no Python step per word
-            ends = list(accumulate(map(len, _WORD_SPLIT.split(self.folded))))
+            folded = self.folded
+            ends = list(accumulate(map(len, (_WORD_SPLIT_ASCII if folded.isascii() else _WORD_SPLIT).split(folded))))
             spans = list(zip(ends[0:-1:2], ends[1::2], strict=False))
             if self.offsets is not None:
                 spans = [self.original_span(start, end) for start, end in spans]

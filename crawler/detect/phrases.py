@@ -257,7 +257,7 @@ class PhraseRegistry:
         if not len(automaton):
             return found
         if text.search != " ":
-            self._search(automaton, text, text.main, name, False, found)
+            self._search(automaton, text, None, name, False, found)
         alternative = text.alternative(self.vocabulary)
         if alternative is not None:
             self._search(automaton, text, alternative, name, True, found)
@@ -271,15 +271,22 @@ class PhraseRegistry:
                 self._search(automaton, text, stream, name, True, found)
         return found.select(None)
 
-    def _search(self, automaton: ahocorasick.Automaton, text: FieldText, stream: Stream, name: str,
+    def _search(self, automaton: ahocorasick.Automaton, text: FieldText, stream: Stream | None, name: str,
                 alternative: bool, found: FieldHits) -> None:
-        search = stream.search
-        spans = stream.spans
+        """Add one stream's hits to ``found``; ``stream`` None: the field's main stream, whose word
+        spans are only worked out once a phrase is found in it (most fields hold none of a tier)."""
+        search = stream.search if stream is not None else text.search
+        spans: list[tuple[int, int]] | None = None
         marked = None
         certain, pending, seen = found.certain, found.pending, found.seen
+        add_seen, add_variant = seen.add, found.variants.add
         # word indices counted incrementally: matches come in the order of their ends
         position = spaces = breaks = 0
         for end, (length, entries) in automaton.iter(search):
+            if spans is None:
+                if stream is None:
+                    stream = text.main
+                spans = stream.spans
             start = end - length + 1
             if start >= position:
                 spaces += search.count(" ", position, start + 1)
@@ -289,27 +296,28 @@ class PhraseRegistry:
             else:
                 first = stream.word_index(start)
             for entry in entries:
-                last = first + entry.words - 1
-                hit = Hit(name, spans[first][0], spans[last][1], entry.variant, first, alternative)
-                key = (entry.variant, hit.start, hit.end)
+                variant = entry.variant
+                key = (variant, spans[first][0], spans[first + entry.words - 1][1])
                 if key in seen:
                     continue
-                seen.add(key)
+                add_seen(key)
+                hit = Hit(name, key[1], key[2], variant, first, alternative)
                 if entry.expected is not None:
                     if marked is None:
                         marked = text.marked
                     if marked:
                         pending.append((hit, entry, stream))
+                        found.pending_variants.add(variant)
                         continue
                 certain.append(hit)
-                found.variants.add(entry.variant)
+                add_variant(variant)
 
 
 class FieldHits:
     """The phrase hits of one field: those that hold whatever the tones, and those whose tones are
     checked on first request (most are never asked for: common context words such as "bán", "có")."""
 
-    __slots__ = ("_checked", "certain", "pending", "seen", "text", "variants", "version")
+    __slots__ = ("_checked", "certain", "pending", "pending_variants", "seen", "text", "variants", "version")
 
     def __init__(self, text: FieldText, version: int = 0) -> None:
         self.text = text
@@ -317,6 +325,8 @@ class FieldHits:
         """The registry's version these hits were found with."""
         self.certain: list[Hit] = []
         self.pending: list[tuple[Hit, _Entry, Stream]] = []
+        self.pending_variants: set[int] = set()
+        """The phrases of the pending hits."""
         self.seen: set[tuple[int, int, int]] = set()
         self.variants: set[int] = set()
         """The phrases of the certain hits."""
@@ -324,10 +334,13 @@ class FieldHits:
 
     def possible(self) -> set[int]:
         """Every phrase hit or maybe hit (tones not yet checked): what the pre-filter reads."""
-        return self.variants.union(hit.variant for hit, _, _ in self.pending) if self.pending else self.variants
+        return self.variants | self.pending_variants if self.pending else self.variants
 
     def select(self, ids: frozenset[int] | None) -> list[Hit]:
         """The hits of the given phrases (None: all), tones checked."""
+        if ids is not None and ids.isdisjoint(self.variants) and (
+                not self.pending or ids.isdisjoint(self.pending_variants)):
+            return []  # most calls: none of the set's phrases is in the field (a set test, no loop)
         out = [hit for hit in self.certain if ids is None or hit.variant in ids]
         for index, (hit, entry, stream) in enumerate(self.pending):
             if ids is not None and hit.variant not in ids:
@@ -428,7 +441,7 @@ class PhraseSet:
     def tiers(self) -> tuple[frozenset[int], frozenset[int]]:
         """This set's phrases in each tier of the registry (see :attr:`PhraseRegistry.anchors`)."""
         registry = self.registry
-        version = registry.ready()
+        version = registry.version if registry._automata is not None else registry.ready()
         tiers = self._tiers
         if tiers is None or tiers[0] != version:
             anchors = registry.anchors
