@@ -141,6 +141,8 @@ def _marked_letters() -> str:
 _MARKED = re.compile(f"[{_marked_letters()}]")
 """A letter with a diacritic: the quick answer to "is this text written with diacritics" (the slow
 one, over the spelling of every word, only for text without any such letter)."""
+_ALTERNATIVES_KEPT = 4
+"""Alternative streams a field keeps, one per vocabulary read with."""
 _SHARED: dict[str, FieldText] = {}
 _SHARED_MAX = 80
 _SHARED_LIMIT = 50_000
@@ -167,9 +169,10 @@ class FieldText:
     """The main stream's text: the folded words, breaks marked."""
     _main: Stream | None = field(default=None, repr=False)
     _regions: list[tuple[int, int]] | None = field(default=None, repr=False)
-    _alternative: tuple[frozenset[str], Stream | None] | None = field(default=None, repr=False)
-    """The alternative stream and the vocabulary it was read with (a field's text may be shared by
-    listings that different rule sets look at)."""
+    _alternative: list[tuple[frozenset[str], Stream | None]] | None = field(default=None, repr=False)
+    """The alternative streams and the vocabulary each was read with (the rule set's phrases and the
+    goods words are two vocabularies; a field's text may be shared by listings that different rule
+    sets look at)."""
     _marked: bool | None = field(default=None, repr=False)
     _regex_text: tuple[str, list[int] | None] | None = field(default=None, repr=False)
 
@@ -281,11 +284,15 @@ class FieldText:
         Only the stretches between breaks where a cheap test finds a spaced-out, split or leet
         word are rebuilt (a phrase never crosses a break, and the main stream holds the rest)."""
         cached = self._alternative
-        if cached is not None and cached[0] is vocabulary:
-            return cached[1]
+        if cached is not None:
+            for known, stream in cached:
+                if known is vocabulary:
+                    return stream
         regions = self.regions()
         stream = self._build_alternative(vocabulary, regions) if regions else None
-        self._alternative = (vocabulary, stream)
+        if cached is None or len(cached) >= _ALTERNATIVES_KEPT:
+            self._alternative = cached = []
+        cached.append((vocabulary, stream))
         return stream
 
     def regions(self) -> list[tuple[int, int]]:
