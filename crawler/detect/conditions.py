@@ -87,6 +87,11 @@ class ListingText:
             hits = self._hits[key] = registry.hits(self.field(name), name, tier)
         return hits
 
+    def has_phrase_hits(self, registry: PhraseRegistry, name: str, tier: int = 0) -> bool:
+        """Whether :meth:`phrase_hits` of that tier are already known for the field (and current)."""
+        hits = self._hits.get((registry, name, tier))
+        return hits is not None and hits.version == registry.version and registry._automata is not None
+
     def present(self, registry: PhraseRegistry, names: Sequence[str]) -> set[int]:
         """The registry's first-tier phrases that may be in any of the fields (their variant ids;
         tones not yet checked: a superset, for the pre-filter)."""

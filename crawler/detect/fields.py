@@ -174,6 +174,7 @@ class FieldText:
     goods words are two vocabularies; a field's text may be shared by listings that different rule
     sets look at)."""
     _marked: bool | None = field(default=None, repr=False)
+    _tokens: tuple[frozenset[str], frozenset[str]] | None = field(default=None, repr=False)
     _regex_text: tuple[str, list[int] | None] | None = field(default=None, repr=False)
 
     @classmethod
@@ -294,6 +295,20 @@ class FieldText:
             self._alternative = cached = []
         cached.append((vocabulary, stream))
         return stream
+
+    def tokens(self, vocabulary: frozenset[str]) -> frozenset[str]:
+        """The words of both streams (the main one, the one with evasions undone read with
+        ``vocabulary``): a phrase is in the field only if its first word is among them."""
+        cached = self._tokens
+        if cached is not None and cached[0] is vocabulary:
+            return cached[1]
+        words = set(self.search.split(" "))
+        alternative = self.alternative(vocabulary)
+        if alternative is not None:
+            words.update(alternative.search.split(" "))
+        found = frozenset(words)
+        self._tokens = (vocabulary, found)
+        return found
 
     def regions(self) -> list[tuple[int, int]]:
         """The stretches between breaks (folded start, end) where a cheap test finds a word spaced

@@ -144,6 +144,9 @@ class PhraseRegistry:
         the others (tier 1: context words, exceptions, scopes) only when a rule asks for one.
         None: every phrase in tier 0."""
         self._automata: tuple[ahocorasick.Automaton, ahocorasick.Automaton] | None = None
+        self.key_words: dict[int, list[tuple[str, frozenset[str]]]] = {}
+        """Each phrase in every form the automata hold it (its words, run together, teencode): the
+        form's first word and all its words. A field that lacks one of a form's words holds no hit of it."""
 
     def set_anchors(self, ids: frozenset[int]) -> None:
         """Search these phrases first, the others on demand (see :attr:`anchors`)."""
@@ -199,10 +202,14 @@ class PhraseRegistry:
                     None if index is None else signatures[index] for index in stands_for)
                 keys.setdefault(f" {' '.join(words)} ", []).append(_Entry(variant.id, len(words), expected))
         automata = (ahocorasick.Automaton(), ahocorasick.Automaton())
+        key_words: dict[int, list[tuple[str, frozenset[str]]]] = {}
         for key, entries in keys.items():
             by_tier: tuple[list[_Entry], list[_Entry]] = ([], [])
+            words = key[1:-1].split(" ")
+            form = (words[0], frozenset(words))
             for entry in entries:
                 by_tier[self.tier(entry.variant)].append(entry)
+                key_words.setdefault(entry.variant, []).append(form)
             for automaton, tier_entries in zip(automata, by_tier, strict=True):
                 if tier_entries:
                     automaton.add_word(key, (len(key), tuple(tier_entries)))
@@ -210,6 +217,7 @@ class PhraseRegistry:
             if len(automaton):
                 automaton.make_automaton()
         self.vocabulary = frozenset(vocabulary)
+        self.key_words = key_words
         self._automata = automata
         self.version += 1
         self._shared.clear()
@@ -415,7 +423,7 @@ class PhraseSet:
     """The phrases of one list in the rules (a rule's keywords, exceptions, a brand's aliases…),
     matched as whole words of folded text with evasions undone (see the module's docstring)."""
 
-    __slots__ = ("_tiers", "by_canonical", "ids", "phrases", "registry", "variants")
+    __slots__ = ("_second_firsts", "_second_forms", "_tiers", "by_canonical", "ids", "phrases", "registry", "variants")
 
     def __init__(self, phrases: Iterable[str], registry: PhraseRegistry | None = None) -> None:
         self.registry = registry if registry is not None else PhraseRegistry()
@@ -431,6 +439,9 @@ class PhraseSet:
         self.ids = frozenset(v.id for v in self.variants)
         self.phrases = tuple(self.by_canonical.values())
         self._tiers: tuple[int, frozenset[int], frozenset[int]] | None = None
+        self._second_forms: dict[str, list[frozenset[str]]] = {}
+        """The forms of this set's second-tier phrases by first word (see :attr:`PhraseRegistry.key_words`)."""
+        self._second_firsts: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.variants)
@@ -446,16 +457,35 @@ class PhraseSet:
         if tiers is None or tiers[0] != version:
             anchors = registry.anchors
             first = self.ids if anchors is None else self.ids & anchors
-            tiers = self._tiers = (version, first, self.ids - first)
+            second = self.ids - first
+            forms: dict[str, list[frozenset[str]]] = {}
+            for variant in second:
+                for first_word, words in registry.key_words.get(variant, ()):
+                    forms.setdefault(first_word, []).append(words)
+            self._second_forms = forms
+            self._second_firsts = frozenset(forms)
+            tiers = self._tiers = (version, first, second)
         return tiers[1], tiers[2]
 
     def finditer(self, text: ListingText, name: str) -> list[Hit]:
         """This set's hits in one field of a listing."""
         first, second = self.tiers()
         hits = text.phrase_hits(self.registry, name).select(first) if first else []
-        if second:
+        if second and (text.has_phrase_hits(self.registry, name, 1) or self._may_hold(text, name)):
             hits = hits + text.phrase_hits(self.registry, name, 1).select(second)
         return hits
+
+    def _may_hold(self, text: ListingText, name: str) -> bool:
+        """Whether the field holds every word of some form of one of this set's second-tier phrases;
+        when it does not, it holds none of them, and its second-tier search (a pass over every
+        context word and exception of the rule set) is not needed."""
+        forms = self._second_forms
+        tokens = text.field(name).tokens(self.registry.vocabulary)
+        for first_word in tokens & self._second_firsts:
+            for words in forms[first_word]:
+                if words <= tokens:
+                    return True
+        return False
 
     def find(self, text: ListingText, fields: Sequence[str]) -> list[Hit]:
         """This set's hits in the given fields."""
