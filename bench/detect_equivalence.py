@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import subprocess
 import sys
@@ -164,8 +163,9 @@ def _first_differences(old: Path, new: Path, show: int) -> list[str]:
 
 def main(argv: list[str]) -> int:
     """Run both engines over every input, compare every output, print the verdict per part."""
-    parser = argparse.ArgumentParser(prog="python -m bench detect_equivalence", description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", type=Path, help="directory with the older crawler/detect, crawler/text.py, rules/")
+    parser = argparse.ArgumentParser(prog="python -m bench detect_equivalence",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", type=Path, help="the older crawler/detect, crawler/text.py, rules/")
     parser.add_argument("--raw", type=Path, default=RAW_SAMPLES, help="the real samples folder")
     parser.add_argument("--synthetic", type=int, default=20_000, help="synthetic listings of each kind (default 20000)")
     parser.add_argument("--quick", action="store_true", help="2,000 synthetic listings of each kind")

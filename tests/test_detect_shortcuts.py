@@ -103,8 +103,8 @@ def _fold_map_per_character(text: str) -> tuple[str, list[int] | None]:
 
 def test_fold_map_table_path_is_the_per_character_fold() -> None:
     rng = random.Random(9)
-    alphabet = list("aăbcdđeêoôơuưyAĐ019 .,;-_\n\t") + ["\u0300", "\u0301", "\u0323", "\u200b", "\u200d", "\ufe0f",
-                                                       "\u20e3", "…", "‼", "ß", "Æ", "ﬁ", "𝐕", "🅰", "😍", "\x08", "½"]
+    alphabet = [*"aăbcdđeêoôơuưyAĐ019 .,;-_\n\t", "\u0300", "\u0301", "\u0323", "\u200b", "\u200d", "\ufe0f",
+                "\u20e3", "…", "‼", "ß", "Æ", "ﬁ", "𝐕", "🅰", "😍", "\x08", "½"]
     checked = 0
     for _ in range(3000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
@@ -146,3 +146,32 @@ def test_detect_file_leaves_nothing_for_the_collector_to_walk(tmp_path: Path) ->
         gc.callbacks.remove(count)
     assert summary.read == len(lines) * 3
     assert collections == []
+
+
+def _phrase_sets(detector: Detector) -> list:
+    from crawler.detect.phrases import PhraseSet
+
+    found = {}
+    for rule in detector.ruleset.all_rules():
+        for value in (rule.exceptions, rule.categories):
+            if isinstance(value, PhraseSet) and value:
+                found[id(value)] = value
+    scoring = [phrases for rule in detector._scored_rules for phrases, _ in rule.scoring.phrases]
+    return [*found.values(), *scoring]
+
+
+def test_second_tier_search_only_where_a_phrase_can_be(detector: Detector) -> None:
+    sets = _phrase_sets(detector)
+    assert any(s.tiers()[1] for s in sets)
+    skipped = 0
+    for listing in _listings()[:400]:
+        text, plain = ListingText(listing), ListingText(listing)
+        for phrases in sets:
+            first, second = phrases.tiers()
+            for name in ("title", "description"):
+                expected = plain.phrase_hits(phrases.registry, name).select(first) if first else []
+                if second:
+                    expected = expected + plain.phrase_hits(phrases.registry, name, 1).select(second)
+                assert phrases.finditer(text, name) == expected, (listing.title, phrases.phrases[:3])
+        skipped += not text.has_phrase_hits(detector.registry, "title", 1)
+    assert skipped > 100  # most titles hold no word of any context or exception phrase set
