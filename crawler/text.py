@@ -178,14 +178,25 @@ def fold_map(text: str) -> tuple[str, list[int] | None]:
             parts.append(_nfd_fold(text[position:]))
         return "".join(parts), None
     folded = text.translate(_ONE)
-    chars: list[str] = []
+    # the characters that fold to none or several, each replaced; the runs between them stay, their
+    # offsets a range each (a C loop, where a step per character was most of the time)
+    parts: list[str] = []
     offsets: list[int] = []
     special = _SPECIAL
-    for index, ch in enumerate(folded):
-        for c in special.get(ch, ch):
-            chars.append(c)
-            offsets.append(index)
-    return "".join(chars), offsets
+    position = 0
+    for found in _SPECIAL_CHARS.finditer(folded):
+        index = found.start()
+        if index > position:
+            parts.append(folded[position:index])
+            offsets.extend(range(position, index))
+        out = special[folded[index]]
+        parts.append(out)
+        offsets.extend([index] * len(out))
+        position = index + 1
+    if position < len(folded):
+        parts.append(folded[position:])
+        offsets.extend(range(position, len(folded)))
+    return "".join(parts), offsets
 
 
 _SPELLING = str.maketrans({**{ch: out for ch, out in _LOOKALIKES.items() if len(out) == 1},

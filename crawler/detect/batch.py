@@ -57,7 +57,7 @@ class DetectSummary:
     peer_groups: int = 0
 
 
-_YOUNG_THRESHOLD = 50_000
+_YOUNG_THRESHOLD = 200_000
 _CHUNK = 256
 
 
@@ -144,7 +144,6 @@ def detect_file(
             print(f"{error} (rule skipped)", file=sys.stderr)
         summary.rule_errors = len(loaded.errors)
         ruleset = loaded.ruleset
-    detector = Detector(ruleset)
     summary.rules_version = ruleset.version
 
     spooled: Path | None = None
@@ -163,6 +162,10 @@ def detect_file(
     # threshold (700) the young generation is collected every ~20 listings, for nothing to free.
     gc.set_threshold(max(thresholds[0], _YOUNG_THRESHOLD), *thresholds[1:])
     try:
+        # built under the raised threshold too, and frozen: its indexes are as long-lived as the run
+        detector = Detector(ruleset)
+        gc.freeze()
+        frozen = True
         peers = detector.new_peer_stats(stored=stored)
         for listing in extra_peers:
             peers.add(listing)
@@ -219,6 +222,7 @@ def detect_file(
                                      f'"platform": {quote(listing.platform)}, "flags": [], "risk": 0}}')
                 lines.append("")
                 write("\n".join(lines))  # one write per chunk
+                gc.freeze()  # what the chunk left in the caches, out of the collector's passes (as above)
             summary.written += len_kept
             out.flush()
     finally:

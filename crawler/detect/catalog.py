@@ -219,7 +219,13 @@ class CatalogIndex:
         for name in fields:
             if not text.raw(name):
                 continue
-            for hit, similarity in self._fuzzy_hits(text.field(name), name):
+            # per field of the listing: the identity asks for the title's brands, the scores for
+            # the title's and the brand field's
+            key = (id(self), "fuzzy", name)
+            fuzzy = text.memo.get(key)
+            if fuzzy is None:
+                fuzzy = text.memo[key] = self._fuzzy_hits(text.field(name), name)
+            for hit, similarity in fuzzy:  # type: ignore[attr-defined]
                 brand = self.brand_of(hit)
                 if brand is None:
                     continue

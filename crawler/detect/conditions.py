@@ -82,10 +82,15 @@ class ListingText:
         """Every hit of one tier of the registry's phrases in one field (computed once per field)."""
         key = (registry, name, tier)
         hits = self._hits.get(key)
-        if hits is None or hits.version != registry.version or registry.stale:
+        if hits is None or hits.version != registry.version or registry._automata is None:
             registry.ready()
             hits = self._hits[key] = registry.hits(self.field(name), name, tier)
         return hits
+
+    def has_phrase_hits(self, registry: PhraseRegistry, name: str, tier: int = 0) -> bool:
+        """Whether :meth:`phrase_hits` of that tier are already known for the field (and current)."""
+        hits = self._hits.get((registry, name, tier))
+        return hits is not None and hits.version == registry.version and registry._automata is not None
 
     def present(self, registry: PhraseRegistry, names: Sequence[str]) -> set[int]:
         """The registry's first-tier phrases that may be in any of the fields (their variant ids;
@@ -167,6 +172,11 @@ class Condition:
     def variants(self) -> frozenset[int] | None:
         """Phrases (variant ids) of which the listing must hold one for the condition to be true;
         None when it can be true without any (regexes, ``not``, ``empty``, ``present``)."""
+        return None
+
+    def required_goods(self) -> frozenset[str] | None:
+        """Goods types of which the listing must be one for the condition to be true (its
+        ``goods:`` test); None when it can be true for any listing."""
         return None
 
     def rarity(self) -> int:
@@ -276,6 +286,15 @@ class AnyOf(Condition):
     def cost(self) -> float:
         return sum(child.cost() for child in self.children)
 
+    def required_goods(self) -> frozenset[str] | None:
+        found: set[str] = set()
+        for child in self.children:
+            goods = child.required_goods()
+            if goods is None:
+                return None
+            found |= goods
+        return frozenset(found)
+
 
 class AllOf(Condition):
     """True when every child is true; hits of all children."""
@@ -298,6 +317,14 @@ class AllOf(Condition):
 
     def cost(self) -> float:
         return sum(child.cost() for child in self.children)
+
+    def required_goods(self) -> frozenset[str] | None:
+        found: frozenset[str] | None = None
+        for child in self.children:
+            goods = child.required_goods()
+            if goods is not None:
+                found = goods if found is None else found & goods
+        return found
 
     def variants(self) -> frozenset[int] | None:
         """The phrases of the child that listings hold least often: the one whose shortest phrase

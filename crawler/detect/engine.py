@@ -14,6 +14,7 @@ Every flag quotes the original text (``Match.text``) with offsets into the origi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -106,7 +107,15 @@ class Detector:
         # others (regexes, ``not``, ``empty`` alone) always.
         self._always: list[int] = []
         self._by_variant: dict[int, list[int]] = {}
+        # and a rule that applies only to some goods types (``goods:`` under its ``all``: the
+        # missing-origin duties) only to listings of those types
+        self._goods_index = ruleset.catalog.goods
+        self._goods_gate: dict[int, frozenset[str]] = {}
         for position, rule in enumerate(self._condition_rules):
+            if self._goods_index is not None and rule.match is not None:
+                gate = rule.match.required_goods()
+                if gate is not None:
+                    self._goods_gate[position] = gate
             needed = rule.match.variants() if rule.match is not None else None
             if needed is None:
                 self._always.append(position)
@@ -268,12 +277,19 @@ class Detector:
         present = text.present(self.registry, TEXT_FIELDS)
         rules = self._condition_rules
         if not present:
-            return [rules[i] for i in self._always]
-        chosen = set(self._always)
-        by_variant = self._by_variant
-        for variant in present:
-            chosen.update(by_variant.get(variant, ()))
-        return [rules[i] for i in sorted(chosen)]
+            chosen: Iterable[int] = self._always
+        else:
+            wanted = set(self._always)
+            by_variant = self._by_variant
+            for variant in present:
+                wanted.update(by_variant.get(variant, ()))
+            chosen = sorted(wanted)
+        gates = self._goods_gate
+        if not gates or self._goods_index is None:
+            return [rules[i] for i in chosen]
+        found = self._goods_index.goods_of(text)
+        goods = found.goods if found is not None else None
+        return [rules[i] for i in chosen if i not in gates or (goods is not None and goods in gates[i])]
 
     @staticmethod
     def _in_scope(rule: Rule, text: ListingText) -> bool:

@@ -223,6 +223,9 @@ class GoodsCondition(Condition):
     def cost(self) -> float:
         return 2.0
 
+    def required_goods(self) -> frozenset[str] | None:
+        return self.goods
+
     def evaluate(self, ctx: MatchContext) -> list[Hit] | None:
         found = self.index.goods_of(ctx.text)
         if found is None or found.goods not in self.goods:

@@ -103,12 +103,16 @@ class _Entry:
 
 
 _MAX_TEENCODE_FORMS = 16
+_TEENCODE_WORDS = frozenset(word for key in TEENCODE for word in key.split())
+"""Every word of a teencode key: a phrase without any has no short form (most phrases)."""
 
 
 def _teencode_forms(words: tuple[str, ...]) -> list[tuple[list[str], list[int | None]]]:
     """Each spelling of a phrase's words with teencode short forms ("không rõ nguồn gốc" → "k ro
     nguon goc", "ko ro nguon goc"…), as the words and, for each, the index of the phrase word it
     stands for (None for a short form: its tones say nothing). The phrase itself is not among them."""
+    if _TEENCODE_WORDS.isdisjoint(words):
+        return []
     forms: list[tuple[list[str], list[int | None]]] = [([], [])]
     i = 0
     while i < len(words):
@@ -140,6 +144,9 @@ class PhraseRegistry:
         the others (tier 1: context words, exceptions, scopes) only when a rule asks for one.
         None: every phrase in tier 0."""
         self._automata: tuple[ahocorasick.Automaton, ahocorasick.Automaton] | None = None
+        self.key_words: dict[int, list[tuple[str, frozenset[str]]]] = {}
+        """Each phrase in every form the automata hold it (its words, run together, teencode): the
+        form's first word and all its words. A field that lacks one of a form's words holds no hit of it."""
 
     def set_anchors(self, ids: frozenset[int]) -> None:
         """Search these phrases first, the others on demand (see :attr:`anchors`)."""
@@ -195,10 +202,14 @@ class PhraseRegistry:
                     None if index is None else signatures[index] for index in stands_for)
                 keys.setdefault(f" {' '.join(words)} ", []).append(_Entry(variant.id, len(words), expected))
         automata = (ahocorasick.Automaton(), ahocorasick.Automaton())
+        key_words: dict[int, list[tuple[str, frozenset[str]]]] = {}
         for key, entries in keys.items():
             by_tier: tuple[list[_Entry], list[_Entry]] = ([], [])
+            words = key[1:-1].split(" ")
+            form = (words[0], frozenset(words))
             for entry in entries:
                 by_tier[self.tier(entry.variant)].append(entry)
+                key_words.setdefault(entry.variant, []).append(form)
             for automaton, tier_entries in zip(automata, by_tier, strict=True):
                 if tier_entries:
                     automaton.add_word(key, (len(key), tuple(tier_entries)))
@@ -206,6 +217,7 @@ class PhraseRegistry:
             if len(automaton):
                 automaton.make_automaton()
         self.vocabulary = frozenset(vocabulary)
+        self.key_words = key_words
         self._automata = automata
         self.version += 1
         self._shared.clear()
@@ -253,7 +265,7 @@ class PhraseRegistry:
         if not len(automaton):
             return found
         if text.search != " ":
-            self._search(automaton, text, text.main, name, False, found)
+            self._search(automaton, text, None, name, False, found)
         alternative = text.alternative(self.vocabulary)
         if alternative is not None:
             self._search(automaton, text, alternative, name, True, found)
@@ -267,15 +279,22 @@ class PhraseRegistry:
                 self._search(automaton, text, stream, name, True, found)
         return found.select(None)
 
-    def _search(self, automaton: ahocorasick.Automaton, text: FieldText, stream: Stream, name: str,
+    def _search(self, automaton: ahocorasick.Automaton, text: FieldText, stream: Stream | None, name: str,
                 alternative: bool, found: FieldHits) -> None:
-        search = stream.search
-        spans = stream.spans
+        """Add one stream's hits to ``found``; ``stream`` None: the field's main stream, whose word
+        spans are only worked out once a phrase is found in it (most fields hold none of a tier)."""
+        search = stream.search if stream is not None else text.search
+        spans: list[tuple[int, int]] | None = None
         marked = None
         certain, pending, seen = found.certain, found.pending, found.seen
+        add_seen, add_variant = seen.add, found.variants.add
         # word indices counted incrementally: matches come in the order of their ends
         position = spaces = breaks = 0
         for end, (length, entries) in automaton.iter(search):
+            if spans is None:
+                if stream is None:
+                    stream = text.main
+                spans = stream.spans
             start = end - length + 1
             if start >= position:
                 spaces += search.count(" ", position, start + 1)
@@ -285,27 +304,28 @@ class PhraseRegistry:
             else:
                 first = stream.word_index(start)
             for entry in entries:
-                last = first + entry.words - 1
-                hit = Hit(name, spans[first][0], spans[last][1], entry.variant, first, alternative)
-                key = (entry.variant, hit.start, hit.end)
+                variant = entry.variant
+                key = (variant, spans[first][0], spans[first + entry.words - 1][1])
                 if key in seen:
                     continue
-                seen.add(key)
+                add_seen(key)
+                hit = Hit(name, key[1], key[2], variant, first, alternative)
                 if entry.expected is not None:
                     if marked is None:
                         marked = text.marked
                     if marked:
                         pending.append((hit, entry, stream))
+                        found.pending_variants.add(variant)
                         continue
                 certain.append(hit)
-                found.variants.add(entry.variant)
+                add_variant(variant)
 
 
 class FieldHits:
     """The phrase hits of one field: those that hold whatever the tones, and those whose tones are
     checked on first request (most are never asked for: common context words such as "bán", "có")."""
 
-    __slots__ = ("_checked", "certain", "pending", "seen", "text", "variants", "version")
+    __slots__ = ("_checked", "certain", "pending", "pending_variants", "seen", "text", "variants", "version")
 
     def __init__(self, text: FieldText, version: int = 0) -> None:
         self.text = text
@@ -313,6 +333,8 @@ class FieldHits:
         """The registry's version these hits were found with."""
         self.certain: list[Hit] = []
         self.pending: list[tuple[Hit, _Entry, Stream]] = []
+        self.pending_variants: set[int] = set()
+        """The phrases of the pending hits."""
         self.seen: set[tuple[int, int, int]] = set()
         self.variants: set[int] = set()
         """The phrases of the certain hits."""
@@ -320,10 +342,13 @@ class FieldHits:
 
     def possible(self) -> set[int]:
         """Every phrase hit or maybe hit (tones not yet checked): what the pre-filter reads."""
-        return self.variants.union(hit.variant for hit, _, _ in self.pending) if self.pending else self.variants
+        return self.variants | self.pending_variants if self.pending else self.variants
 
     def select(self, ids: frozenset[int] | None) -> list[Hit]:
         """The hits of the given phrases (None: all), tones checked."""
+        if ids is not None and ids.isdisjoint(self.variants) and (
+                not self.pending or ids.isdisjoint(self.pending_variants)):
+            return []  # most calls: none of the set's phrases is in the field (a set test, no loop)
         out = [hit for hit in self.certain if ids is None or hit.variant in ids]
         for index, (hit, entry, stream) in enumerate(self.pending):
             if ids is not None and hit.variant not in ids:
@@ -398,7 +423,7 @@ class PhraseSet:
     """The phrases of one list in the rules (a rule's keywords, exceptions, a brand's aliases…),
     matched as whole words of folded text with evasions undone (see the module's docstring)."""
 
-    __slots__ = ("_tiers", "by_canonical", "ids", "phrases", "registry", "variants")
+    __slots__ = ("_second_firsts", "_second_forms", "_tiers", "by_canonical", "ids", "phrases", "registry", "variants")
 
     def __init__(self, phrases: Iterable[str], registry: PhraseRegistry | None = None) -> None:
         self.registry = registry if registry is not None else PhraseRegistry()
@@ -414,6 +439,9 @@ class PhraseSet:
         self.ids = frozenset(v.id for v in self.variants)
         self.phrases = tuple(self.by_canonical.values())
         self._tiers: tuple[int, frozenset[int], frozenset[int]] | None = None
+        self._second_forms: dict[str, list[frozenset[str]]] = {}
+        """The forms of this set's second-tier phrases by first word (see :attr:`PhraseRegistry.key_words`)."""
+        self._second_firsts: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.variants)
@@ -424,21 +452,40 @@ class PhraseSet:
     def tiers(self) -> tuple[frozenset[int], frozenset[int]]:
         """This set's phrases in each tier of the registry (see :attr:`PhraseRegistry.anchors`)."""
         registry = self.registry
-        version = registry.ready()
+        version = registry.version if registry._automata is not None else registry.ready()
         tiers = self._tiers
         if tiers is None or tiers[0] != version:
             anchors = registry.anchors
             first = self.ids if anchors is None else self.ids & anchors
-            tiers = self._tiers = (version, first, self.ids - first)
+            second = self.ids - first
+            forms: dict[str, list[frozenset[str]]] = {}
+            for variant in second:
+                for first_word, words in registry.key_words.get(variant, ()):
+                    forms.setdefault(first_word, []).append(words)
+            self._second_forms = forms
+            self._second_firsts = frozenset(forms)
+            tiers = self._tiers = (version, first, second)
         return tiers[1], tiers[2]
 
     def finditer(self, text: ListingText, name: str) -> list[Hit]:
         """This set's hits in one field of a listing."""
         first, second = self.tiers()
         hits = text.phrase_hits(self.registry, name).select(first) if first else []
-        if second:
+        if second and (text.has_phrase_hits(self.registry, name, 1) or self._may_hold(text, name)):
             hits = hits + text.phrase_hits(self.registry, name, 1).select(second)
         return hits
+
+    def _may_hold(self, text: ListingText, name: str) -> bool:
+        """Whether the field holds every word of some form of one of this set's second-tier phrases;
+        when it does not, it holds none of them, and its second-tier search (a pass over every
+        context word and exception of the rule set) is not needed."""
+        forms = self._second_forms
+        tokens = text.field(name).tokens(self.registry.vocabulary)
+        for first_word in tokens & self._second_firsts:
+            for words in forms[first_word]:
+                if words <= tokens:
+                    return True
+        return False
 
     def find(self, text: ListingText, fields: Sequence[str]) -> list[Hit]:
         """This set's hits in the given fields."""

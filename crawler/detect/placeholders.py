@@ -101,11 +101,18 @@ class PlaceholderCheck:
         """:meth:`reason` for a listing: its goods type, and whether it names one specific product."""
         if self.config is None or text.listing.price is None:
             return None
-        goods_index = self.index.catalog.goods
-        goods = goods_index.goods_of(text) if goods_index is not None else None
         if product is None:
             product = self.index.product_in(text)
-        return self.reason(text, goods, specific_product(product, self.identities.identity(text, product)))
+        # the peer pass and the flag pass both ask: computed once per listing text and product
+        key = (id(self), "placeholder")
+        known = text.memo.get(key)
+        if known is not None and known[0] is product:  # type: ignore[index]
+            return known[1]  # type: ignore[index,return-value]
+        goods_index = self.index.catalog.goods
+        goods = goods_index.goods_of(text) if goods_index is not None else None
+        found = self.reason(text, goods, specific_product(product, self.identities.identity(text, product)))
+        text.memo[key] = (product, found)
+        return found
 
     def reason(self, text: ListingText, goods_hit: GoodsHit | None, specific: bool) -> str | None:
         """Why the listing's price is a placeholder (in words, for the flag), None when it is not.
