@@ -72,7 +72,9 @@ POLITENESS_OFF = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
 }
 """Settings every variant crawls with: the engine against the pipelines, not against delays."""
-EXTENSIONS = {"crawler.crawl_end.CrawlEnd": 0, "bench._crawl_stats.StatsFile": 10}
+EXTENSIONS = {"crawler.crawl_end.CrawlEnd": 0, "_crawl_stats.StatsFile": 10}
+"""The project's extension and the benchmark's stats file (``bench/_crawl_stats.py``, imported from the
+``bench`` folder itself, so that a ``--baseline`` copy's own ``bench`` package does not hide it)."""
 SPIDERS = ("tiki",)
 PROGRESS_SECONDS = 15.0
 
@@ -204,7 +206,7 @@ def run_crawl(spider: str, base_url: str, variant: Variant, work: Path, server_p
     """One crawl in its own process; wall and CPU time, peak RSS (``os.wait4``), pages and listings."""
     work.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="crawler.settings",
-               PYTHONPATH=os.pathsep.join(dict.fromkeys([str(variant.root), str(REPO)])))
+               PYTHONPATH=os.pathsep.join([str(variant.root), str(REPO / "bench")]))
     env.pop("STORE_URI", None)
     command = crawl_command(spider, base_url, variant, work)
     server_before = _process_cpu(server_pid)
@@ -265,13 +267,17 @@ def _progress(pid: int, log: Path, label: str, done: threading.Event, began: flo
 
 # --- the whole benchmark ------------------------------------------------------------------------------
 
-def variants(baseline: Path | None, extra: dict[str, str], names: list[str]) -> list[Variant]:
-    """The variants to run, in the order of the first run."""
-    made = {"bare": Variant("bare", REPO, pipelines=False),
-            "full": Variant("full", REPO, pipelines=True, settings=dict(extra))}
+def variants(baseline: Path | None, extra: dict[str, str], names: list[str],
+             common: dict[str, str] | None = None) -> list[Variant]:
+    """The variants to run, in the order of the first run; ``extra`` settings for the full variant,
+    ``common`` for all."""
+    common = common or {}
+    made = {"bare": Variant("bare", REPO, pipelines=False, settings=dict(common)),
+            "full": Variant("full", REPO, pipelines=True, settings={**common, **extra})}
     chosen = [made[name] for name in names]
     if baseline is not None:
-        chosen.insert(1 if names[:1] == ["bare"] else 0, Variant("before", baseline, pipelines=True))
+        chosen.insert(1 if names[:1] == ["bare"] else 0,
+                      Variant("before", baseline, pipelines=True, settings=dict(common)))
     return chosen
 
 
@@ -388,6 +394,8 @@ def parser() -> argparse.ArgumentParser:
                         help="also run the full pipeline from the project copy in DIR (variant 'before')")
     parser.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="NAME=VALUE",
                         help="a Scrapy setting for the full variant only (repeatable), e.g. CONCURRENT_ITEMS=4")
+    parser.add_argument("--set-all", dest="common", type=_setting, action="append", default=[],
+                        metavar="NAME=VALUE", help="a Scrapy setting for every variant (repeatable)")
     parser.add_argument("--memory", action="store_true",
                         help=f"one full crawl of {MEMORY_LISTINGS:,} listings: peak RSS against {TARGET_RSS_MB} MB")
     parser.add_argument("--keep", type=Path, default=None,
@@ -412,7 +420,8 @@ def main(argv: list[str]) -> int:
         print("--runs, --pages and --listings must be at least 1", file=sys.stderr)
         return 2
     listings = args.listings or listings_for(args.pages)
-    chosen = variants(args.baseline.resolve() if args.baseline else None, dict(args.settings), names)
+    chosen = variants(args.baseline.resolve() if args.baseline else None, dict(args.settings), names,
+                      dict(args.common))
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
     print(f"bench crawl: {args.spider}, {listings:,} listings, {args.runs} run(s) of "
