@@ -18,15 +18,17 @@ What it does, in one invocation:
    - **full**: every pipeline (normalize → detect → evidence → store) into a fresh SQLite store,
      evidence folder and spool folder in a temporary directory; ``--set NAME=VALUE`` settings apply
      to this variant only (to try a setting against the project's);
-   - **before** (only with ``--baseline DIR``): the full variant run from the code in ``DIR`` (a copy of
-     the project at an older commit: ``git archive COMMIT | tar -x -C DIR``), as the "before" of a change.
+   - **bare-before** and **before** (only with ``--baseline DIR``): the bare and full variants run from
+     the code in ``DIR`` (a copy of the project at an older commit: ``git archive COMMIT | tar -x -C
+     DIR``), as the "before" of a change; "before" is compared with "bare-before".
 
    Every variant crawls with politeness off (no download delay, no AutoThrottle, robots.txt not
    fetched, 16 requests at a time, all to the one host), so the comparison is the engine against
    the pipelines, not against the delays;
 4. prints a table: per variant the median wall time, CPU time (user + system of the crawl process,
    from ``os.wait4``), pages/s and listings/s (wall clock), peak RSS of the crawl process
-   (``ru_maxrss``), and the full variant's speed as a ratio of bare Scrapy's (target ≥ 0.90×).
+   (``ru_maxrss``), and the full variant's speed as a ratio of bare Scrapy's (target ≥ 0.90×): pages/s
+   and wall time (what a user waits), CPU time (what the pipelines cost, whatever else runs).
 
 ``--memory`` is the memory check: one full crawl of 100,000 listings (about 102,500 pages), peak RSS
 against the target (< 500 MB). Expect 15-25 minutes on a 2-core machine.
@@ -276,8 +278,10 @@ def variants(baseline: Path | None, extra: dict[str, str], names: list[str],
             "full": Variant("full", REPO, pipelines=True, settings={**common, **extra})}
     chosen = [made[name] for name in names]
     if baseline is not None:
-        chosen.insert(1 if names[:1] == ["bare"] else 0,
-                      Variant("before", baseline, pipelines=True, settings=dict(common)))
+        before = [Variant("before", baseline, pipelines=True, settings=dict(common))]
+        if "bare" in names:
+            before.insert(0, Variant("bare-before", baseline, pipelines=False, settings=dict(common)))
+        chosen[1 if names[:1] == ["bare"] else 0:0] = before
     return chosen
 
 
@@ -340,19 +344,20 @@ def table(out: dict[str, Any], chosen: list[Variant]) -> list[str]:
     """The markdown table BENCHMARKS.md quotes: what, median, ratio, target."""
     results: list[CrawlResult] = out["results"]
     medians = {variant.name: summary(results, variant.name) for variant in chosen}
-    bare = medians.get("bare")
     lines = ["| what | median | ratio | target |", "| --- | ---: | ---: | ---: |"]
     for variant in chosen:
         got = medians[variant.name]
         if got is None:
             continue
         title = {"bare": "bare Scrapy (pipelines off)", "full": "full pipeline",
+                 "bare-before": f"bare Scrapy, before ({variant.root})",
                  "before": f"full pipeline, before ({variant.root})"}[variant.name]
         if variant.settings:
             title += " with " + ", ".join(f"{k}={v}" for k, v in variant.settings.items())
-        speed = got["pages_per_s"] / bare["pages_per_s"] if bare and variant.name != "bare" else None
-        time_ratio = bare["wall"] / got["wall"] if bare and variant.name != "bare" else None
-        cpu_ratio = bare["cpu"] / got["cpu"] if bare and variant.name != "bare" else None
+        bare = medians.get("bare-before" if variant.name == "before" else "bare") if variant.pipelines else None
+        speed = got["pages_per_s"] / bare["pages_per_s"] if bare else None
+        time_ratio = bare["wall"] / got["wall"] if bare else None
+        cpu_ratio = bare["cpu"] / got["cpu"] if bare else None
         ratio = f"{speed:.2f}×" if speed is not None else ""
         target = f"≥ {TARGET_RATIO:.2f}×" if speed is not None else ""
         lines += [
