@@ -296,7 +296,7 @@ def measure(spider: str, listings: int, runs: int, chosen: list[Variant], keep: 
         data = write_data(tmp / "listings.jsonl", listings)
         print(f"  {listings:,} synthetic Tiki listings written; starting the demo marketplace", file=sys.stderr,
               flush=True)
-        with MarketplaceProcess(data=data) as market:
+        with MarketplaceProcess(data=data, start_timeout=60 + listings / 500) as market:
             order = list(chosen)
             for run in range(runs):
                 for variant in order:
