@@ -115,6 +115,10 @@ STORE_BATCH_SIZE = int(os.environ.get("STORE_BATCH_SIZE", "500"))
 # a batch is written when it is full or this many seconds after the last write (a quiet crawl still stores)
 STORE_FLUSH_SECONDS = float(os.environ.get("STORE_FLUSH_SECONDS", "5"))
 RULES_DIR = os.environ.get("RULES_DIR", "rules")
+# texts each of the detection engine's caches keeps in a crawl (the engine's own bounds, 50,000-200,000,
+# suit batch detection; a crawl's titles rarely repeat and those caches held most of its memory); 0: the
+# engine's bounds. Same flags either way. Measured with `python -m bench crawl --memory` (BENCHMARKS.md).
+DETECT_CACHE_ENTRIES = int(os.environ.get("DETECT_CACHE_ENTRIES", "10000"))
 # a rule-file error stops the crawl (exit RULES, 3) unless this is set: then it crawls with what loaded
 RULES_ALLOW_ERRORS = _env_bool("RULES_ALLOW_ERRORS", False)
 EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR", "data/evidence")

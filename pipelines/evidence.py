@@ -6,7 +6,8 @@ is stored gzip-compressed and content-addressed under ``EVIDENCE_DIR`` (``ab/cd/
 a Playwright screenshot likewise (``….png.gz``), and the listing records URL, HTTP status, sha256
 and when it was captured. The capture is dropped from every listing afterwards so it never reaches
 the store. In a crawl the files are written in worker threads (the event loop goes on fetching) and
-the listing goes on to the store once they are. Switch off with ``EVIDENCE_ENABLED=0``. Stats: ``evidence/kept``, ``evidence/errors``.
+the listing goes on to the store once they are. Switch off with ``EVIDENCE_ENABLED=0``. Stats:
+``evidence/kept``, ``evidence/errors``.
 """
 
 from __future__ import annotations
