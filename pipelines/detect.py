@@ -70,6 +70,9 @@ def bound_detect_caches(entries: int) -> None:
 
     phrases._SHARED_LIMIT = phrases._SPELT_LIMIT = fields._SHARED_LIMIT = entries
     catalog._CACHE_LIMIT = conditions.TITLE_MEMO_LIMIT = entries
+    for shared in (fields._SHARED, phrases._SPELT):  # the module-wide ones may be fuller already
+        if len(shared) > entries:
+            shared.clear()
 
 
 class StoredPeers:
