@@ -53,6 +53,11 @@ PLATFORM_BASE_URLS.update(json.loads(os.environ.get("PLATFORM_BASE_URLS", "{}"))
 ROBOTSTXT_OBEY = _env_bool("ROBOTSTXT_OBEY", True)
 USER_AGENT = "listing-monitor/0.1 (+market surveillance; contact your QLTT unit)"
 CONCURRENT_REQUESTS = 16
+# Items and requests of one response handled at a time. Scrapy starts this many asyncio tasks for every
+# response, whatever it yields (Scrapy's default, 100, cost 1 M tasks for 10,000 pages); a detail page
+# yields one listing, a search page 40 requests, and no pipeline waits long (the store's fsync is a group
+# commit), so 8 loses nothing. Measured with `python -m bench crawl` (BENCHMARKS.md).
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.5
 DOWNLOAD_TIMEOUT = 30
@@ -160,6 +165,10 @@ STORE_BATCH_SIZE = int(os.environ.get("STORE_BATCH_SIZE", "500"))
 # a batch is written when it is full or this many seconds after the last write (a quiet crawl still stores)
 STORE_FLUSH_SECONDS = float(os.environ.get("STORE_FLUSH_SECONDS", "5"))
 RULES_DIR = os.environ.get("RULES_DIR", "rules")
+# texts each of the detection engine's caches keeps in a crawl (the engine's own bounds, 50,000-200,000,
+# suit batch detection; a crawl's titles rarely repeat and those caches held most of its memory); 0: the
+# engine's bounds. Same flags either way. Measured with `python -m bench crawl --memory` (BENCHMARKS.md).
+DETECT_CACHE_ENTRIES = int(os.environ.get("DETECT_CACHE_ENTRIES", "10000"))
 # a rule-file error stops the crawl (exit RULES, 3) unless this is set: then it crawls with what loaded
 RULES_ALLOW_ERRORS = _env_bool("RULES_ALLOW_ERRORS", False)
 EVIDENCE_DIR = os.environ.get("EVIDENCE_DIR", "data/evidence")

@@ -84,14 +84,15 @@ def append_durably(path: Path, records: Iterable[dict[str, Any]]) -> int:
     return data.count(b"\n")
 
 
-def _write_all(fd: int, data: bytes, path: Path) -> None:
+def _write_all(fd: int, data: bytes, path: Path, sync: bool = True) -> None:
     start = os.lseek(fd, 0, os.SEEK_END)
     try:
         view = memoryview(data)
         while view:
             written = os.write(fd, view)
             view = view[written:]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     except OSError as exc:
         with contextlib.suppress(OSError):  # else the import skips the torn last line and says so
             os.ftruncate(fd, start)
@@ -123,6 +124,20 @@ class Journal:
         """Write one record and fsync it; :class:`SpoolError` when the disk refuses."""
         _write_all(self._fd, _line(record), self.path)
         self.pending += 1
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Write one record without fsyncing it (:meth:`sync` does, for every record written before
+        it: group commit, :mod:`crawler.group_sync`); :class:`SpoolError` when the disk refuses."""
+        _write_all(self._fd, _line(record), self.path, sync=False)
+        self.pending += 1
+
+    def sync(self) -> None:
+        """fsync what was written so far (safe to call from another thread while records are written);
+        :class:`SpoolError` when the disk refuses."""
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise SpoolError(exc.errno, f"journal fsync of {self.path} failed: {exc.strerror or exc}") from exc
 
     def clear(self) -> None:
         """Empty the journal: everything it held is stored or spooled."""

@@ -6,8 +6,9 @@ is stored gzip-compressed and content-addressed under ``EVIDENCE_DIR`` (``ab/cd/
 a Playwright screenshot likewise (``….png.gz``), and the listing's ``evidence`` gets one capture per
 file (kind ``response``/``list_page``/``screenshot``, URL, HTTP status, sha256, size, content type,
 when): the store appends them to the captures it already holds, so earlier evidence stays referenced.
-The raw capture is dropped from every listing afterwards so it never reaches the store. Switch off
-with ``EVIDENCE_ENABLED=0``. Stats: ``evidence/kept``, ``evidence/errors``.
+The raw capture is dropped from every listing afterwards so it never reaches the store. In a crawl the files
+are written in worker threads (the event loop goes on fetching) and the listing goes on to the store
+once they are. Switch off with ``EVIDENCE_ENABLED=0``. Stats: ``evidence/kept``, ``evidence/errors``.
 
 A listing of an API-crawled platform flagged ``banned`` or ``counterfeit`` whose capture holds no
 screenshot is queued for one (``crawler.screenshot_queue``; ``SCREENSHOT_QUEUE=0`` turns it off; stats
@@ -17,11 +18,14 @@ the queue is drained by ``crawler evidence capture`` started in its own process 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import subprocess
 import sys
+from collections.abc import Awaitable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self
 
@@ -30,7 +34,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.crawl_process import PROJECT_ROOT
 from crawler.evidence import EvidenceBlobs, content_suffix
-from crawler.items import CONTENT_TYPES, Evidence, EvidenceCapture, Listing, utcnow
+from crawler.items import CONTENT_TYPES, Capture, Evidence, EvidenceCapture, Listing, utcnow
 from crawler.screenshot_queue import QUEUE_DIR, ScreenshotQueue, page_url_problem, wants_screenshot
 
 logger = logging.getLogger(__name__)
@@ -47,6 +51,7 @@ class EvidencePipeline:
         self.blobs = EvidenceBlobs(evidence_dir)
         self.queue = ScreenshotQueue(evidence_dir) if crawler.settings.getbool("SCREENSHOT_QUEUE", True) else None
         self.queued = 0
+        self._executor: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -74,9 +79,13 @@ class EvidencePipeline:
         self.stats.inc_value("evidence/screenshots_queued")
 
     def close_spider(self) -> None:
-        """With ``SCREENSHOTS_AFTER_CRAWL`` on, start ``crawler evidence capture`` in its own process for
+        """Stop the worker threads (every listing handed over has had its files written by then). With
+        ``SCREENSHOTS_AFTER_CRAWL`` on, start ``crawler evidence capture`` in its own process for
         what this crawl queued (the crawl does not wait for it; its output goes to
         ``<EVIDENCE_DIR>/screenshot-queue/capture.log``)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
         if not self.queued or self.queue is None or not self.settings.getbool("SCREENSHOTS_AFTER_CRAWL"):
             return
         try:
@@ -89,19 +98,42 @@ class EvidencePipeline:
         logger.info("%d listings queued for screenshots; crawler evidence capture started (pid %d, log %s)",
                     self.queued, pid, self.queue.root / "capture.log")
 
-    def process_item(self, listing: Listing) -> Listing:
+    def process_item(self, listing: Listing) -> Listing | Awaitable[Listing]:
+        """Keep the evidence of a flagged (or kept) listing, drop every capture. In a crawl (a running
+        asyncio loop) the files are written in a worker thread and the listing goes on once they are."""
         capture, listing.capture = listing.capture, None
         if capture is None or not (listing.flags or capture.keep):
             return listing
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return self._record(listing, capture, self._written(capture))
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="evidence")
+        return self._record_async(loop, self._executor, listing, capture)
+
+    async def _record_async(self, loop: asyncio.AbstractEventLoop, executor: ThreadPoolExecutor, listing: Listing,
+                            capture: Capture) -> Listing:
+        return self._record(listing, capture, await loop.run_in_executor(executor, self._written, capture))
+
+    def _written(self, capture: Capture) -> list[EvidenceCapture] | OSError:
+        """Write the capture's files (the page's, the screenshot's) and describe them as captures, or
+        return the error that stopped it."""
         try:
             captures = [self.keep(capture.body, kind=capture.kind, url=capture.url, status=capture.status)]
             if capture.screenshot:
                 captures.append(self.keep(capture.screenshot, kind="screenshot", url=capture.url, status=None))
         except OSError as exc:
+            return exc
+        return captures
+
+    def _record(self, listing: Listing, capture: Capture,
+                written: list[EvidenceCapture] | OSError) -> Listing:
+        if isinstance(written, OSError):
             self.stats.inc_value("evidence/errors")
-            logger.error("%s: evidence not kept for %s: %s", capture.url, listing.key, exc)
+            logger.error("%s: evidence not kept for %s: %s", capture.url, listing.key, written)
             return listing
-        listing.evidence = Evidence(captures)
+        listing.evidence = Evidence(written)
         self.stats.inc_value("evidence/kept")
         if wants_screenshot(listing, has_screenshot=bool(capture.screenshot)):
             self.queue_screenshot(listing)

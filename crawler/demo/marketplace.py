@@ -86,6 +86,8 @@ DETAIL_PATHS = re.compile(
 )
 """The detail requests ``--detail-fault`` makes fail."""
 REQUIRED = ("platform", "listing_id", "url", "title", "seller", "images")
+SEARCH_CACHE = 1_024
+"""Searches whose results the marketplace keeps (a crawl of 100,000 listings asks the same one 2,500 times)."""
 
 
 def detail_key(record: dict[str, Any]) -> str:
@@ -153,6 +155,7 @@ class Marketplace:
     def __post_init__(self) -> None:
         self.by_id = {(r["platform"], detail_key(r)): r for r in self.listings}
         self._cache: dict[str, Any] = {}
+        self._searches: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
 
     def platform(self, name: str) -> list[dict[str, Any]]:
         """Our listings of a plug-in platform (``data/<name>.jsonl``), loaded once."""
@@ -175,7 +178,14 @@ class Marketplace:
         words = fold(keyword or "").split()
         faults = {w for w in words if w in FAULT_TOKENS}
         words = [w for w in words if w not in FAULT_TOKENS and w != "*"]
-        found = [r for r in self.listings if r["platform"] == platform and all(w in r["_folded"] for w in words)]
+        key = (platform, tuple(words))
+        found = self._searches.get(key)
+        if found is None:  # the listings never change: each search is worked out once (a page is a slice)
+            found = [r for r in self.listings if r["platform"] == platform and all(w in r["_folded"] for w in words)]
+            with self._lock:
+                if len(self._searches) >= SEARCH_CACHE:
+                    self._searches.clear()
+                self._searches[key] = found
         return found, faults
 
     def arm(self, platform: str, records: list[dict[str, Any]], faults: set[str]) -> None:

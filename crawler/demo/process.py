@@ -29,8 +29,10 @@ class MarketplaceStartError(RuntimeError):
 class MarketplaceProcess:
     """The demo marketplace in a subprocess; extra ``args`` go to its command line after the defaults."""
 
-    def __init__(self, *args: str, data: Path | None = None) -> None:
+    def __init__(self, *args: str, data: Path | None = None, start_timeout: float = START_TIMEOUT) -> None:
         self.args = list(args)
+        self.start_timeout = start_timeout
+        """Seconds to wait for the LISTENING line (a big ``data`` file takes longer to load)."""
         if data is not None:
             self.args += ["--data", str(data)]
         self.process: subprocess.Popen[str] | None = None
@@ -63,8 +65,8 @@ class MarketplaceProcess:
         result: list[str] = []
         reader = threading.Thread(target=lambda: result.append(stdout.readline().strip()), daemon=True)
         reader.start()
-        reader.join(START_TIMEOUT)
-        return result[0] if result else f"(nothing within {START_TIMEOUT:.0f}s)"
+        reader.join(self.start_timeout)
+        return result[0] if result else f"(nothing within {self.start_timeout:.0f}s)"
 
     def stop(self) -> int | None:
         """Terminate the server by its PID; kill it if it does not stop in time. Returns its exit code."""

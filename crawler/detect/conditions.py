@@ -109,12 +109,16 @@ class ListingText:
 _MISSING = object()
 
 
+TITLE_MEMO_LIMIT = 100_000
+"""Texts a :class:`TitleMemo` made from now on keeps (a crawl lowers it: ``pipelines.detect``)."""
+
+
 class TitleMemo:
     """Results computed from a listing's title, brand and category (its goods type, its product
     identity), kept per listing text and per those texts: titles repeat across listings."""
 
-    def __init__(self, limit: int = 100_000) -> None:
-        self.limit = limit
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = TITLE_MEMO_LIMIT if limit is None else limit
         self._cache: dict[tuple[str, str, str], object] = {}
 
     def get(self, text: ListingText, compute: Callable[[], T]) -> T:
