@@ -35,6 +35,8 @@ TextOption = Annotated[
     str | None, typer.Option("--text", "-q", help="Words in the title or description (taken literally).")
 ]
 SourceOption = Annotated[str | None, typer.Option(help="crawl or tip-off.")]
+MAX_PAGE = 1_000_000_000
+"""The highest --page accepted: far past any store, and (page - 1) × limit fits a 64-bit integer."""
 EvidenceDirOption = Annotated[
     Path | None,
     typer.Option(help="Where evidence files are kept. Default: $EVIDENCE_DIR or data/evidence.", show_default=False),
@@ -66,7 +68,9 @@ def flags_list(
     source: SourceOption = None,
     sort: Annotated[str, typer.Option(help="risk (riskiest, then newest) or newest.")] = "risk",
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per page.")] = 50,
-    page: Annotated[int, typer.Option(min=1, help="Page number (1 = first).")] = 1,
+    page: Annotated[
+        int, typer.Option(min=1, max=MAX_PAGE, help=f"Page number, 1 (the first) to {MAX_PAGE:,}.")
+    ] = 1,
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="table (for people), json (JSON Lines) or csv.")
     ] = "table",

@@ -19,16 +19,33 @@ SORTS: tuple[str, ...] = ("risk", "newest")
 SOURCES: tuple[str, ...] = ("crawl", "tip-off")
 
 
+FIRST_DAY = date(2000, 1, 1)
+"""The earliest day a filter or report may name (the monitoring began long after)."""
+LAST_DAY = date(2099, 12, 31)
+"""The latest day a filter or report may name (keeps every period's arithmetic in range)."""
+
+
 class FilterError(ValueError):
     """A filter value the user must fix; the message names the option and the value."""
 
 
+def check_day(day: date, option: str) -> date:
+    """``day`` if it lies in FIRST_DAY … LAST_DAY; FilterError naming ``option`` and the range otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise FilterError(
+            f"{option} {day.isoformat()}: out of range, use a day from {FIRST_DAY.isoformat()} "
+            f"to {LAST_DAY.isoformat()}"
+        )
+    return day
+
+
 def parse_day(value: str, option: str) -> date:
-    """``YYYY-MM-DD`` → date; FilterError naming ``option`` otherwise."""
+    """``YYYY-MM-DD`` → date within FIRST_DAY … LAST_DAY; FilterError naming ``option`` otherwise."""
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError as exc:
         raise FilterError(f"{option} {value!r}: not a date, use YYYY-MM-DD (e.g. 2026-04-30)") from exc
+    return check_day(day, option)
 
 
 def day_start(day: date) -> datetime:

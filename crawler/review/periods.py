@@ -15,7 +15,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from crawler.review.filters import FilterError, day_start, parse_day
+from crawler.review.filters import FilterError, check_day, day_start, parse_day
 
 PERIODS: dict[str, str] = {
     "quick": "Báo cáo nhanh",
@@ -81,6 +81,8 @@ def resolve_period(kind: str, from_day: str | None, to_day: str | None, today: d
         else:
             last = last or today
             first = first or add_months(last + timedelta(days=1), -months)
+    check_day(first, "--from (start of the period)")
+    check_day(last, "--to (end of the period)")
     if first > last:
         raise FilterError(f"--from {first} is after --to {last}")
     return Period(kind, first, last)
