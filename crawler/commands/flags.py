@@ -26,7 +26,10 @@ KindOption = Annotated[str | None, typer.Option(help=f"Only this kind: {', '.joi
 RuleOption = Annotated[str | None, typer.Option("--rule", help="Only listings flagged by this rule id.")]
 PlatformOption = Annotated[str | None, typer.Option(help="Only this platform (tiki, shopee, …).")]
 SellerOption = Annotated[str | None, typer.Option(help="Only this seller (platform seller id or exact name).")]
-ProvinceOption = Annotated[str | None, typer.Option(help="Only sellers in this province (e.g. 'Hà Nội').")]
+ProvinceOption = Annotated[str | None, typer.Option(
+        help="Only sellers in this province: its name with or without diacritics, or a common abbreviation "
+        "('Hà Nội', 'Ha Noi', 'HN', 'HCM', 'TP.HCM', 'Sài Gòn', 'Huế', 'BR-VT')."
+    )]
 StatusOption = Annotated[str | None, typer.Option(help="Review status: new, confirmed, dismissed, referred.")]
 MinRiskOption = Annotated[float | None, typer.Option(help="Only listings with risk ≥ this (0–1).")]
 SinceOption = Annotated[str | None, typer.Option(help="Last seen on or after this day (YYYY-MM-DD, Vietnam time).")]

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from crawler.items import KINDS
+from crawler.review.provinces import canonical_province
 
 VN_TZ = timezone(timedelta(hours=7), "ICT")
 STATUSES: tuple[str, ...] = ("new", "confirmed", "dismissed", "referred")
@@ -105,7 +106,7 @@ class Filters:
             "rule_id": self.rule or None,
             "platform": self.platform or None,
             "seller": self.seller or None,
-            "province": self.province or None,
+            "province": canonical_province(self.province) if self.province and self.province.strip() else None,
             "status": self.status,
             "min_risk": self.min_risk,
             "since": since,
