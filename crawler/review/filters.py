@@ -113,7 +113,10 @@ class Filters:
             "until": until,
             "text": text or None,
             "source": self.source,
-            "flagged_only": self.flagged_only,
+            # A re-crawl of an unchanged dismissed listing drops the dismissed rules' flags (the store's
+            # dismissal rule), leaving it unflagged: a review status asks for reviewed listings, flagged
+            # now or not, so none of them vanishes from its status.
+            "flagged_only": self.flagged_only and self.status in (None, "new"),
         }
 
     def describe(self) -> str:
