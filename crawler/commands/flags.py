@@ -32,8 +32,10 @@ ProvinceOption = Annotated[str | None, typer.Option(
     )]
 StatusOption = Annotated[str | None, typer.Option(help="Review status: new, confirmed, dismissed, referred.")]
 MinRiskOption = Annotated[float | None, typer.Option(help="Only listings with risk ≥ this (0–1).")]
-SinceOption = Annotated[str | None, typer.Option(help="Last seen on or after this day (YYYY-MM-DD, Vietnam time).")]
-UntilOption = Annotated[str | None, typer.Option(help="Last seen on or before this day (YYYY-MM-DD).")]
+SinceOption = Annotated[
+    str | None, typer.Option(help="Last seen on or after this day (DD/MM/YYYY or YYYY-MM-DD, Vietnam time).")
+]
+UntilOption = Annotated[str | None, typer.Option(help="Last seen on or before this day (DD/MM/YYYY or YYYY-MM-DD).")]
 TextOption = Annotated[
     str | None, typer.Option("--text", "-q", help="Words in the title or description (taken literally).")
 ]

@@ -1,8 +1,9 @@
 """Turn what an inspector typed (kind, dates, text …) into a store ``FlagQuery``, checking it first.
 
-Dates are calendar days (``YYYY-MM-DD``) in Vietnam time (UTC+7, no daylight saving): ``--since
-2026-04-01`` means from midnight in Hà Nội, and ``--until 2026-04-30`` includes the whole of that day
-(the store's ``until`` is exclusive, so it gets the next midnight).
+Dates are calendar days (``DD/MM/YYYY`` or ``YYYY-MM-DD``, see :mod:`crawler.days`) in Vietnam time
+(UTC+7, no daylight saving): ``--since 01/04/2026`` means from midnight in Hà Nội, and ``--until
+30/04/2026`` includes the whole of that day (the store's ``until`` is exclusive, so it gets the next
+midnight).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
+from crawler.days import DAY_INPUT_HELP, TIME_FORMAT, read_day, show_day
 from crawler.items import KINDS
 from crawler.review.provinces import canonical_province
 
@@ -35,17 +37,20 @@ def check_day(day: date, option: str) -> date:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise FilterError(
             f"{option} {day.isoformat()}: out of range, use a day from {FIRST_DAY.isoformat()} "
-            f"to {LAST_DAY.isoformat()}"
+            f"to {LAST_DAY.isoformat()} ({show_day(FIRST_DAY)} to {show_day(LAST_DAY)})"
         )
     return day
 
 
 def parse_day(value: str, option: str) -> date:
-    """``YYYY-MM-DD`` → date within FIRST_DAY … LAST_DAY; FilterError naming ``option`` otherwise."""
+    """``DD/MM/YYYY`` or ``YYYY-MM-DD`` → date within FIRST_DAY … LAST_DAY; FilterError naming ``option``
+    otherwise."""
     try:
-        day = date.fromisoformat(value.strip())
+        day = read_day(value)
     except ValueError as exc:
-        raise FilterError(f"{option} {value!r}: not a date, use YYYY-MM-DD (e.g. 2026-04-30)") from exc
+        raise FilterError(
+            f"{option} {value!r}: not a date, use {DAY_INPUT_HELP} (e.g. 30/04/2026 or 2026-04-30)"
+        ) from exc
     return check_day(day, option)
 
 
@@ -64,9 +69,9 @@ def local(moment: datetime | None) -> datetime | None:
 
 
 def show_time(moment: datetime | None) -> str:
-    """``2026-04-30 14:05`` in Vietnam time, or an em dash."""
+    """``30/04/2026 14:05`` in Vietnam time, or an em dash."""
     shown = local(moment)
-    return shown.strftime("%Y-%m-%d %H:%M") if shown else "—"
+    return shown.strftime(TIME_FORMAT) if shown else "—"
 
 
 @dataclass
