@@ -13,12 +13,13 @@ TIME_FORMAT = "%d/%m/%Y %H:%M"
 DAY_INPUT_HELP = "DD/MM/YYYY or YYYY-MM-DD"
 """The accepted input forms, for help texts and errors."""
 
-_DMY = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def read_day(text: str) -> date:
-    """``30/04/2026`` (also ``30.04.2026``, ``1/5/2026``) or ``2026-04-30`` → a date; ValueError otherwise."""
+    """``30/04/2026`` (also ``30.04.2026``, ``30-04-2026``, ``1/5/2026``) or ``2026-04-30`` → a date;
+    ValueError otherwise."""
     text = text.strip()
     found = _DMY.fullmatch(text)
     if found:

@@ -39,11 +39,12 @@ def store_uri(tmp_path: Path) -> str:
 
 
 def test_both_forms_read_the_same_day() -> None:
-    assert read_day("30/04/2026") == read_day("2026-04-30") == read_day("30.04.2026") == date(2026, 4, 30)
+    assert read_day("30/04/2026") == read_day("2026-04-30") == read_day("30.04.2026") == read_day("30-04-2026")
+    assert read_day("2026-04-30") == date(2026, 4, 30)
     assert read_day("1/5/2026") == date(2026, 5, 1)
     assert parse_day(" 30/04/2026 ", "--since") == date(2026, 4, 30)
     assert show_day(date(2026, 5, 1)) == "01/05/2026"
-    for bad in ("31/02/2026", "2026/04/30", "04-30-2026", "30/04/26"):
+    for bad in ("31/02/2026", "2026/04/30", "04/30/2026", "30/04/26", "hôm qua"):
         with pytest.raises(FilterError, match="DD/MM/YYYY or YYYY-MM-DD"):
             parse_day(bad, "--since")
     assert Filters(since="01/05/2026").check()["since"] == Filters(since="2026-05-01").check()["since"]

@@ -89,7 +89,7 @@ def test_flags_list_filters_and_paging(seeded: tuple[str, Path]) -> None:
     paged = _run("flags", "list", "--store", uri, "--limit", "2", "--page", "2")
     assert paged.exit_code == 0, paged.output
     assert "page 2 of 3" in paged.output and "5 match" in paged.output and "--page 3" in paged.output
-    bad = _run("flags", "list", "--store", uri, "--until", "30-04-2026")
+    bad = _run("flags", "list", "--store", uri, "--until", "30/04/26")
     assert bad.exit_code == 2 and "--until" in bad.output
 
 
