@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crawler.cli import app
+from crawler.commands.runs import parse_since
 from crawler.days import read_day, show_day
 from crawler.items import Flag, Listing
 from crawler.review.filters import FilterError, Filters, parse_day
@@ -49,6 +50,7 @@ def test_both_forms_read_the_same_day() -> None:
             parse_day(bad, "--since")
     assert Filters(since="01/05/2026").check()["since"] == Filters(since="2026-05-01").check()["since"]
     assert resolve_period("custom", "01/01/2026", "30/06/2026", date(2026, 7, 1)).last_day == date(2026, 6, 30)
+    assert parse_since("1/3/2026") == parse_since("01/03/2026") == parse_since("2026-03-01")
 
 
 @pytest.mark.parametrize("since", ["01/05/2026", "2026-05-01", "1/5/2026"])

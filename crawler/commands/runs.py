@@ -31,6 +31,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(runs_app, name="runs")
 
 
+_DAY_LIKE = re.compile(r"[\d/.-]{8,10}")
+
+
 def parse_since(value: str, now: datetime | None = None) -> datetime:
     """``--since``: ``30m``/``12h``/``7d`` ago, a day ``DD/MM/YYYY`` or ``YYYY-MM-DD`` (Vietnam time), or an
     ISO date-time."""
@@ -38,7 +41,7 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     ago = _AGO.fullmatch(text)
     if ago:
         return (now or datetime.now(UTC)) - timedelta(**{_UNITS[ago.group(2)]: int(ago.group(1))})
-    if len(text) == 10:
+    if _DAY_LIKE.fullmatch(text):  # a day: 30/04/2026, 1/5/2026 or 2026-04-30
         return day_start(parse_day(text, "--since"))
     try:
         moment = datetime.fromisoformat(value.strip())
