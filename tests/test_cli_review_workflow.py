@@ -85,11 +85,11 @@ def test_flags_list_filters_and_paging(seeded: tuple[str, Path]) -> None:
     assert _keys_json(_run("flags", "list", "--store", uri, "--seller", "77", "--rule", "counterfeit.brand",
                            "-f", "json").output) == ["shopee:2", "shopee:6"]
     assert _keys_json(_run("flags", "list", "--store", uri, "-q", "gucci", "-f", "json").output) == ["shopee:2"]
-    assert _run("flags", "list", "--store", uri, "--since", "2999-01-01", "-f", "json").output == ""
+    assert _run("flags", "list", "--store", uri, "--since", "2098-01-01", "-f", "json").output == ""
     paged = _run("flags", "list", "--store", uri, "--limit", "2", "--page", "2")
     assert paged.exit_code == 0, paged.output
     assert "page 2 of 3" in paged.output and "5 match" in paged.output and "--page 3" in paged.output
-    bad = _run("flags", "list", "--store", uri, "--until", "30/04/2026")
+    bad = _run("flags", "list", "--store", uri, "--until", "30/04/26")
     assert bad.exit_code == 2 and "--until" in bad.output
 
 

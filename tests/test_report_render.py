@@ -56,7 +56,7 @@ def test_markdown_cells_cannot_break_the_table_or_link() -> None:
     assert text.startswith("# Báo cáo kết quả giám sát thương mại điện tử")
     assert "## II. Theo loại vi phạm" in text and "Báo cáo nhanh" in text
     line = next(row for row in text.splitlines() if "alert" in row and "Hà Nội" in row)
-    assert "<script>" not in line and "&lt;script&gt;" in line
+    assert "<script>" not in line and "\\<script\\>" in line and "&lt;" not in line
     assert "\\[x\\]" in line and "\\|=cmd" in line
     assert line.count(" | ") == 7  # 8 columns, the hostile pipe escaped
 

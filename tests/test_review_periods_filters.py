@@ -39,7 +39,7 @@ def test_add_months_clamps_the_day() -> None:
         ("custom", "2026-01-01", None, "needs both"),
         ("custom", "2026-02-01", "2026-01-01", "after"),
         ("weekly", None, None, "--period"),
-        ("quick", None, "30/06/2026", "--to"),
+        ("quick", None, "2026/06/30", "--to"),
     ],
 )
 def test_bad_periods_name_the_option(kind: str, start: str | None, end: str | None, message: str) -> None:
@@ -73,5 +73,5 @@ def test_bad_filters_are_refused(filters: Filters, message: str) -> None:
 
 def test_describe_and_show_time() -> None:
     assert Filters(kind="banned", flagged_only=False).describe() == "kind=banned, all listings"
-    assert show_time(datetime(2026, 4, 30, 20, 0, tzinfo=UTC)) == "2026-05-01 03:00"
+    assert show_time(datetime(2026, 4, 30, 20, 0, tzinfo=UTC)) == "01/05/2026 03:00"
     assert show_time(None) == "—"

@@ -17,8 +17,8 @@ from rich.text import Text
 from crawler.commands.common import StoreOption, err, fail, open_store_or_exit, out
 from crawler.items import KINDS, Listing, split_key
 from crawler.prices import format_vnd
-from crawler.review.filters import FilterError, Filters, flag_query, show_time
-from crawler.review.render import render_csv, render_json, render_table, safe_text
+from crawler.review.filters import FilterError, Filters, flag_query, iter_matching, show_time
+from crawler.review.render import render_csv, render_json, render_table, safe_text, write_csv, write_json
 
 flags_app = typer.Typer(help="Flagged listings: list them, show one with its evidence.", no_args_is_help=True)
 
@@ -26,15 +26,22 @@ KindOption = Annotated[str | None, typer.Option(help=f"Only this kind: {', '.joi
 RuleOption = Annotated[str | None, typer.Option("--rule", help="Only listings flagged by this rule id.")]
 PlatformOption = Annotated[str | None, typer.Option(help="Only this platform (tiki, shopee, …).")]
 SellerOption = Annotated[str | None, typer.Option(help="Only this seller (platform seller id or exact name).")]
-ProvinceOption = Annotated[str | None, typer.Option(help="Only sellers in this province (e.g. 'Hà Nội').")]
+ProvinceOption = Annotated[str | None, typer.Option(
+        help="Only sellers in this province: its name with or without diacritics, or a common abbreviation "
+        "('Hà Nội', 'Ha Noi', 'HN', 'HCM', 'TP.HCM', 'Sài Gòn', 'Huế', 'BR-VT')."
+    )]
 StatusOption = Annotated[str | None, typer.Option(help="Review status: new, confirmed, dismissed, referred.")]
 MinRiskOption = Annotated[float | None, typer.Option(help="Only listings with risk ≥ this (0–1).")]
-SinceOption = Annotated[str | None, typer.Option(help="Last seen on or after this day (YYYY-MM-DD, Vietnam time).")]
-UntilOption = Annotated[str | None, typer.Option(help="Last seen on or before this day (YYYY-MM-DD).")]
+SinceOption = Annotated[
+    str | None, typer.Option(help="Last seen on or after this day (DD/MM/YYYY or YYYY-MM-DD, Vietnam time).")
+]
+UntilOption = Annotated[str | None, typer.Option(help="Last seen on or before this day (DD/MM/YYYY or YYYY-MM-DD).")]
 TextOption = Annotated[
     str | None, typer.Option("--text", "-q", help="Words in the title or description (taken literally).")
 ]
 SourceOption = Annotated[str | None, typer.Option(help="crawl or tip-off.")]
+MAX_PAGE = 1_000_000_000
+"""The highest --page accepted: far past any store, and (page - 1) × limit fits a 64-bit integer."""
 EvidenceDirOption = Annotated[
     Path | None,
     typer.Option(help="Where evidence files are kept. Default: $EVIDENCE_DIR or data/evidence.", show_default=False),
@@ -66,7 +73,16 @@ def flags_list(
     source: SourceOption = None,
     sort: Annotated[str, typer.Option(help="risk (riskiest, then newest) or newest.")] = "risk",
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per page.")] = 50,
-    page: Annotated[int, typer.Option(min=1, help="Page number (1 = first).")] = 1,
+    page: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=MAX_PAGE,
+            help=f"Page number, 1 (the first) to {MAX_PAGE:,}. Tables show page 1 by default; "
+            "csv and json without --page write every matching row.",
+            show_default=False,
+        ),
+    ] = None,
     output_format: Annotated[
         str, typer.Option("--format", "-f", help="table (for people), json (JSON Lines) or csv.")
     ] = "table",
@@ -78,15 +94,22 @@ def flags_list(
       crawler flags list --kind counterfeit --min-risk 0.7
       crawler flags list --province "Hà Nội" --since 2026-01-01 --until 2026-06-30 --status new
       crawler flags list -q "rep 1:1" --platform shopee --page 2
-      crawler flags list --platform shopee --format csv > flagged.csv
+      crawler flags list --platform shopee --format csv > flagged.csv   (every match)
+      crawler flags list --format json --page 2 --limit 100             (one page)
     """
     if output_format not in ("table", "json", "csv"):
         raise fail("--format must be table, json or csv", 2)
     filters = Filters(kind, rule, platform, seller, province, status, min_risk, since, until, text, source)
     try:
-        query = flag_query(filters, limit=limit, offset=(page - 1) * limit, sort=sort)
+        query = flag_query(filters, limit=limit, offset=((page or 1) - 1) * limit, sort=sort)
     except FilterError as exc:
         raise fail(str(exc), 2) from exc
+    if page is None and output_format != "table":
+        writer = write_json if output_format == "json" else write_csv
+        with open_store_or_exit(store) as opened:
+            writer(iter_matching(opened, filters, sort=sort), sys.stdout)
+        return
+    page = page or 1
     with open_store_or_exit(store) as opened:
         listings = opened.query_flagged(query)
         total = opened.count_flagged(query) if output_format == "table" else len(listings)

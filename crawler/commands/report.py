@@ -22,8 +22,12 @@ def register(app: typer.Typer) -> None:
 def report(
     out_path: Annotated[Path, typer.Option("--out", "-o", help="File to write.", dir_okay=False)],
     period: Annotated[str, typer.Option(help="quick (7 days), 6m, 1y or custom (needs --from and --to).")] = "quick",
-    from_day: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD (Vietnam time).")] = None,
-    to_day: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD. Default: today.")] = None,
+    from_day: Annotated[
+        str | None, typer.Option("--from", help="First day, DD/MM/YYYY or YYYY-MM-DD (Vietnam time).")
+    ] = None,
+    to_day: Annotated[
+        str | None, typer.Option("--to", help="Last day, DD/MM/YYYY or YYYY-MM-DD. Default: today.")
+    ] = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="html (with charts), xlsx or md.")] = "html",
     store: StoreOption = None,
 ) -> None:

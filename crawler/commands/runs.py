@@ -31,19 +31,24 @@ def register(app: typer.Typer) -> None:
     app.add_typer(runs_app, name="runs")
 
 
+_DAY_LIKE = re.compile(r"[\d/.-]{8,10}")
+
+
 def parse_since(value: str, now: datetime | None = None) -> datetime:
-    """``--since``: ``30m``/``12h``/``7d`` ago, a day ``YYYY-MM-DD`` (Vietnam time) or an ISO date-time."""
+    """``--since``: ``30m``/``12h``/``7d`` ago, a day ``DD/MM/YYYY`` or ``YYYY-MM-DD`` (Vietnam time), or an
+    ISO date-time."""
     text = value.strip().lower()
     ago = _AGO.fullmatch(text)
     if ago:
         return (now or datetime.now(UTC)) - timedelta(**{_UNITS[ago.group(2)]: int(ago.group(1))})
-    if len(text) == 10:
+    if _DAY_LIKE.fullmatch(text):  # a day: 30/04/2026, 1/5/2026 or 2026-04-30
         return day_start(parse_day(text, "--since"))
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         raise FilterError(
-            f"--since {value!r}: use 12h, 7d, a day (2026-04-30) or a date-time (2026-04-30T08:00+07:00)"
+            f"--since {value!r}: use 12h, 7d, a day (30/04/2026 or 2026-04-30) or a date-time "
+            "(2026-04-30T08:00+07:00)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -136,7 +141,8 @@ def runs_list(
     spider: Annotated[str | None, typer.Option(help="Runs of this spider only.")] = None,
     job: Annotated[str | None, typer.Option(help="Runs of this crawls.yaml job only.")] = None,
     since: Annotated[
-        str | None, typer.Option(help="Started since: 12h, 7d, a day (YYYY-MM-DD, Vietnam time) or a date-time.")
+        str | None,
+        typer.Option(help="Started since: 12h, 7d, a day (DD/MM/YYYY or YYYY-MM-DD, Vietnam time) or a date-time."),
     ] = None,
     failed: Annotated[bool, typer.Option("--failed", help="Failed runs only (exit code other than 0).")] = False,
     limit: Annotated[int, typer.Option(min=1, max=100_000, help="At most this many runs, newest first.")] = 20,

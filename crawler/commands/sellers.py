@@ -13,7 +13,7 @@ from rich.tree import Tree
 
 from crawler.commands.common import StoreOption, fail, open_store_or_exit, out
 from crawler.review.filters import show_time
-from crawler.review.network import build_graph, network_of, resolve_seller
+from crawler.review.network import build_graph, network_of, resolve_seller, suggest_sellers
 from crawler.review.render import safe_json, safe_text
 
 REPEAT_OFFENDER = 3
@@ -84,7 +84,13 @@ def sellers_top(
 
 @sellers_app.command("network")
 def sellers_network(
-    seller: Annotated[str, typer.Argument(help="Seller: platform:seller_id (e.g. shopee:310045512), an id or a name.")],
+    seller: Annotated[
+        str,
+        typer.Argument(
+            help="Seller: platform:seller_id (e.g. shopee:310045512), an id, or a shop name (case and "
+            "diacritics ignored: \"the gioi gia dung sai gon\" finds \"Thế Giới Gia Dụng Sài Gòn\")."
+        ),
+    ],
     depth: Annotated[int, typer.Option(min=1, max=5, help="How many hops to follow.")] = 2,
     max_shared: Annotated[
         int, typer.Option(min=2, help="Ignore values shared by more sellers than this (too common to mean much).")
@@ -104,7 +110,12 @@ def sellers_network(
         graph = build_graph(opened.iter_seller_links())
     matches = resolve_seller(graph, seller)
     if not matches:
-        raise fail(f"no seller {seller!r} with any phone, shop name, image or URL in the store")
+        hints = suggest_sellers(graph, seller)
+        hint = "; did you mean: " + ", ".join(f"{name!r} ({key})" for name, key in hints) if hints else ""
+        raise fail(
+            f"no seller named {safe_text(seller, limit=80)!r} (nor with that platform:id or id) in the store"
+            + hint
+        )
     if len(matches) > 1:
         raise fail(f"{seller!r} is ambiguous; use one of: {', '.join(matches[:20])}", 2)
     network = network_of(graph, matches[0], depth=depth, max_shared=max_shared)

@@ -1,8 +1,9 @@
 """Turn what an inspector typed (kind, dates, text …) into a store ``FlagQuery``, checking it first.
 
-Dates are calendar days (``YYYY-MM-DD``) in Vietnam time (UTC+7, no daylight saving): ``--since
-2026-04-01`` means from midnight in Hà Nội, and ``--until 2026-04-30`` includes the whole of that day
-(the store's ``until`` is exclusive, so it gets the next midnight).
+Dates are calendar days (``DD/MM/YYYY`` or ``YYYY-MM-DD``, see :mod:`crawler.days`) in Vietnam time
+(UTC+7, no daylight saving): ``--since 01/04/2026`` means from midnight in Hà Nội, and ``--until
+30/04/2026`` includes the whole of that day (the store's ``until`` is exclusive, so it gets the next
+midnight).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
+from crawler.days import DAY_INPUT_HELP, TIME_FORMAT, read_day, show_day
 from crawler.items import KINDS
+from crawler.review.provinces import canonical_province
 
 VN_TZ = timezone(timedelta(hours=7), "ICT")
 STATUSES: tuple[str, ...] = ("new", "confirmed", "dismissed", "referred")
@@ -19,16 +22,36 @@ SORTS: tuple[str, ...] = ("risk", "newest")
 SOURCES: tuple[str, ...] = ("crawl", "tip-off")
 
 
+FIRST_DAY = date(2000, 1, 1)
+"""The earliest day a filter or report may name (the monitoring began long after)."""
+LAST_DAY = date(2099, 12, 31)
+"""The latest day a filter or report may name (keeps every period's arithmetic in range)."""
+
+
 class FilterError(ValueError):
     """A filter value the user must fix; the message names the option and the value."""
 
 
+def check_day(day: date, option: str) -> date:
+    """``day`` if it lies in FIRST_DAY … LAST_DAY; FilterError naming ``option`` and the range otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise FilterError(
+            f"{option} {day.isoformat()}: out of range, use a day from {FIRST_DAY.isoformat()} "
+            f"to {LAST_DAY.isoformat()} ({show_day(FIRST_DAY)} to {show_day(LAST_DAY)})"
+        )
+    return day
+
+
 def parse_day(value: str, option: str) -> date:
-    """``YYYY-MM-DD`` → date; FilterError naming ``option`` otherwise."""
+    """``DD/MM/YYYY`` or ``YYYY-MM-DD`` → date within FIRST_DAY … LAST_DAY; FilterError naming ``option``
+    otherwise."""
     try:
-        return date.fromisoformat(value.strip())
+        day = read_day(value)
     except ValueError as exc:
-        raise FilterError(f"{option} {value!r}: not a date, use YYYY-MM-DD (e.g. 2026-04-30)") from exc
+        raise FilterError(
+            f"{option} {value!r}: not a date, use {DAY_INPUT_HELP} (e.g. 30/04/2026 or 2026-04-30)"
+        ) from exc
+    return check_day(day, option)
 
 
 def day_start(day: date) -> datetime:
@@ -46,9 +69,9 @@ def local(moment: datetime | None) -> datetime | None:
 
 
 def show_time(moment: datetime | None) -> str:
-    """``2026-04-30 14:05`` in Vietnam time, or an em dash."""
+    """``30/04/2026 14:05`` in Vietnam time, or an em dash."""
     shown = local(moment)
-    return shown.strftime("%Y-%m-%d %H:%M") if shown else "—"
+    return shown.strftime(TIME_FORMAT) if shown else "—"
 
 
 @dataclass
@@ -88,14 +111,17 @@ class Filters:
             "rule_id": self.rule or None,
             "platform": self.platform or None,
             "seller": self.seller or None,
-            "province": self.province or None,
+            "province": canonical_province(self.province) if self.province and self.province.strip() else None,
             "status": self.status,
             "min_risk": self.min_risk,
             "since": since,
             "until": until,
             "text": text or None,
             "source": self.source,
-            "flagged_only": self.flagged_only,
+            # A re-crawl of an unchanged dismissed listing drops the dismissed rules' flags (the store's
+            # dismissal rule), leaving it unflagged: a review status asks for reviewed listings, flagged
+            # now or not, so none of them vanishes from its status.
+            "flagged_only": self.flagged_only and self.status in (None, "new"),
         }
 
     def describe(self) -> str:

@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import get_close_matches
+
+from crawler.text import fold
 
 LINK_TYPES: tuple[str, ...] = ("phone", "shop_name", "image", "url")
 
@@ -62,18 +65,40 @@ class Network:
 
 
 def resolve_seller(graph: SellerGraph, wanted: str) -> list[str]:
-    """Seller keys matching what the user typed: an exact key, ``platform:id``, an id or a name."""
+    """Seller keys matching what the user typed: an exact key, ``platform:id``, an id or a shop name.
+
+    Keys and ids compare case-insensitively; names compare folded (:func:`crawler.text.fold`: case,
+    diacritics and spacing ignored), so "the gioi gia dung" finds "Thế Giới Gia Dụng".
+    """
     if wanted in graph.links_of:
         return [wanted]
-    folded = wanted.casefold()
-    found = [
+    folded = wanted.strip().casefold()
+    name = fold(wanted)
+    found = {
         key
         for key in graph.links_of
         if key.casefold() == folded
         or key.split(":", 1)[-1].casefold() == folded
-        or key.casefold().endswith(":name:" + folded)
-    ]
+        or (name and fold(key).endswith(":name:" + name))
+    }
+    if name:
+        found.update(graph.sellers_of.get(("shop_name", name), ()))
     return sorted(found)
+
+
+def suggest_sellers(graph: SellerGraph, wanted: str, *, limit: int = 5) -> list[tuple[str, str]]:
+    """``(shop name, seller key)`` pairs whose folded name is close to, or contains, what was typed."""
+    name = fold(wanted)
+    if not name:
+        return []
+    names = sorted({value for link_type, value in graph.sellers_of if link_type == "shop_name"})
+    close = [value for value in names if name in value]
+    close += [value for value in get_close_matches(name, names, n=limit, cutoff=0.6) if value not in close]
+    return [
+        (value, key)
+        for value in close[:limit]
+        for key in sorted(graph.sellers_of[("shop_name", value)])[:3]
+    ][:limit]
 
 
 def network_of(graph: SellerGraph, start: str, *, depth: int = 2, max_shared: int = 25) -> Network:

@@ -15,7 +15,8 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from crawler.review.filters import FilterError, day_start, parse_day
+from crawler.days import show_day
+from crawler.review.filters import FilterError, check_day, day_start, parse_day
 
 PERIODS: dict[str, str] = {
     "quick": "Báo cáo nhanh",
@@ -70,7 +71,7 @@ def resolve_period(kind: str, from_day: str | None, to_day: str | None, today: d
     last = parse_day(to_day, "--to") if to_day else None
     if kind == "custom":
         if first is None or last is None:
-            raise FilterError("--period custom needs both --from and --to (YYYY-MM-DD)")
+            raise FilterError("--period custom needs both --from and --to (DD/MM/YYYY or YYYY-MM-DD)")
     elif kind == "quick":
         last = last or today
         first = first or last - timedelta(days=6)
@@ -81,6 +82,8 @@ def resolve_period(kind: str, from_day: str | None, to_day: str | None, today: d
         else:
             last = last or today
             first = first or add_months(last + timedelta(days=1), -months)
+    check_day(first, "--from (start of the period)")
+    check_day(last, "--to (end of the period)")
     if first > last:
-        raise FilterError(f"--from {first} is after --to {last}")
+        raise FilterError(f"--from {show_day(first)} is after --to {show_day(last)}")
     return Period(kind, first, last)

@@ -19,7 +19,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -127,6 +127,24 @@ def safe_json(value: Any, **options: Any) -> str:
 def render_json(listings: Iterable[Listing]) -> str:
     """JSON Lines: one full listing document per line (UTF-8, Vietnamese kept readable, see :func:`safe_json`)."""
     return "".join(safe_json(listing.to_document()) + "\n" for listing in listings)
+
+
+def write_json(listings: Iterable[Listing], stream: TextIO) -> int:
+    """Stream :func:`render_json`'s lines to ``stream`` one listing at a time; the number written."""
+    count = 0
+    for count, listing in enumerate(listings, 1):  # noqa: B007 - the count is the result
+        stream.write(safe_json(listing.to_document()) + "\n")
+    return count
+
+
+def write_csv(listings: Iterable[Listing], stream: TextIO) -> int:
+    """Stream :func:`render_csv`'s rows to ``stream`` one listing at a time; the number of rows written."""
+    writer = csv.DictWriter(stream, fieldnames=list(ROW_FIELDS))
+    writer.writeheader()
+    count = 0
+    for count, listing in enumerate(listings, 1):  # noqa: B007 - the count is the result
+        writer.writerow({key: spreadsheet_cell(value) for key, value in flag_row(listing).items()})
+    return count
 
 
 def render_csv(listings: Iterable[Listing]) -> str:

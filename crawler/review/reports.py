@@ -9,7 +9,6 @@ autoescape on, Markdown cells are escaped, XLSX cells go through ``spreadsheet_c
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -197,13 +196,13 @@ def write_html(report: Report, path: Path) -> None:
     path.write_text(render_html(report), encoding="utf-8")
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~<>&])")
 
 
 def md_cell(value: Any) -> str:
-    """A Markdown table cell: one line, HTML and Markdown syntax escaped (a cell can't become a link)."""
-    text = html.escape(safe_text(value), quote=False)
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """A Markdown table cell: one line, Markdown syntax and HTML's ``< > &`` backslash-escaped (a cell can't
+    become a link, a tag or an entity) — Markdown escapes, so "H&M" shows as "H&M", never "&amp;"."""
+    return _MD_SPECIAL.sub(r"\\\1", safe_text(value))
 
 
 def render_markdown(report: Report) -> str:
@@ -231,10 +230,50 @@ def write_markdown(report: Report, path: Path) -> None:
 _SHEET_UNSAFE = re.compile(r"[\\/*?:\[\]]")
 
 
-def _sheet_title(section: Section, index: int) -> str:
-    """An Excel sheet name (≤ 31 characters, none of \\ / * ? : [ ])."""
-    name = section.sheet or section.heading.split(". ", 1)[-1]
-    return _SHEET_UNSAFE.sub(" ", f"{index + 1}. {name}")[:31].strip()
+SHEET_NAME_MAX = 31
+"""Excel's limit on a sheet name's length."""
+
+
+def _sheet_title(section: Section, index: int, used: set[str] | None = None) -> str:
+    """An Excel sheet name: ``N. name`` without \\ / * ? : [ ], at most 31 characters cut at a word
+    boundary (never mid-word), and unique among ``used`` (compared case-insensitively, as Excel does)."""
+    name = " ".join(_SHEET_UNSAFE.sub(" ", section.sheet or section.heading.split(". ", 1)[-1]).split())
+    prefix = f"{index + 1}. "
+    words = name.split(" ")
+    title = prefix + name
+    while len(title) > SHEET_NAME_MAX and len(words) > 1:
+        words.pop()
+        title = prefix + " ".join(words).rstrip(" ,;-–—")
+    title = title[:SHEET_NAME_MAX].strip()  # one word longer than the limit: no boundary to cut at
+    taken = {existing.casefold() for existing in used or ()}
+    number = 2
+    base = title
+    while title.casefold() in taken:
+        suffix = f" ({number})"
+        title = base[: SHEET_NAME_MAX - len(suffix)].rstrip() + suffix
+        number += 1
+    if used is not None:
+        used.add(title)
+    return title
+
+
+_PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)%")
+
+
+def xlsx_value(value: Any) -> tuple[Any, str | None]:
+    """A cell's value and number format: ``"12.5%"`` becomes the number 0.125 shown as a percentage."""
+    if isinstance(value, str) and (found := _PERCENT.fullmatch(value.strip())):
+        return float(found.group(1)) / 100, "0.0%"
+    return spreadsheet_cell(value), None
+
+
+def _append(sheet: Any, values: list[Any]) -> None:
+    """Append a row of :func:`xlsx_value` cells, percentages with a percent number format."""
+    converted = [xlsx_value(value) for value in values]
+    sheet.append([value for value, _ in converted])
+    for cell, (_, number_format) in zip(sheet[sheet.max_row], converted, strict=False):
+        if number_format:
+            cell.number_format = number_format
 
 
 def write_xlsx(report: Report, path: Path) -> None:
@@ -254,18 +293,19 @@ def write_xlsx(report: Report, path: Path) -> None:
     sheet["B3"].number_format = "dd/mm/yyyy hh:mm"
     sheet.append([])
     for label, value in report.summary:
-        sheet.append([label, spreadsheet_cell(value)])
+        _append(sheet, [label, value])
     sheet.column_dimensions["A"].width = 42
     sheet.column_dimensions["B"].width = 22
+    used = {sheet.title}
     for index, section in enumerate(report.sections, 1):
-        part = workbook.create_sheet(_sheet_title(section, index))
+        part = workbook.create_sheet(_sheet_title(section, index, used))
         part.append([section.heading])
         part["A1"].font = Font(bold=True, size=12)
         part.append(section.columns)
         for cell in part[2]:
             cell.font = Font(bold=True)
         for row in section.rows:
-            part.append([spreadsheet_cell(cell) for cell in row])
+            _append(part, row)
         if section.note:
             part.append([])
             part.append([spreadsheet_cell(section.note)])

@@ -7,9 +7,9 @@ in both languages (the inspectors' forms), :func:`parse_day` reads ``dd/mm/yyyy`
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
+from crawler.days import DAY_FORMAT, TIME_FORMAT, read_day
 from crawler.review.filters import local
 
 LANGS: tuple[str, ...] = ("vi", "en")
@@ -246,7 +246,7 @@ def day(moment: datetime | date | None) -> str:
         return "—"
     if isinstance(moment, datetime):
         moment = local(moment)
-    return f"{moment:%d/%m/%Y}"
+    return moment.strftime(DAY_FORMAT)
 
 
 def day_of_text(text: str | None) -> str:
@@ -260,10 +260,7 @@ def day_of_text(text: str | None) -> str:
 def when(moment: datetime | None) -> str:
     """``dd/mm/yyyy HH:MM`` in Vietnam time, or ``—``."""
     shown = local(moment)
-    return f"{shown:%d/%m/%Y %H:%M}" if shown else "—"
-
-
-_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+    return shown.strftime(TIME_FORMAT) if shown else "—"
 
 
 def parse_day(text: str | None) -> str | None:
@@ -272,14 +269,10 @@ def parse_day(text: str | None) -> str | None:
     if text is None or not text.strip():
         return None
     text = text.strip()
-    found = _DMY.fullmatch(text)
-    if found:
-        day_, month, year = (int(part) for part in found.groups())
-        try:
-            return date(year, month, day_).isoformat()
-        except ValueError:
-            return text
-    return text
+    try:
+        return read_day(text).isoformat()
+    except ValueError:
+        return text
 
 
 def show_day_input(iso: str | None) -> str:
