@@ -4,6 +4,7 @@ data says each crawled listing should be (its public links rebased on the server
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,32 @@ def differences(got: dict[str, Listing], wanted: dict[str, Listing], fields: tup
 def crawl_debug(spider: str, base_url: str, out: Path, *args: str) -> tuple[list[dict[str, Any]], str]:
     """One crawl with DEBUG logging (the requested URLs are in the log)."""
     return crawl(spider, base_url, out, *args, log_level="DEBUG")
+
+
+def store_crawl_command(spider: str, base_url: str, workdir: Path, settings: dict[str, str],
+                        *overrides: str) -> list[str]:
+    """``scrapy crawl SPIDER -a keywords=*`` against the mock server with every pipeline, its store,
+    spool and evidence under ``workdir``, politeness off; ``settings`` then ``NAME=value`` overrides."""
+    pairs = {
+        "PLATFORM_BASE_URLS": json.dumps(mock_bases(base_url)),
+        "STORE_URI": f"sqlite:///{workdir / 'store.sqlite3'}",
+        "SPOOL_DIR": str(workdir / "spool"),
+        "EVIDENCE_DIR": str(workdir / "evidence"),
+        "RULES_DIR": str(REPO / "rules"),
+        "DOWNLOAD_DELAY": "0",
+        "AUTOTHROTTLE_ENABLED": "0",
+        "ROBOTSTXT_OBEY": "0",
+        "RETRY_TIMES": "1",
+        **settings,
+    }
+    pairs.update(setting.split("=", 1) for setting in overrides)  # type: ignore[misc]
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", "keywords=*"]
+    for name, value in pairs.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def logged_stat(log: str, name: str) -> int:
+    """A counter of the crawl's stats dump in its log (0 when absent)."""
+    found = re.search(rf"'{re.escape(name)}': (\d+)", log)
+    return int(found.group(1)) if found else 0

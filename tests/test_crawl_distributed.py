@@ -8,12 +8,9 @@ holds every listing once.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -32,37 +29,15 @@ from spiders.tiki import TikiSpider
 from tests.mockserver import REPO
 from tests.redis_server import RedisServer, free_port
 from tests.request_log import detail_targets, repeated, requested
-from tests.spider_runs import mock_bases
+from tests.spider_runs import logged_stat, store_crawl_command
 
 TIKI_LISTINGS = 95
 
 
 def _command(base_url: str, workdir: Path, redis_url: str, *settings: str) -> list[str]:
-    pairs = {
-        "PLATFORM_BASE_URLS": json.dumps(mock_bases(base_url)),
-        "STORE_URI": f"sqlite:///{workdir / 'store.sqlite3'}",
-        "SPOOL_DIR": str(workdir / "spool"),
-        "EVIDENCE_DIR": str(workdir / "evidence"),
-        "RULES_DIR": str(REPO / "rules"),
-        "REDIS_URL": redis_url,
-        "CRAWL_JOB": "tiki-all",
-        "REDIS_IDLE_SECONDS": "2",
-        "DOWNLOAD_DELAY": "0",
-        "AUTOTHROTTLE_ENABLED": "0",
-        "ROBOTSTXT_OBEY": "0",
-        "RETRY_TIMES": "1",
-        "STORE_BATCH_SIZE": "10",
-    }
-    pairs.update(setting.split("=", 1) for setting in settings)  # type: ignore[misc]
-    command = [sys.executable, "-m", "scrapy", "crawl", "tiki", "-a", "keywords=*"]
-    for name, value in pairs.items():
-        command += ["-s", f"{name}={value}"]
-    return command
-
-
-def _stat(log: str, name: str) -> int:
-    found = re.search(rf"'{re.escape(name)}': (\d+)", log)
-    return int(found.group(1)) if found else 0
+    return store_crawl_command("tiki", base_url, workdir, {
+        "REDIS_URL": redis_url, "CRAWL_JOB": "tiki-all", "REDIS_IDLE_SECONDS": "2", "STORE_BATCH_SIZE": "10",
+    }, *settings)
 
 
 @pytest.mark.slow
@@ -88,8 +63,8 @@ def test_two_workers_fetch_every_listing_once_and_store_it_once(tmp_path: Path) 
         left = sorted(key.decode() for key in redis.Redis.from_url(url).keys("listing-monitor:*"))
     for worker, text in zip(workers, texts, strict=True):
         assert worker.returncode == ExitCode.OK, text[-3000:]
-    fetched = [_stat(text, "downloader/response_count") for text in texts]
-    scraped = [_stat(text, "item_scraped_count") for text in texts]
+    fetched = [logged_stat(text, "downloader/response_count") for text in texts]
+    scraped = [logged_stat(text, "item_scraped_count") for text in texts]
     print(f"two workers: fetched {fetched}, scraped {scraped}, {len(targets)} requests at the server")
     assert all(fetched), f"a worker fetched nothing: {fetched}"
     assert not repeated(targets), f"fetched more than once: {repeated(targets)}"
@@ -99,8 +74,8 @@ def test_two_workers_fetch_every_listing_once_and_store_it_once(tmp_path: Path) 
         stored = [listing.listing_id for listing in store.iter_listings()]
         runs = store.recent_crawl_runs()
     assert len(stored) == len(set(stored)) == TIKI_LISTINGS
-    assert sum(scraped) == sum(_stat(text, "store/inserted") for text in texts) == TIKI_LISTINGS
-    assert not any(_stat(text, "store/updated") for text in texts)
+    assert sum(scraped) == sum(logged_stat(text, "store/inserted") for text in texts) == TIKI_LISTINGS
+    assert not any(logged_stat(text, "store/updated") for text in texts)
     assert len(runs) == 2  # each worker records its own run
     assert left == [], f"the finished job left keys in Redis: {left}"  # its next run starts afresh
 
@@ -147,7 +122,7 @@ def test_workers_stopped_with_sigterm_go_on_where_they_stopped(tmp_path: Path) -
     with open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}") as store:
         stored = [listing.listing_id for listing in store.iter_listings()]
     assert len(stored) == len(set(stored)) == TIKI_LISTINGS
-    inserted = sum(_stat(text, "store/inserted") for text in texts) + _stat(again.stderr, "store/inserted")
+    inserted = sum(logged_stat(text, "store/inserted") for text in texts) + logged_stat(again.stderr, "store/inserted")
     assert inserted == TIKI_LISTINGS
     assert left == []
 

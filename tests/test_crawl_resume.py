@@ -7,12 +7,9 @@ fetched is read from the marketplace's own request log (``--verbose``), not from
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,7 +20,7 @@ from crawler.exit_codes import ExitCode
 from crawler.store import open_store
 from tests.mockserver import REPO
 from tests.request_log import detail_targets, repeated, requested
-from tests.spider_runs import mock_bases
+from tests.spider_runs import logged_stat, store_crawl_command
 
 pytestmark = pytest.mark.slow
 
@@ -32,29 +29,9 @@ LISTINGS = {"tiki": 95, "shopee": 104}
 
 
 def _command(spider: str, base_url: str, workdir: Path, *settings: str) -> list[str]:
-    pairs = {
-        "PLATFORM_BASE_URLS": json.dumps(mock_bases(base_url)),
-        "STORE_URI": f"sqlite:///{workdir / 'store.sqlite3'}",
-        "SPOOL_DIR": str(workdir / "spool"),
-        "EVIDENCE_DIR": str(workdir / "evidence"),
-        "RULES_DIR": str(REPO / "rules"),
-        "JOBDIR": str(workdir / "jobs" / f"{spider}-all"),
-        "DOWNLOAD_DELAY": "0",
-        "AUTOTHROTTLE_ENABLED": "0",
-        "ROBOTSTXT_OBEY": "0",
-        "RETRY_TIMES": "1",
-        "STORE_BATCH_SIZE": "20",
-    }
-    pairs.update(setting.split("=", 1) for setting in settings)  # type: ignore[misc]
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", "keywords=*"]
-    for name, value in pairs.items():
-        command += ["-s", f"{name}={value}"]
-    return command
-
-
-def _stat(log: str, name: str) -> int:
-    found = re.search(rf"'{re.escape(name)}': (\d+)", log)
-    return int(found.group(1)) if found else 0
+    return store_crawl_command(spider, base_url, workdir, {
+        "JOBDIR": str(workdir / "jobs" / f"{spider}-all"), "STORE_BATCH_SIZE": "20",
+    }, *settings)
 
 
 @pytest.mark.parametrize("spider", ["tiki", "shopee"])
@@ -85,8 +62,8 @@ def test_sigterm_then_resume_fetches_nothing_twice_and_stores_every_listing_once
         before = requested(market.stderr())
         first_details = detail_targets(before, spider)
         assert 30 <= len(first_details) < LISTINGS[spider], "stopped too late to test a resume"
-        first_stored = _stat(first_log, "store/inserted")
-        assert first_stored == _stat(first_log, "item_scraped_count") > 0
+        first_stored = logged_stat(first_log, "store/inserted")
+        assert first_stored == logged_stat(first_log, "item_scraped_count") > 0
 
         second = subprocess.run(_command(spider, market.base_url, tmp_path), cwd=REPO, capture_output=True, text=True,
                                 timeout=300, check=False)  # fmt: skip
@@ -103,5 +80,5 @@ def test_sigterm_then_resume_fetches_nothing_twice_and_stores_every_listing_once
         stored = [listing.listing_id for listing in store.iter_listings()]
     assert len(stored) == len(set(stored)) == LISTINGS[spider]
     # each listing inserted once over both runs: none fetched twice, none lost in between
-    assert first_stored + _stat(second.stderr, "store/inserted") == LISTINGS[spider]
-    assert _stat(second.stderr, "store/updated") == 0
+    assert first_stored + logged_stat(second.stderr, "store/inserted") == LISTINGS[spider]
+    assert logged_stat(second.stderr, "store/updated") == 0

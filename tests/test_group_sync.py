@@ -10,6 +10,7 @@ import time
 import pytest
 
 from crawler.group_sync import GroupSync
+from tests.loop_ticks import ticks_while
 
 
 class _Disk:
@@ -63,18 +64,8 @@ def test_the_event_loop_runs_on_while_a_sync_takes_long() -> None:
 
     async def main() -> int:
         group = GroupSync(disk.sync, asyncio.get_running_loop())
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
-
-        task = asyncio.create_task(ticker())
         disk.writes += 1
-        await group.wait()
-        task.cancel()
+        _, ticks = await ticks_while(group.wait())
         group.close()
         return ticks
 

@@ -22,6 +22,7 @@ from scrapy.utils.test import get_crawler
 from crawler.evidence import EvidenceBlobs, StoredBlob
 from crawler.items import Flag, Listing
 from pipelines.evidence import EvidencePipeline
+from tests.loop_ticks import ticks_while
 
 BODY = '{"id": 7, "name": "Pháo hoa nổ"}'.encode()
 
@@ -55,29 +56,17 @@ def test_files_are_written_off_the_event_loop_and_the_listing_waits_for_them(
     monkeypatch.setattr(EvidenceBlobs, "put", slow_put)
 
     async def crawl() -> tuple[Listing, int]:
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
-
-        task = asyncio.create_task(ticker())
-        await asyncio.sleep(0)
         result: Any = pipeline.process_item(_listing())
         assert inspect.isawaitable(result)
-        listing = await result
-        task.cancel()
-        return listing, ticks
+        return await ticks_while(result)
 
     listing, ticks = asyncio.run(crawl())
     pipeline.close_spider()
     assert ticks >= 10  # the loop ran through the 0.3 s write
     assert writers and all(name.startswith("evidence") for name in writers)
     digest = hashlib.sha256(BODY).hexdigest()
-    assert listing.capture is None and listing.evidence is not None and listing.evidence.html_sha256 == digest
-    stored = tmp_path / "evidence" / listing.evidence.html_ref
+    assert listing.capture is None and listing.evidence is not None and listing.evidence[0].sha256 == digest
+    stored = tmp_path / "evidence" / str(listing.evidence[0].ref)
     assert gzip.decompress(stored.read_bytes()) == BODY
     assert pipeline.stats.get_value("evidence/kept") == 1
 
@@ -94,8 +83,8 @@ def test_the_same_evidence_record_as_written_inline(tmp_path: Path) -> None:
     assert isinstance(inline, Listing) and inline.evidence is not None
     for got in (first, second):
         assert got.evidence is not None
-        assert got.evidence.model_dump(exclude={"captured_at", "url"}) == inline.evidence.model_dump(
-            exclude={"captured_at", "url"})
+        assert [capture.model_dump(exclude={"captured_at", "url"}) for capture in got.evidence] == [
+            capture.model_dump(exclude={"captured_at", "url"}) for capture in inline.evidence]
 
 
 def test_a_failed_write_is_logged_and_counted(

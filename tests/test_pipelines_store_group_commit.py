@@ -24,6 +24,7 @@ from crawler.items import Listing
 from crawler.spool import JOURNAL_SUFFIX
 from crawler.store import open_store
 from pipelines.store import STOP_REASON, StorePipeline
+from tests.loop_ticks import ticks_while
 
 
 def _listing(listing_id: str) -> Listing:
@@ -97,19 +98,7 @@ def test_the_event_loop_is_not_blocked_by_the_journals_fsync(tmp_path: Path, mon
 
     async def crawl() -> int:
         pipeline.open_spider()
-        ticks = 0
-
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
-
-        task = asyncio.create_task(ticker())
-        await asyncio.sleep(0)
-        result = pipeline.process_item(_listing("1"))
-        await result  # type: ignore[misc]
-        task.cancel()
+        _, ticks = await ticks_while(pipeline.process_item(_listing("1")))  # type: ignore[arg-type]
         return ticks
 
     assert asyncio.run(crawl()) >= 10  # the loop ticked through the 0.3 s fsync
