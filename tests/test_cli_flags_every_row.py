@@ -55,3 +55,12 @@ def test_a_page_still_gives_one_page(store_uri: str) -> None:
     assert len(result.stdout.splitlines()) == 10
     table = runner.invoke(app, ["flags", "list", "--store", store_uri])
     assert f"page 1 of {-(-COUNT // 50)}" in table.output and "--page 2" in table.output
+
+
+def test_limit_without_page_caps_the_rows_written(store_uri: str) -> None:
+    """``--limit N`` with csv/json and no --page writes the N riskiest rows (beyond one 500-row batch too)."""
+    for limit in (5, 510):
+        result = runner.invoke(app, ["flags", "list", "--store", store_uri, "-f", "json", "--limit", str(limit)])
+        assert result.exit_code == 0, result.output
+        risks = [json.loads(line)["risk"] for line in result.stdout.splitlines()]
+        assert len(risks) == min(limit, COUNT) and risks == sorted(risks, reverse=True)

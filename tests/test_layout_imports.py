@@ -29,7 +29,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("scrapy", "crawler.detect"),
     ),
     # the web UI reads and decides through the review code, never the store or a database directly
-    "crawler/web": (("crawler.web", "crawler.review", *UTILITIES), ("scrapy", "pymongo", "sqlite3")),
+    "crawler/web": (("crawler.web", "crawler.review", "crawler.days", *UTILITIES), ("scrapy", "pymongo", "sqlite3")),
 }
 PROJECT = ("crawler", "spiders", "pipelines")
 

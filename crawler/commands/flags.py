@@ -5,6 +5,7 @@ The filter options are defined once here (``FilterOptions``) and reused by ``cra
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import sys
@@ -72,7 +73,11 @@ def flags_list(
     text: TextOption = None,
     source: SourceOption = None,
     sort: Annotated[str, typer.Option(help="risk (riskiest, then newest) or newest.")] = "risk",
-    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per page.")] = 50,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, max=10_000, show_default=False,
+                     help="Rows per page (default 50); with csv or json and no --page, the most rows to write."),
+    ] = None,
     page: Annotated[
         int | None,
         typer.Option(
@@ -96,18 +101,21 @@ def flags_list(
       crawler flags list -q "rep 1:1" --platform shopee --page 2
       crawler flags list --platform shopee --format csv > flagged.csv   (every match)
       crawler flags list --format json --page 2 --limit 100             (one page)
+      crawler flags list --format json --limit 5                        (the 5 riskiest)
     """
     if output_format not in ("table", "json", "csv"):
         raise fail("--format must be table, json or csv", 2)
     filters = Filters(kind, rule, platform, seller, province, status, min_risk, since, until, text, source)
+    every_row = page is None and output_format != "table"
+    cap, limit = limit, limit or 50
     try:
         query = flag_query(filters, limit=limit, offset=((page or 1) - 1) * limit, sort=sort)
     except FilterError as exc:
         raise fail(str(exc), 2) from exc
-    if page is None and output_format != "table":
+    if every_row:
         writer = write_json if output_format == "json" else write_csv
         with open_store_or_exit(store) as opened:
-            writer(iter_matching(opened, filters, sort=sort), sys.stdout)
+            writer(itertools.islice(iter_matching(opened, filters, sort=sort), cap), sys.stdout)
         return
     page = page or 1
     with open_store_or_exit(store) as opened:
