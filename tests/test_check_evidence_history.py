@@ -7,9 +7,8 @@ between the two ``crawler check`` runs; both are crawled through the real pipeli
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,6 +17,7 @@ import pytest
 from crawler.check import check_url
 from crawler.evidence import EvidenceBlobs
 from crawler.store import open_store
+from tests.http_threads import serving
 
 SETTINGS = {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "ROBOTSTXT_OBEY": "0", "RETRY_ENABLED": "0",
             "SCREENSHOTS_ON_CHECK": "0"}
@@ -51,14 +51,8 @@ class _Shop(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def shop() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Shop)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/san-pham/sung-1"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Shop) as base:
+        yield base + "/san-pham/sung-1"
 
 
 @pytest.mark.slow

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,6 +17,7 @@ from crawler.cli import app
 from crawler.crawl_process import crawl_command
 from crawler.exit_codes import ExitCode
 from crawler.store import open_store
+from tests.http_threads import serving
 from tests.spider_runs import expected
 
 
@@ -138,14 +138,8 @@ class _Redirector(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def redirector() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirector)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Redirector) as base:
+        yield base
 
 
 @pytest.mark.parametrize(("path", "target", "why"), [

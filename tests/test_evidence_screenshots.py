@@ -7,9 +7,8 @@ Against the demo marketplace and a small local page server, with real Chromium (
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,6 +22,7 @@ from crawler.items import Flag, Listing
 from crawler.net_policy import BrowserRequestPolicy
 from crawler.screenshot_queue import ScreenshotQueue, page_url_problem, run_capture, wants_screenshot
 from crawler.store import open_store
+from tests.http_threads import serving
 from tests.spider_runs import mock_bases
 
 SETTINGS = {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "ROBOTSTXT_OBEY": "0"}
@@ -174,14 +174,8 @@ class _Page(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def page_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Page) as base:
+        yield base
 
 
 @pytest.mark.slow
