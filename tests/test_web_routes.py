@@ -540,7 +540,7 @@ def test_demo_ends_by_telling_how_to_open_the_web_ui(tmp_path: Path) -> None:
     from crawler.demo.runner import print_summary
 
     uri = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    console = Console(record=True, width=200)
+    console = Console(record=True, width=80)  # a narrow terminal: the commands still come out whole, to copy
     print_summary(uri, console, [])
     text = console.export_text()
     assert f"crawler users add thanhtra --role lead --store {uri}" in text

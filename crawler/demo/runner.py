@@ -193,7 +193,7 @@ def print_summary(store_uri: str, console: Console, outcomes: list[CrawlOutcome]
             "  .venv/bin/crawler --help",
         )
     )
-    console.print(web_ui_hint(store_uri))
+    console.print(web_ui_hint(store_uri), soft_wrap=True)  # commands stay whole lines, to copy
 
 
 def web_ui_hint(store_uri: str) -> Text:
@@ -203,7 +203,8 @@ def web_ui_hint(store_uri: str) -> Text:
     store = "" if store_uri == DEFAULT_URI else f" --store {safe_text(store_uri)}"
     return Text.assemble(
         ("\nOpen the inspectors' web UI on this data (Vietnamese; ?lang=en for English):\n", "bold"),
-        f"  .venv/bin/crawler users add thanhtra --role lead{store}     (asks for a password, 10+ characters)\n",
+        "  (the first line asks for a password of 10 characters or more)\n",
+        f"  .venv/bin/crawler users add thanhtra --role lead{store}\n",
         f"  .venv/bin/crawler web{store}\n",
         "  then open http://127.0.0.1:8000 and log in as thanhtra",
     )
