@@ -12,6 +12,8 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,24 +42,32 @@ def _command(base_url: str, workdir: Path, redis_url: str, *settings: str) -> li
     }, *settings)
 
 
+@contextmanager
+def _workers(command: list[str], logs: list[Path]) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """One worker process per log file, all running ``command``; any still running at the end (the
+    test failed half-way) is stopped by its PID."""
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        for log in logs:
+            with log.open("w") as out:
+                workers.append(subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT))
+        yield workers
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(10)
+
+
 @pytest.mark.slow
 def test_two_workers_fetch_every_listing_once_and_store_it_once(tmp_path: Path) -> None:
     with RedisServer(tmp_path / "redis") as url, MarketplaceProcess("--verbose") as market:
         # each worker 2 requests at a time, 0.2 s apart: the crawl lasts (~10 s) long enough for both to work
         command = _command(market.base_url, tmp_path, url, "CONCURRENT_REQUESTS=2", "DOWNLOAD_DELAY=0.2")
         logs = [tmp_path / f"worker{n}.log" for n in (1, 2)]
-        workers: list[subprocess.Popen[bytes]] = []
-        try:
-            for log in logs:
-                with log.open("w") as out:
-                    workers.append(subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT))
+        with _workers(command, logs) as workers:
             for worker in workers:
                 worker.wait(timeout=300)
-        finally:
-            for worker in workers:  # stopped by their PIDs should the test fail half-way
-                if worker.poll() is None:
-                    worker.kill()
-                    worker.wait(10)
         texts = [log.read_text(errors="replace") for log in logs]
         targets = requested(market.stderr())
         left = sorted(key.decode() for key in redis.Redis.from_url(url).keys("listing-monitor:*"))
@@ -87,11 +97,7 @@ def test_workers_stopped_with_sigterm_go_on_where_they_stopped(tmp_path: Path) -
     with RedisServer(tmp_path / "redis") as url, MarketplaceProcess("--verbose") as market:
         slow = _command(market.base_url, tmp_path, url, "CONCURRENT_REQUESTS=1", "DOWNLOAD_DELAY=0.2")
         logs = [tmp_path / f"worker{n}.log" for n in (1, 2)]
-        workers: list[subprocess.Popen[bytes]] = []
-        try:
-            for log in logs:
-                with log.open("w") as out:
-                    workers.append(subprocess.Popen(slow, cwd=REPO, stdout=out, stderr=subprocess.STDOUT))
+        with _workers(slow, logs) as workers:
             deadline = time.monotonic() + 120
             while len(detail_targets(requested(market.stderr()))) < 20:
                 assert time.monotonic() < deadline and all(w.poll() is None for w in workers), "too slow"
@@ -100,11 +106,6 @@ def test_workers_stopped_with_sigterm_go_on_where_they_stopped(tmp_path: Path) -
                 os.kill(worker.pid, signal.SIGTERM)
             for worker in workers:
                 worker.wait(timeout=60)
-        finally:
-            for worker in workers:
-                if worker.poll() is None:
-                    worker.kill()
-                    worker.wait(10)
         texts = [log.read_text(errors="replace") for log in logs]
         assert [w.returncode for w in workers] == [ExitCode.INTERRUPTED] * 2, texts[0][-2000:] + texts[1][-2000:]
         before = requested(market.stderr())

@@ -13,7 +13,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from crawler.cli import app
 from crawler.spool import JOURNAL_SUFFIX
 from crawler.store import open_store
 from tests.mockserver import REPO
-from tests.spider_runs import mock_bases
+from tests.spider_runs import store_crawl_command
 
 pytestmark = pytest.mark.slow
 
@@ -32,23 +31,7 @@ SCRAPED = re.compile(r"Scraped from <\d+ [^>]*>\s*\n\{'platform': 'tiki', 'listi
 
 
 def _command(base_url: str, workdir: Path, store_uri: str, *settings: str) -> list[str]:
-    pairs = {
-        "PLATFORM_BASE_URLS": json.dumps(mock_bases(base_url)),
-        "STORE_URI": store_uri,
-        "SPOOL_DIR": str(workdir / "spool"),
-        "EVIDENCE_DIR": str(workdir / "evidence"),
-        "RULES_DIR": str(REPO / "rules"),
-        "AUTOTHROTTLE_ENABLED": "0",
-        "DOWNLOAD_DELAY": "0",
-        "ROBOTSTXT_OBEY": "0",
-        "LOG_LEVEL": "DEBUG",
-        "RETRY_TIMES": "1",
-    }
-    pairs.update(setting.split("=", 1) for setting in settings)  # type: ignore[misc]
-    command = [sys.executable, "-m", "scrapy", "crawl", "tiki", "-a", "keywords=*"]
-    for name, value in pairs.items():
-        command += ["-s", f"{name}={value}"]
-    return command
+    return store_crawl_command("tiki", base_url, workdir, {"STORE_URI": store_uri, "LOG_LEVEL": "DEBUG"}, *settings)
 
 
 def _scraped(log: str) -> set[str]:
